@@ -1,0 +1,1 @@
+//! Compile-time checks that libvirt's public structs have libvirt's layout.

@@ -1,0 +1,125 @@
+//! Handles given to C: registries that map the pointers we hand out to live
+//! objects, so that a stale or foreign pointer is an error, never a crash.
+//!
+//! A handle's address is that of its object inside an `Arc`.  The registry owns
+//! one strong reference and libvirt's reference count (public references plus
+//! those child objects hold); when that count reaches zero the entry goes and
+//! the object is freed once no call still uses it.
+
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::sync::Arc;
+
+use once_cell::sync::{Lazy, OnceCell};
+use parking_lot::{Mutex, RwLock};
+
+use crate::abi::*;
+use crate::connect::Connection;
+use crate::error::Error;
+use crate::ffi::dispatch::CError;
+
+/// Live objects of one handle type.
+pub struct Registry<T> {
+    map: RwLock<HashMap<usize, Slot<T>>>,
+}
+
+struct Slot<T> {
+    obj: Arc<T>,
+    refs: usize,
+}
+
+/// What dropping a reference did.
+pub enum Released<T> {
+    /// Other references remain.
+    Remaining,
+    /// That was the last: the object, for any final work.
+    Last(Arc<T>),
+}
+
+impl<T> Registry<T> {
+    fn new() -> Self {
+        Registry {
+            map: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// Registers `obj` with one reference and returns its handle.
+    pub fn insert(&self, obj: Arc<T>) -> *mut c_void {
+        let key = Arc::as_ptr(&obj) as usize;
+        self.map.write().insert(key, Slot { obj, refs: 1 });
+        key as *mut c_void
+    }
+
+    /// The object behind a handle, if it is one of ours and alive.
+    pub fn get(&self, ptr: *const c_void) -> Option<Arc<T>> {
+        self.map.read().get(&(ptr as usize)).map(|s| s.obj.clone())
+    }
+
+    /// Adds a reference; false when the handle is not ours.
+    pub fn retain(&self, ptr: *const c_void) -> bool {
+        match self.map.write().get_mut(&(ptr as usize)) {
+            Some(slot) => {
+                slot.refs += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Drops a reference; None when the handle is not ours.
+    pub fn release(&self, ptr: *const c_void) -> Option<Released<T>> {
+        let mut map = self.map.write();
+        let slot = map.get_mut(&(ptr as usize))?;
+        slot.refs -= 1;
+        if slot.refs > 0 {
+            return Some(Released::Remaining);
+        }
+        map.remove(&(ptr as usize)).map(|s| Released::Last(s.obj))
+    }
+}
+
+/// What a `virConnectPtr` points to: the connection and the C-side state
+/// libvirt keeps per connection.
+pub struct ConnHandle {
+    /// The connection itself.
+    pub conn: Connection,
+    err: Mutex<CError>,
+    handler: Mutex<(virErrorFunc, usize)>,
+    /// `virConnectGetType`'s answer, kept so the returned pointer stays valid.
+    pub type_name: OnceCell<CString>,
+}
+
+impl ConnHandle {
+    /// Wraps a freshly opened connection.
+    pub fn new(conn: Connection) -> Self {
+        ConnHandle {
+            conn,
+            err: Mutex::new(CError::default()),
+            handler: Mutex::new((None, 0)),
+            type_name: OnceCell::new(),
+        }
+    }
+
+    /// Copies a failure into the connection's last error.
+    pub fn record_error(&self, err: &Error) {
+        self.err.lock().set(err);
+    }
+
+    /// The connection's error callback and its data.
+    pub fn error_handler(&self) -> (virErrorFunc, usize) {
+        *self.handler.lock()
+    }
+
+    /// Sets the connection's error callback (`virConnSetErrorFunc`).
+    pub fn set_error_handler(&self, func: virErrorFunc, data: *mut c_void) {
+        *self.handler.lock() = (func, data as usize);
+    }
+
+    /// Runs `f` on the connection's last-error storage.
+    pub fn with_error<R>(&self, f: impl FnOnce(&mut CError) -> R) -> R {
+        f(&mut self.err.lock())
+    }
+}
+
+/// All open connections.
+pub static CONNECTIONS: Lazy<Registry<ConnHandle>> = Lazy::new(Registry::new);

@@ -1,0 +1,16 @@
+//! The C boundary: the only place with `extern "C"` and raw pointers.
+//!
+//! Every export is a few lines: check the arguments, call the safe API, convert
+//! the result.  [`boundary::entry`] does the common part (error reset, panic
+//! catch, failure values, error dispatch) so no export repeats it.  Each file
+//! named after a libvirt header (`host.rs` for `libvirt-host.h`, ...) holds the
+//! exports of that header that are implemented; `stubs/` holds the rest.
+
+pub mod boundary;
+pub mod cstr;
+pub mod dispatch;
+pub mod handle;
+
+mod host;
+mod stubs;
+mod virterror;

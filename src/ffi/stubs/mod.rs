@@ -1,0 +1,16 @@
+//! Exported stubs for the functions of libvirt's API that nothing implements yet.
+
+mod common;
+mod domain;
+mod domain_checkpoint;
+mod domain_snapshot;
+mod event;
+mod host;
+mod interface;
+mod network;
+mod nodedev;
+mod nwfilter;
+mod secret;
+mod storage;
+mod stream;
+mod virterror;

@@ -1,0 +1,2 @@
+//! `virterror.h`: the error API.
+#![allow(non_snake_case)]
