@@ -13,4 +13,3 @@ mod nwfilter;
 mod secret;
 mod storage;
 mod stream;
-mod virterror;

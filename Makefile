@@ -1,0 +1,65 @@
+# The two commands a newcomer runs: `make demo` and `make check`.
+PREFIX ?= /usr/local
+DESTDIR ?=
+CARGO ?= cargo
+STAGE := $(CURDIR)/build/stage
+LIB := target/release/libvirt.so
+HEADERS := $(wildcard include/libvirt/*.h)
+
+.PHONY: all build headers check-headers install stage demo check deps bench clean
+
+all: build headers build/libvirt.pc
+
+build:
+	$(CARGO) build --release --lib
+
+headers:
+	$(CARGO) run -q --release -p gen-headers -- $(CURDIR)
+
+check-headers:
+	$(CARGO) run -q --release -p gen-headers -- --check $(CURDIR)
+
+build/libvirt.pc: pkgconfig/libvirt.pc.in
+	mkdir -p build
+	sed 's|@PREFIX@|$(PREFIX)|' $< > $@
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/libvirt
+	install -m 0755 $(LIB) $(DESTDIR)$(PREFIX)/lib/libvirt.so.0
+	ln -sf libvirt.so.0 $(DESTDIR)$(PREFIX)/lib/libvirt.so
+	install -m 0644 include/libvirt/*.h $(DESTDIR)$(PREFIX)/include/libvirt/
+	install -m 0644 build/libvirt.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/libvirt.pc
+
+# A private install tree under build/ that the tests and the demo use.
+stage:
+	$(MAKE) --no-print-directory install PREFIX=$(STAGE) DESTDIR=
+
+demo: deps-build stage
+	mkdir -p build
+	cc -o build/demo examples-c/demo.c $$(PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig pkg-config --cflags --libs libvirt)
+	LD_LIBRARY_PATH=$(STAGE)/lib ./build/demo test:///default
+
+# Debian packages the tests need (installed when missing; needs root).
+TEST_PACKAGES := gcc pkg-config binutils libvirt0 libvirt-clients libvirt-dev python3-libvirt valgrind
+BUILD_PACKAGES := gcc pkg-config binutils
+
+deps-build:
+	@tools/ensure-packages $(BUILD_PACKAGES)
+
+deps:
+	@tools/ensure-packages $(TEST_PACKAGES)
+
+check: deps
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+	$(MAKE) --no-print-directory check-headers
+	$(CARGO) test -q
+	$(MAKE) --no-print-directory stage
+	tests/run-all $(STAGE)
+
+bench: deps stage
+	tests/bench/run $(STAGE)
+
+clean:
+	$(CARGO) clean
+	rm -rf build
