@@ -5,9 +5,14 @@
 //! which each hypervisor driver implements.
 
 pub mod abi;
+pub mod auth;
+pub mod caps;
 pub mod connect;
 pub mod driver;
+pub mod drivers;
 pub mod error;
 pub mod ffi;
+pub mod host;
+pub mod xml;
 
 pub use error::{Error, Result};

@@ -163,6 +163,19 @@ def parse_int(text):
     return int(text, 0)
 
 
+# Bit-flag enumerations that libvirt's functions take as `unsigned int flags`
+# without "Flag" in their name.
+FLAG_ENUMS = {"virDomainModificationImpact", "virDomainStatsTypes", "virDomainGuestInfoTypes"}
+
+
+def unsigned_enum(name, vals):
+    """Flag sets are unsigned in Rust, as the `unsigned int flags` they go into;
+    C sees only the #defined values, so this is a Rust-side choice."""
+    if any(v[1] < 0 for v in vals):
+        return False
+    return "Flag" in name or name in FLAG_ENUMS or any(v[1] > 0x7FFFFFFF for v in vals)
+
+
 def enum_types(api):
     """virFooEnum -> (rust underlying type, [(name, value)]) in value order."""
     numeric = {}
@@ -188,7 +201,7 @@ def enum_types(api):
     out = {}
     for t, vals in by_type.items():
         vals.sort(key=lambda v: (v[1], v[0]))
-        under = "c_uint" if any(v[1] > 0x7FFFFFFF for v in vals) else "c_int"
+        under = "c_uint" if unsigned_enum(t, vals) else "c_int"
         out[t] = (under, vals)
     return out
 

@@ -49,7 +49,7 @@ typedef virTypedParameter *virTypedParameterPtr;
 
 typedef int virConnectCloseReason;
 
-typedef int virTypedParameterFlags;
+typedef unsigned int virTypedParameterFlags;
 
 typedef int virTypedParameterType;
 

@@ -15,13 +15,13 @@ typedef struct _virDomainCheckpoint virDomainCheckpoint;
 
 typedef virDomainCheckpoint *virDomainCheckpointPtr;
 
-typedef int virDomainCheckpointCreateFlags;
+typedef unsigned int virDomainCheckpointCreateFlags;
 
-typedef int virDomainCheckpointDeleteFlags;
+typedef unsigned int virDomainCheckpointDeleteFlags;
 
-typedef int virDomainCheckpointListFlags;
+typedef unsigned int virDomainCheckpointListFlags;
 
-typedef int virDomainCheckpointXMLFlags;
+typedef unsigned int virDomainCheckpointXMLFlags;
 
 #define VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE 1
 

@@ -15,15 +15,15 @@ typedef struct _virDomainSnapshot virDomainSnapshot;
 
 typedef virDomainSnapshot *virDomainSnapshotPtr;
 
-typedef int virDomainSnapshotCreateFlags;
+typedef unsigned int virDomainSnapshotCreateFlags;
 
-typedef int virDomainSnapshotDeleteFlags;
+typedef unsigned int virDomainSnapshotDeleteFlags;
 
-typedef int virDomainSnapshotListFlags;
+typedef unsigned int virDomainSnapshotListFlags;
 
-typedef int virDomainSnapshotRevertFlags;
+typedef unsigned int virDomainSnapshotRevertFlags;
 
-typedef int virDomainSnapshotXMLFlags;
+typedef unsigned int virDomainSnapshotXMLFlags;
 
 #define VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE 1
 

@@ -426,59 +426,59 @@ typedef int virConnectDomainEventDiskChangeReason;
 
 typedef unsigned int virConnectGetAllDomainStatsFlags;
 
-typedef int virConnectListAllDomainsFlags;
+typedef unsigned int virConnectListAllDomainsFlags;
 
-typedef int virDomainAbortJobFlagsValues;
+typedef unsigned int virDomainAbortJobFlagsValues;
 
 typedef int virDomainAgentResponseTimeoutValues;
 
-typedef int virDomainAuthorizedSSHKeysSetFlags;
+typedef unsigned int virDomainAuthorizedSSHKeysSetFlags;
 
-typedef int virDomainBackupBeginFlags;
+typedef unsigned int virDomainBackupBeginFlags;
 
-typedef int virDomainBlockCommitFlags;
+typedef unsigned int virDomainBlockCommitFlags;
 
-typedef int virDomainBlockCopyFlags;
+typedef unsigned int virDomainBlockCopyFlags;
 
-typedef int virDomainBlockJobAbortFlags;
+typedef unsigned int virDomainBlockJobAbortFlags;
 
-typedef int virDomainBlockJobInfoFlags;
+typedef unsigned int virDomainBlockJobInfoFlags;
 
-typedef int virDomainBlockJobSetSpeedFlags;
+typedef unsigned int virDomainBlockJobSetSpeedFlags;
 
 typedef int virDomainBlockJobType;
 
-typedef int virDomainBlockPullFlags;
+typedef unsigned int virDomainBlockPullFlags;
 
-typedef int virDomainBlockRebaseFlags;
+typedef unsigned int virDomainBlockRebaseFlags;
 
-typedef int virDomainBlockResizeFlags;
+typedef unsigned int virDomainBlockResizeFlags;
 
 typedef int virDomainBlockedReason;
 
-typedef int virDomainChannelFlags;
+typedef unsigned int virDomainChannelFlags;
 
-typedef int virDomainConsoleFlags;
+typedef unsigned int virDomainConsoleFlags;
 
 typedef int virDomainControlErrorReason;
 
 typedef int virDomainControlState;
 
-typedef int virDomainCoreDumpFlags;
+typedef unsigned int virDomainCoreDumpFlags;
 
 typedef int virDomainCoreDumpFormat;
 
 typedef int virDomainCrashedReason;
 
-typedef int virDomainCreateFlags;
+typedef unsigned int virDomainCreateFlags;
 
-typedef int virDomainDefineFlags;
+typedef unsigned int virDomainDefineFlags;
 
-typedef int virDomainDestroyFlagsValues;
+typedef unsigned int virDomainDestroyFlagsValues;
 
-typedef int virDomainDeviceModifyFlags;
+typedef unsigned int virDomainDeviceModifyFlags;
 
-typedef int virDomainDirtyRateCalcFlags;
+typedef unsigned int virDomainDirtyRateCalcFlags;
 
 typedef int virDomainDirtyRateStatus;
 
@@ -516,13 +516,13 @@ typedef int virDomainEventUndefinedDetailType;
 
 typedef int virDomainEventWatchdogAction;
 
-typedef int virDomainFDAssociateFlags;
+typedef unsigned int virDomainFDAssociateFlags;
 
-typedef int virDomainGetHostnameFlags;
+typedef unsigned int virDomainGetHostnameFlags;
 
-typedef int virDomainGetJobStatsFlags;
+typedef unsigned int virDomainGetJobStatsFlags;
 
-typedef int virDomainGuestInfoTypes;
+typedef unsigned int virDomainGuestInfoTypes;
 
 typedef int virDomainInterfaceAddressesSource;
 
@@ -536,13 +536,13 @@ typedef int virDomainLifecycleAction;
 
 typedef int virDomainMemoryFailureActionType;
 
-typedef int virDomainMemoryFailureFlags;
+typedef unsigned int virDomainMemoryFailureFlags;
 
 typedef int virDomainMemoryFailureRecipientType;
 
-typedef int virDomainMemoryFlags;
+typedef unsigned int virDomainMemoryFlags;
 
-typedef int virDomainMemoryModFlags;
+typedef unsigned int virDomainMemoryModFlags;
 
 typedef int virDomainMemoryStatTags;
 
@@ -550,17 +550,17 @@ typedef int virDomainMessageType;
 
 typedef int virDomainMetadataType;
 
-typedef int virDomainMigrateFlags;
+typedef unsigned int virDomainMigrateFlags;
 
-typedef int virDomainMigrateMaxSpeedFlags;
+typedef unsigned int virDomainMigrateMaxSpeedFlags;
 
-typedef int virDomainModificationImpact;
+typedef unsigned int virDomainModificationImpact;
 
 typedef int virDomainNostateReason;
 
 typedef int virDomainNumatuneMemMode;
 
-typedef int virDomainOpenGraphicsFlags;
+typedef unsigned int virDomainOpenGraphicsFlags;
 
 typedef int virDomainPMSuspendedDiskReason;
 
@@ -570,19 +570,19 @@ typedef int virDomainPausedReason;
 
 typedef int virDomainProcessSignal;
 
-typedef int virDomainRebootFlagValues;
+typedef unsigned int virDomainRebootFlagValues;
 
 typedef int virDomainRunningReason;
 
-typedef int virDomainSaveImageXMLFlags;
+typedef unsigned int virDomainSaveImageXMLFlags;
 
-typedef int virDomainSaveRestoreFlags;
+typedef unsigned int virDomainSaveRestoreFlags;
 
-typedef int virDomainSetTimeFlags;
+typedef unsigned int virDomainSetTimeFlags;
 
-typedef int virDomainSetUserPasswordFlags;
+typedef unsigned int virDomainSetUserPasswordFlags;
 
-typedef int virDomainShutdownFlagValues;
+typedef unsigned int virDomainShutdownFlagValues;
 
 typedef int virDomainShutdownReason;
 
@@ -590,13 +590,13 @@ typedef int virDomainShutoffReason;
 
 typedef int virDomainState;
 
-typedef int virDomainStatsTypes;
+typedef unsigned int virDomainStatsTypes;
 
-typedef int virDomainUndefineFlagsValues;
+typedef unsigned int virDomainUndefineFlagsValues;
 
-typedef int virDomainVcpuFlags;
+typedef unsigned int virDomainVcpuFlags;
 
-typedef int virDomainXMLFlags;
+typedef unsigned int virDomainXMLFlags;
 
 typedef int virKeycodeSet;
 
@@ -744,21 +744,21 @@ typedef void (*virConnectDomainEventWatchdogCallback)(virConnectPtr conn, virDom
 #define VIR_DOMAIN_EVENT_DISK_CHANGE_LAST 2
 #endif
 
-#define VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE 1
+#define VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE VIR_CONNECT_LIST_DOMAINS_ACTIVE
 
-#define VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE 2
+#define VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE VIR_CONNECT_LIST_DOMAINS_INACTIVE
 
-#define VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT 4
+#define VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT VIR_CONNECT_LIST_DOMAINS_PERSISTENT
 
-#define VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT 8
+#define VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT VIR_CONNECT_LIST_DOMAINS_TRANSIENT
 
-#define VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING 16
+#define VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING VIR_CONNECT_LIST_DOMAINS_RUNNING
 
-#define VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED 32
+#define VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED VIR_CONNECT_LIST_DOMAINS_PAUSED
 
-#define VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF 64
+#define VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF VIR_CONNECT_LIST_DOMAINS_SHUTOFF
 
-#define VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER 128
+#define VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER VIR_CONNECT_LIST_DOMAINS_OTHER
 
 #define VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT 536870912
 

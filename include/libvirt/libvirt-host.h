@@ -141,15 +141,15 @@ typedef virSecurityModel *virSecurityModelPtr;
 
 typedef int virCPUCompareResult;
 
-typedef int virConnectBaselineCPUFlags;
+typedef unsigned int virConnectBaselineCPUFlags;
 
-typedef int virConnectCompareCPUFlags;
+typedef unsigned int virConnectCompareCPUFlags;
 
 typedef int virConnectCredentialType;
 
-typedef int virConnectFlags;
+typedef unsigned int virConnectFlags;
 
-typedef int virNodeAllocPagesFlags;
+typedef unsigned int virNodeAllocPagesFlags;
 
 typedef int virNodeGetCPUStatsAllCPUs;
 

@@ -15,11 +15,11 @@ typedef struct _virInterface virInterface;
 
 typedef virInterface *virInterfacePtr;
 
-typedef int virConnectListAllInterfacesFlags;
+typedef unsigned int virConnectListAllInterfacesFlags;
 
-typedef int virInterfaceDefineFlags;
+typedef unsigned int virInterfaceDefineFlags;
 
-typedef int virInterfaceXMLFlags;
+typedef unsigned int virInterfaceXMLFlags;
 
 #define VIR_CONNECT_LIST_INTERFACES_INACTIVE 1
 

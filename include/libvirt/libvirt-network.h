@@ -49,27 +49,27 @@ typedef struct _virNetworkPort virNetworkPort;
 
 typedef virNetworkPort *virNetworkPortPtr;
 
-typedef int virConnectListAllNetworksFlags;
+typedef unsigned int virConnectListAllNetworksFlags;
 
 typedef int virIPAddrType;
 
-typedef int virNetworkCreateFlags;
+typedef unsigned int virNetworkCreateFlags;
 
-typedef int virNetworkDefineFlags;
+typedef unsigned int virNetworkDefineFlags;
 
 typedef int virNetworkEventID;
 
 typedef int virNetworkEventLifecycleType;
 
-typedef int virNetworkPortCreateFlags;
+typedef unsigned int virNetworkPortCreateFlags;
 
 typedef int virNetworkUpdateCommand;
 
-typedef int virNetworkUpdateFlags;
+typedef unsigned int virNetworkUpdateFlags;
 
 typedef int virNetworkUpdateSection;
 
-typedef int virNetworkXMLFlags;
+typedef unsigned int virNetworkXMLFlags;
 
 typedef void (*virConnectNetworkEventLifecycleCallback)(virConnectPtr conn, virNetworkPtr net, int event, int detail, void *opaque);
 

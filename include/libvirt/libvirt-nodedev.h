@@ -21,9 +21,9 @@ typedef void (*virConnectNodeDeviceEventGenericCallback)(virConnectPtr conn, vir
 
 typedef unsigned int virConnectListAllNodeDeviceFlags;
 
-typedef int virNodeDeviceCreateXMLFlags;
+typedef unsigned int virNodeDeviceCreateXMLFlags;
 
-typedef int virNodeDeviceDefineXMLFlags;
+typedef unsigned int virNodeDeviceDefineXMLFlags;
 
 typedef int virNodeDeviceEventID;
 

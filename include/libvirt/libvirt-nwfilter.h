@@ -21,9 +21,9 @@ typedef struct _virNWFilter virNWFilter;
 
 typedef virNWFilter *virNWFilterPtr;
 
-typedef int virNWFilterBindingCreateFlags;
+typedef unsigned int virNWFilterBindingCreateFlags;
 
-typedef int virNWFilterDefineFlags;
+typedef unsigned int virNWFilterDefineFlags;
 
 #define VIR_NWFILTER_BINDING_CREATE_VALIDATE 1
 

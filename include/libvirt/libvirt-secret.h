@@ -19,9 +19,9 @@ typedef virSecret *virSecretPtr;
 
 typedef void (*virConnectSecretEventGenericCallback)(virConnectPtr conn, virSecretPtr secret, void *opaque);
 
-typedef int virConnectListAllSecretsFlags;
+typedef unsigned int virConnectListAllSecretsFlags;
 
-typedef int virSecretDefineFlags;
+typedef unsigned int virSecretDefineFlags;
 
 typedef int virSecretEventID;
 

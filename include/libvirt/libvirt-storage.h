@@ -46,15 +46,15 @@ typedef struct _virStorageVolInfo virStorageVolInfo;
 
 typedef virStorageVolInfo *virStorageVolInfoPtr;
 
-typedef int virConnectListAllStoragePoolsFlags;
+typedef unsigned int virConnectListAllStoragePoolsFlags;
 
-typedef int virStoragePoolBuildFlags;
+typedef unsigned int virStoragePoolBuildFlags;
 
-typedef int virStoragePoolCreateFlags;
+typedef unsigned int virStoragePoolCreateFlags;
 
-typedef int virStoragePoolDefineFlags;
+typedef unsigned int virStoragePoolDefineFlags;
 
-typedef int virStoragePoolDeleteFlags;
+typedef unsigned int virStoragePoolDeleteFlags;
 
 typedef int virStoragePoolEventID;
 
@@ -62,23 +62,23 @@ typedef int virStoragePoolEventLifecycleType;
 
 typedef int virStoragePoolState;
 
-typedef int virStorageVolCreateFlags;
+typedef unsigned int virStorageVolCreateFlags;
 
-typedef int virStorageVolDeleteFlags;
+typedef unsigned int virStorageVolDeleteFlags;
 
-typedef int virStorageVolDownloadFlags;
+typedef unsigned int virStorageVolDownloadFlags;
 
-typedef int virStorageVolInfoFlags;
+typedef unsigned int virStorageVolInfoFlags;
 
-typedef int virStorageVolResizeFlags;
+typedef unsigned int virStorageVolResizeFlags;
 
 typedef int virStorageVolType;
 
-typedef int virStorageVolUploadFlags;
+typedef unsigned int virStorageVolUploadFlags;
 
 typedef int virStorageVolWipeAlgorithm;
 
-typedef int virStorageXMLFlags;
+typedef unsigned int virStorageXMLFlags;
 
 typedef void (*virConnectStoragePoolEventLifecycleCallback)(virConnectPtr conn, virStoragePoolPtr pool, int event, int detail, void *opaque);
 

@@ -23,9 +23,9 @@ typedef int (*virStreamSourceSkipFunc)(virStreamPtr st, long long length, void *
 
 typedef int virStreamEventType;
 
-typedef int virStreamFlags;
+typedef unsigned int virStreamFlags;
 
-typedef int virStreamRecvFlagsValues;
+typedef unsigned int virStreamRecvFlagsValues;
 
 #define VIR_STREAM_EVENT_READABLE 1
 

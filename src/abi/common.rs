@@ -39,7 +39,7 @@ pub const VIR_CONNECT_CLOSE_REASON_CLIENT: virConnectCloseReason = 3;
 pub const VIR_CONNECT_CLOSE_REASON_LAST: virConnectCloseReason = 4;
 
 /// libvirt's `virTypedParameterFlags` enumeration.
-pub type virTypedParameterFlags = c_int;
+pub type virTypedParameterFlags = c_uint;
 pub const VIR_TYPED_PARAM_STRING_OKAY: virTypedParameterFlags = 4;
 
 /// libvirt's `virTypedParameterPtr`.

@@ -306,20 +306,28 @@ pub const VIR_DOMAIN_EVENT_DISK_CHANGE_LAST: virConnectDomainEventDiskChangeReas
 
 /// libvirt's `virConnectGetAllDomainStatsFlags` enumeration.
 pub type virConnectGetAllDomainStatsFlags = c_uint;
-pub const VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE: virConnectGetAllDomainStatsFlags = 1;
-pub const VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE: virConnectGetAllDomainStatsFlags = 2;
-pub const VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT: virConnectGetAllDomainStatsFlags = 4;
-pub const VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT: virConnectGetAllDomainStatsFlags = 8;
-pub const VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING: virConnectGetAllDomainStatsFlags = 16;
-pub const VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED: virConnectGetAllDomainStatsFlags = 32;
-pub const VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF: virConnectGetAllDomainStatsFlags = 64;
-pub const VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER: virConnectGetAllDomainStatsFlags = 128;
+pub const VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE: virConnectGetAllDomainStatsFlags =
+    VIR_CONNECT_LIST_DOMAINS_ACTIVE;
+pub const VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE: virConnectGetAllDomainStatsFlags =
+    VIR_CONNECT_LIST_DOMAINS_INACTIVE;
+pub const VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT: virConnectGetAllDomainStatsFlags =
+    VIR_CONNECT_LIST_DOMAINS_PERSISTENT;
+pub const VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT: virConnectGetAllDomainStatsFlags =
+    VIR_CONNECT_LIST_DOMAINS_TRANSIENT;
+pub const VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING: virConnectGetAllDomainStatsFlags =
+    VIR_CONNECT_LIST_DOMAINS_RUNNING;
+pub const VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED: virConnectGetAllDomainStatsFlags =
+    VIR_CONNECT_LIST_DOMAINS_PAUSED;
+pub const VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF: virConnectGetAllDomainStatsFlags =
+    VIR_CONNECT_LIST_DOMAINS_SHUTOFF;
+pub const VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER: virConnectGetAllDomainStatsFlags =
+    VIR_CONNECT_LIST_DOMAINS_OTHER;
 pub const VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT: virConnectGetAllDomainStatsFlags = 536870912;
 pub const VIR_CONNECT_GET_ALL_DOMAINS_STATS_BACKING: virConnectGetAllDomainStatsFlags = 1073741824;
 pub const VIR_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS: virConnectGetAllDomainStatsFlags = 2147483648u32;
 
 /// libvirt's `virConnectListAllDomainsFlags` enumeration.
-pub type virConnectListAllDomainsFlags = c_int;
+pub type virConnectListAllDomainsFlags = c_uint;
 pub const VIR_CONNECT_LIST_DOMAINS_ACTIVE: virConnectListAllDomainsFlags = 1;
 pub const VIR_CONNECT_LIST_DOMAINS_INACTIVE: virConnectListAllDomainsFlags = 2;
 pub const VIR_CONNECT_LIST_DOMAINS_PERSISTENT: virConnectListAllDomainsFlags = 4;
@@ -338,7 +346,7 @@ pub const VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT: virConnectListAllDomainsFlags
 pub const VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT: virConnectListAllDomainsFlags = 32768;
 
 /// libvirt's `virDomainAbortJobFlagsValues` enumeration.
-pub type virDomainAbortJobFlagsValues = c_int;
+pub type virDomainAbortJobFlagsValues = c_uint;
 pub const VIR_DOMAIN_ABORT_JOB_POSTCOPY: virDomainAbortJobFlagsValues = 1;
 
 /// libvirt's `virDomainAgentResponseTimeoutValues` enumeration.
@@ -348,16 +356,16 @@ pub const VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_DEFAULT: virDomainAgentResponseTimeo
 pub const VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_NOWAIT: virDomainAgentResponseTimeoutValues = 0;
 
 /// libvirt's `virDomainAuthorizedSSHKeysSetFlags` enumeration.
-pub type virDomainAuthorizedSSHKeysSetFlags = c_int;
+pub type virDomainAuthorizedSSHKeysSetFlags = c_uint;
 pub const VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_APPEND: virDomainAuthorizedSSHKeysSetFlags = 1;
 pub const VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_REMOVE: virDomainAuthorizedSSHKeysSetFlags = 2;
 
 /// libvirt's `virDomainBackupBeginFlags` enumeration.
-pub type virDomainBackupBeginFlags = c_int;
+pub type virDomainBackupBeginFlags = c_uint;
 pub const VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL: virDomainBackupBeginFlags = 1;
 
 /// libvirt's `virDomainBlockCommitFlags` enumeration.
-pub type virDomainBlockCommitFlags = c_int;
+pub type virDomainBlockCommitFlags = c_uint;
 pub const VIR_DOMAIN_BLOCK_COMMIT_SHALLOW: virDomainBlockCommitFlags = 1;
 pub const VIR_DOMAIN_BLOCK_COMMIT_DELETE: virDomainBlockCommitFlags = 2;
 pub const VIR_DOMAIN_BLOCK_COMMIT_ACTIVE: virDomainBlockCommitFlags = 4;
@@ -365,7 +373,7 @@ pub const VIR_DOMAIN_BLOCK_COMMIT_RELATIVE: virDomainBlockCommitFlags = 8;
 pub const VIR_DOMAIN_BLOCK_COMMIT_BANDWIDTH_BYTES: virDomainBlockCommitFlags = 16;
 
 /// libvirt's `virDomainBlockCopyFlags` enumeration.
-pub type virDomainBlockCopyFlags = c_int;
+pub type virDomainBlockCopyFlags = c_uint;
 pub const VIR_DOMAIN_BLOCK_COPY_SHALLOW: virDomainBlockCopyFlags = 1;
 pub const VIR_DOMAIN_BLOCK_COPY_REUSE_EXT: virDomainBlockCopyFlags = 2;
 pub const VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB: virDomainBlockCopyFlags = 4;
@@ -375,7 +383,7 @@ pub const VIR_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES: virDomainBlockCopyFlags = 8;
 pub type virDomainBlockInfoPtr = *mut virDomainBlockInfo;
 
 /// libvirt's `virDomainBlockJobAbortFlags` enumeration.
-pub type virDomainBlockJobAbortFlags = c_int;
+pub type virDomainBlockJobAbortFlags = c_uint;
 pub const VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC: virDomainBlockJobAbortFlags = 1;
 pub const VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT: virDomainBlockJobAbortFlags = 2;
 
@@ -383,14 +391,14 @@ pub const VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT: virDomainBlockJobAbortFlags = 2;
 pub type virDomainBlockJobCursor = c_ulonglong;
 
 /// libvirt's `virDomainBlockJobInfoFlags` enumeration.
-pub type virDomainBlockJobInfoFlags = c_int;
+pub type virDomainBlockJobInfoFlags = c_uint;
 pub const VIR_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES: virDomainBlockJobInfoFlags = 1;
 
 /// libvirt's `virDomainBlockJobInfoPtr`.
 pub type virDomainBlockJobInfoPtr = *mut virDomainBlockJobInfo;
 
 /// libvirt's `virDomainBlockJobSetSpeedFlags` enumeration.
-pub type virDomainBlockJobSetSpeedFlags = c_int;
+pub type virDomainBlockJobSetSpeedFlags = c_uint;
 pub const VIR_DOMAIN_BLOCK_JOB_SPEED_BANDWIDTH_BYTES: virDomainBlockJobSetSpeedFlags = 1;
 
 /// libvirt's `virDomainBlockJobType` enumeration.
@@ -405,11 +413,11 @@ pub const VIR_DOMAIN_BLOCK_JOB_TYPE_BACKUP: virDomainBlockJobType = 5;
 pub const VIR_DOMAIN_BLOCK_JOB_TYPE_LAST: virDomainBlockJobType = 6;
 
 /// libvirt's `virDomainBlockPullFlags` enumeration.
-pub type virDomainBlockPullFlags = c_int;
+pub type virDomainBlockPullFlags = c_uint;
 pub const VIR_DOMAIN_BLOCK_PULL_BANDWIDTH_BYTES: virDomainBlockPullFlags = 64;
 
 /// libvirt's `virDomainBlockRebaseFlags` enumeration.
-pub type virDomainBlockRebaseFlags = c_int;
+pub type virDomainBlockRebaseFlags = c_uint;
 pub const VIR_DOMAIN_BLOCK_REBASE_SHALLOW: virDomainBlockRebaseFlags = 1;
 pub const VIR_DOMAIN_BLOCK_REBASE_REUSE_EXT: virDomainBlockRebaseFlags = 2;
 pub const VIR_DOMAIN_BLOCK_REBASE_COPY_RAW: virDomainBlockRebaseFlags = 4;
@@ -419,7 +427,7 @@ pub const VIR_DOMAIN_BLOCK_REBASE_COPY_DEV: virDomainBlockRebaseFlags = 32;
 pub const VIR_DOMAIN_BLOCK_REBASE_BANDWIDTH_BYTES: virDomainBlockRebaseFlags = 64;
 
 /// libvirt's `virDomainBlockResizeFlags` enumeration.
-pub type virDomainBlockResizeFlags = c_int;
+pub type virDomainBlockResizeFlags = c_uint;
 pub const VIR_DOMAIN_BLOCK_RESIZE_BYTES: virDomainBlockResizeFlags = 1;
 
 /// libvirt's `virDomainBlockStatsPtr`.
@@ -432,11 +440,11 @@ pub const VIR_DOMAIN_BLOCKED_UNKNOWN: virDomainBlockedReason = 0;
 pub const VIR_DOMAIN_BLOCKED_LAST: virDomainBlockedReason = 1;
 
 /// libvirt's `virDomainChannelFlags` enumeration.
-pub type virDomainChannelFlags = c_int;
+pub type virDomainChannelFlags = c_uint;
 pub const VIR_DOMAIN_CHANNEL_FORCE: virDomainChannelFlags = 1;
 
 /// libvirt's `virDomainConsoleFlags` enumeration.
-pub type virDomainConsoleFlags = c_int;
+pub type virDomainConsoleFlags = c_uint;
 pub const VIR_DOMAIN_CONSOLE_FORCE: virDomainConsoleFlags = 1;
 pub const VIR_DOMAIN_CONSOLE_SAFE: virDomainConsoleFlags = 2;
 
@@ -462,7 +470,7 @@ pub const VIR_DOMAIN_CONTROL_ERROR: virDomainControlState = 3;
 pub const VIR_DOMAIN_CONTROL_LAST: virDomainControlState = 4;
 
 /// libvirt's `virDomainCoreDumpFlags` enumeration.
-pub type virDomainCoreDumpFlags = c_int;
+pub type virDomainCoreDumpFlags = c_uint;
 pub const VIR_DUMP_CRASH: virDomainCoreDumpFlags = 1;
 pub const VIR_DUMP_LIVE: virDomainCoreDumpFlags = 2;
 pub const VIR_DUMP_BYPASS_CACHE: virDomainCoreDumpFlags = 4;
@@ -487,7 +495,7 @@ pub const VIR_DOMAIN_CRASHED_PANICKED: virDomainCrashedReason = 1;
 pub const VIR_DOMAIN_CRASHED_LAST: virDomainCrashedReason = 2;
 
 /// libvirt's `virDomainCreateFlags` enumeration.
-pub type virDomainCreateFlags = c_int;
+pub type virDomainCreateFlags = c_uint;
 pub const VIR_DOMAIN_NONE: virDomainCreateFlags = 0;
 pub const VIR_DOMAIN_START_PAUSED: virDomainCreateFlags = 1;
 pub const VIR_DOMAIN_START_AUTODESTROY: virDomainCreateFlags = 2;
@@ -497,24 +505,24 @@ pub const VIR_DOMAIN_START_VALIDATE: virDomainCreateFlags = 16;
 pub const VIR_DOMAIN_START_RESET_NVRAM: virDomainCreateFlags = 32;
 
 /// libvirt's `virDomainDefineFlags` enumeration.
-pub type virDomainDefineFlags = c_int;
+pub type virDomainDefineFlags = c_uint;
 pub const VIR_DOMAIN_DEFINE_VALIDATE: virDomainDefineFlags = 1;
 
 /// libvirt's `virDomainDestroyFlagsValues` enumeration.
-pub type virDomainDestroyFlagsValues = c_int;
+pub type virDomainDestroyFlagsValues = c_uint;
 pub const VIR_DOMAIN_DESTROY_DEFAULT: virDomainDestroyFlagsValues = 0;
 pub const VIR_DOMAIN_DESTROY_GRACEFUL: virDomainDestroyFlagsValues = 1;
 pub const VIR_DOMAIN_DESTROY_REMOVE_LOGS: virDomainDestroyFlagsValues = 2;
 
 /// libvirt's `virDomainDeviceModifyFlags` enumeration.
-pub type virDomainDeviceModifyFlags = c_int;
+pub type virDomainDeviceModifyFlags = c_uint;
 pub const VIR_DOMAIN_DEVICE_MODIFY_CURRENT: virDomainDeviceModifyFlags = VIR_DOMAIN_AFFECT_CURRENT;
 pub const VIR_DOMAIN_DEVICE_MODIFY_LIVE: virDomainDeviceModifyFlags = VIR_DOMAIN_AFFECT_LIVE;
 pub const VIR_DOMAIN_DEVICE_MODIFY_CONFIG: virDomainDeviceModifyFlags = VIR_DOMAIN_AFFECT_CONFIG;
 pub const VIR_DOMAIN_DEVICE_MODIFY_FORCE: virDomainDeviceModifyFlags = 4;
 
 /// libvirt's `virDomainDirtyRateCalcFlags` enumeration.
-pub type virDomainDirtyRateCalcFlags = c_int;
+pub type virDomainDirtyRateCalcFlags = c_uint;
 pub const VIR_DOMAIN_DIRTYRATE_MODE_PAGE_SAMPLING: virDomainDirtyRateCalcFlags = 0;
 pub const VIR_DOMAIN_DIRTYRATE_MODE_DIRTY_BITMAP: virDomainDirtyRateCalcFlags = 1;
 pub const VIR_DOMAIN_DIRTYRATE_MODE_DIRTY_RING: virDomainDirtyRateCalcFlags = 2;
@@ -721,7 +729,7 @@ pub const VIR_DOMAIN_EVENT_WATCHDOG_INJECTNMI: virDomainEventWatchdogAction = 6;
 pub const VIR_DOMAIN_EVENT_WATCHDOG_LAST: virDomainEventWatchdogAction = 7;
 
 /// libvirt's `virDomainFDAssociateFlags` enumeration.
-pub type virDomainFDAssociateFlags = c_int;
+pub type virDomainFDAssociateFlags = c_uint;
 pub const VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_RESTORE: virDomainFDAssociateFlags = 1;
 pub const VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE: virDomainFDAssociateFlags = 2;
 
@@ -729,17 +737,17 @@ pub const VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE: virDomainFDAssociateFlags =
 pub type virDomainFSInfoPtr = *mut virDomainFSInfo;
 
 /// libvirt's `virDomainGetHostnameFlags` enumeration.
-pub type virDomainGetHostnameFlags = c_int;
+pub type virDomainGetHostnameFlags = c_uint;
 pub const VIR_DOMAIN_GET_HOSTNAME_LEASE: virDomainGetHostnameFlags = 1;
 pub const VIR_DOMAIN_GET_HOSTNAME_AGENT: virDomainGetHostnameFlags = 2;
 
 /// libvirt's `virDomainGetJobStatsFlags` enumeration.
-pub type virDomainGetJobStatsFlags = c_int;
+pub type virDomainGetJobStatsFlags = c_uint;
 pub const VIR_DOMAIN_JOB_STATS_COMPLETED: virDomainGetJobStatsFlags = 1;
 pub const VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED: virDomainGetJobStatsFlags = 2;
 
 /// libvirt's `virDomainGuestInfoTypes` enumeration.
-pub type virDomainGuestInfoTypes = c_int;
+pub type virDomainGuestInfoTypes = c_uint;
 pub const VIR_DOMAIN_GUEST_INFO_USERS: virDomainGuestInfoTypes = 1;
 pub const VIR_DOMAIN_GUEST_INFO_OS: virDomainGuestInfoTypes = 2;
 pub const VIR_DOMAIN_GUEST_INFO_TIMEZONE: virDomainGuestInfoTypes = 4;
@@ -830,7 +838,7 @@ pub const VIR_DOMAIN_EVENT_MEMORY_FAILURE_ACTION_RESET: virDomainMemoryFailureAc
 pub const VIR_DOMAIN_EVENT_MEMORY_FAILURE_ACTION_LAST: virDomainMemoryFailureActionType = 4;
 
 /// libvirt's `virDomainMemoryFailureFlags` enumeration.
-pub type virDomainMemoryFailureFlags = c_int;
+pub type virDomainMemoryFailureFlags = c_uint;
 pub const VIR_DOMAIN_MEMORY_FAILURE_ACTION_REQUIRED: virDomainMemoryFailureFlags = 1;
 pub const VIR_DOMAIN_MEMORY_FAILURE_RECURSIVE: virDomainMemoryFailureFlags = 2;
 
@@ -842,12 +850,12 @@ pub const VIR_DOMAIN_EVENT_MEMORY_FAILURE_RECIPIENT_GUEST: virDomainMemoryFailur
 pub const VIR_DOMAIN_EVENT_MEMORY_FAILURE_RECIPIENT_LAST: virDomainMemoryFailureRecipientType = 2;
 
 /// libvirt's `virDomainMemoryFlags` enumeration.
-pub type virDomainMemoryFlags = c_int;
+pub type virDomainMemoryFlags = c_uint;
 pub const VIR_MEMORY_VIRTUAL: virDomainMemoryFlags = 1;
 pub const VIR_MEMORY_PHYSICAL: virDomainMemoryFlags = 2;
 
 /// libvirt's `virDomainMemoryModFlags` enumeration.
-pub type virDomainMemoryModFlags = c_int;
+pub type virDomainMemoryModFlags = c_uint;
 pub const VIR_DOMAIN_MEM_CURRENT: virDomainMemoryModFlags = VIR_DOMAIN_AFFECT_CURRENT;
 pub const VIR_DOMAIN_MEM_LIVE: virDomainMemoryModFlags = VIR_DOMAIN_AFFECT_LIVE;
 pub const VIR_DOMAIN_MEM_CONFIG: virDomainMemoryModFlags = VIR_DOMAIN_AFFECT_CONFIG;
@@ -889,7 +897,7 @@ pub const VIR_DOMAIN_METADATA_ELEMENT: virDomainMetadataType = 2;
 pub const VIR_DOMAIN_METADATA_LAST: virDomainMetadataType = 3;
 
 /// libvirt's `virDomainMigrateFlags` enumeration.
-pub type virDomainMigrateFlags = c_int;
+pub type virDomainMigrateFlags = c_uint;
 pub const VIR_MIGRATE_LIVE: virDomainMigrateFlags = 1;
 pub const VIR_MIGRATE_PEER2PEER: virDomainMigrateFlags = 2;
 pub const VIR_MIGRATE_TUNNELLED: virDomainMigrateFlags = 4;
@@ -913,11 +921,11 @@ pub const VIR_MIGRATE_POSTCOPY_RESUME: virDomainMigrateFlags = 524288;
 pub const VIR_MIGRATE_ZEROCOPY: virDomainMigrateFlags = 1048576;
 
 /// libvirt's `virDomainMigrateMaxSpeedFlags` enumeration.
-pub type virDomainMigrateMaxSpeedFlags = c_int;
+pub type virDomainMigrateMaxSpeedFlags = c_uint;
 pub const VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY: virDomainMigrateMaxSpeedFlags = 1;
 
 /// libvirt's `virDomainModificationImpact` enumeration.
-pub type virDomainModificationImpact = c_int;
+pub type virDomainModificationImpact = c_uint;
 pub const VIR_DOMAIN_AFFECT_CURRENT: virDomainModificationImpact = 0;
 pub const VIR_DOMAIN_AFFECT_LIVE: virDomainModificationImpact = 1;
 pub const VIR_DOMAIN_AFFECT_CONFIG: virDomainModificationImpact = 2;
@@ -938,7 +946,7 @@ pub const VIR_DOMAIN_NUMATUNE_MEM_RESTRICTIVE: virDomainNumatuneMemMode = 3;
 pub const VIR_DOMAIN_NUMATUNE_MEM_LAST: virDomainNumatuneMemMode = 4;
 
 /// libvirt's `virDomainOpenGraphicsFlags` enumeration.
-pub type virDomainOpenGraphicsFlags = c_int;
+pub type virDomainOpenGraphicsFlags = c_uint;
 pub const VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH: virDomainOpenGraphicsFlags = 1;
 
 /// libvirt's `virDomainPMSuspendedDiskReason` enumeration.
@@ -1046,7 +1054,7 @@ pub const VIR_DOMAIN_PROCESS_SIGNAL_LAST: virDomainProcessSignal = 65;
 pub type virDomainPtr = *mut virDomain;
 
 /// libvirt's `virDomainRebootFlagValues` enumeration.
-pub type virDomainRebootFlagValues = c_int;
+pub type virDomainRebootFlagValues = c_uint;
 pub const VIR_DOMAIN_REBOOT_DEFAULT: virDomainRebootFlagValues = 0;
 pub const VIR_DOMAIN_REBOOT_ACPI_POWER_BTN: virDomainRebootFlagValues = 1;
 pub const VIR_DOMAIN_REBOOT_GUEST_AGENT: virDomainRebootFlagValues = 2;
@@ -1072,26 +1080,26 @@ pub const VIR_DOMAIN_RUNNING_POSTCOPY_FAILED: virDomainRunningReason = 11;
 pub const VIR_DOMAIN_RUNNING_LAST: virDomainRunningReason = 12;
 
 /// libvirt's `virDomainSaveImageXMLFlags` enumeration.
-pub type virDomainSaveImageXMLFlags = c_int;
+pub type virDomainSaveImageXMLFlags = c_uint;
 pub const VIR_DOMAIN_SAVE_IMAGE_XML_SECURE: virDomainSaveImageXMLFlags = VIR_DOMAIN_XML_SECURE;
 
 /// libvirt's `virDomainSaveRestoreFlags` enumeration.
-pub type virDomainSaveRestoreFlags = c_int;
+pub type virDomainSaveRestoreFlags = c_uint;
 pub const VIR_DOMAIN_SAVE_BYPASS_CACHE: virDomainSaveRestoreFlags = 1;
 pub const VIR_DOMAIN_SAVE_RUNNING: virDomainSaveRestoreFlags = 2;
 pub const VIR_DOMAIN_SAVE_PAUSED: virDomainSaveRestoreFlags = 4;
 pub const VIR_DOMAIN_SAVE_RESET_NVRAM: virDomainSaveRestoreFlags = 8;
 
 /// libvirt's `virDomainSetTimeFlags` enumeration.
-pub type virDomainSetTimeFlags = c_int;
+pub type virDomainSetTimeFlags = c_uint;
 pub const VIR_DOMAIN_TIME_SYNC: virDomainSetTimeFlags = 1;
 
 /// libvirt's `virDomainSetUserPasswordFlags` enumeration.
-pub type virDomainSetUserPasswordFlags = c_int;
+pub type virDomainSetUserPasswordFlags = c_uint;
 pub const VIR_DOMAIN_PASSWORD_ENCRYPTED: virDomainSetUserPasswordFlags = 1;
 
 /// libvirt's `virDomainShutdownFlagValues` enumeration.
-pub type virDomainShutdownFlagValues = c_int;
+pub type virDomainShutdownFlagValues = c_uint;
 pub const VIR_DOMAIN_SHUTDOWN_DEFAULT: virDomainShutdownFlagValues = 0;
 pub const VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN: virDomainShutdownFlagValues = 1;
 pub const VIR_DOMAIN_SHUTDOWN_GUEST_AGENT: virDomainShutdownFlagValues = 2;
@@ -1137,7 +1145,7 @@ pub const VIR_DOMAIN_LAST: virDomainState = 8;
 pub type virDomainStatsRecordPtr = *mut virDomainStatsRecord;
 
 /// libvirt's `virDomainStatsTypes` enumeration.
-pub type virDomainStatsTypes = c_int;
+pub type virDomainStatsTypes = c_uint;
 pub const VIR_DOMAIN_STATS_STATE: virDomainStatsTypes = 1;
 pub const VIR_DOMAIN_STATS_CPU_TOTAL: virDomainStatsTypes = 2;
 pub const VIR_DOMAIN_STATS_BALLOON: virDomainStatsTypes = 4;
@@ -1151,7 +1159,7 @@ pub const VIR_DOMAIN_STATS_DIRTYRATE: virDomainStatsTypes = 512;
 pub const VIR_DOMAIN_STATS_VM: virDomainStatsTypes = 1024;
 
 /// libvirt's `virDomainUndefineFlagsValues` enumeration.
-pub type virDomainUndefineFlagsValues = c_int;
+pub type virDomainUndefineFlagsValues = c_uint;
 pub const VIR_DOMAIN_UNDEFINE_MANAGED_SAVE: virDomainUndefineFlagsValues = 1;
 pub const VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA: virDomainUndefineFlagsValues = 2;
 pub const VIR_DOMAIN_UNDEFINE_NVRAM: virDomainUndefineFlagsValues = 4;
@@ -1161,7 +1169,7 @@ pub const VIR_DOMAIN_UNDEFINE_TPM: virDomainUndefineFlagsValues = 32;
 pub const VIR_DOMAIN_UNDEFINE_KEEP_TPM: virDomainUndefineFlagsValues = 64;
 
 /// libvirt's `virDomainVcpuFlags` enumeration.
-pub type virDomainVcpuFlags = c_int;
+pub type virDomainVcpuFlags = c_uint;
 pub const VIR_DOMAIN_VCPU_CURRENT: virDomainVcpuFlags = VIR_DOMAIN_AFFECT_CURRENT;
 pub const VIR_DOMAIN_VCPU_LIVE: virDomainVcpuFlags = VIR_DOMAIN_AFFECT_LIVE;
 pub const VIR_DOMAIN_VCPU_CONFIG: virDomainVcpuFlags = VIR_DOMAIN_AFFECT_CONFIG;
@@ -1170,7 +1178,7 @@ pub const VIR_DOMAIN_VCPU_GUEST: virDomainVcpuFlags = 8;
 pub const VIR_DOMAIN_VCPU_HOTPLUGGABLE: virDomainVcpuFlags = 16;
 
 /// libvirt's `virDomainXMLFlags` enumeration.
-pub type virDomainXMLFlags = c_int;
+pub type virDomainXMLFlags = c_uint;
 pub const VIR_DOMAIN_XML_SECURE: virDomainXMLFlags = 1;
 pub const VIR_DOMAIN_XML_INACTIVE: virDomainXMLFlags = 2;
 pub const VIR_DOMAIN_XML_UPDATE_CPU: virDomainXMLFlags = 4;

@@ -13,19 +13,19 @@ pub struct _virDomainCheckpoint {
 pub type virDomainCheckpoint = _virDomainCheckpoint;
 
 /// libvirt's `virDomainCheckpointCreateFlags` enumeration.
-pub type virDomainCheckpointCreateFlags = c_int;
+pub type virDomainCheckpointCreateFlags = c_uint;
 pub const VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE: virDomainCheckpointCreateFlags = 1;
 pub const VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE: virDomainCheckpointCreateFlags = 2;
 pub const VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE: virDomainCheckpointCreateFlags = 4;
 
 /// libvirt's `virDomainCheckpointDeleteFlags` enumeration.
-pub type virDomainCheckpointDeleteFlags = c_int;
+pub type virDomainCheckpointDeleteFlags = c_uint;
 pub const VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN: virDomainCheckpointDeleteFlags = 1;
 pub const VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY: virDomainCheckpointDeleteFlags = 2;
 pub const VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY: virDomainCheckpointDeleteFlags = 4;
 
 /// libvirt's `virDomainCheckpointListFlags` enumeration.
-pub type virDomainCheckpointListFlags = c_int;
+pub type virDomainCheckpointListFlags = c_uint;
 pub const VIR_DOMAIN_CHECKPOINT_LIST_DESCENDANTS: virDomainCheckpointListFlags = 1;
 pub const VIR_DOMAIN_CHECKPOINT_LIST_ROOTS: virDomainCheckpointListFlags = 1;
 pub const VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL: virDomainCheckpointListFlags = 2;
@@ -36,7 +36,7 @@ pub const VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES: virDomainCheckpointListFlags = 8
 pub type virDomainCheckpointPtr = *mut virDomainCheckpoint;
 
 /// libvirt's `virDomainCheckpointXMLFlags` enumeration.
-pub type virDomainCheckpointXMLFlags = c_int;
+pub type virDomainCheckpointXMLFlags = c_uint;
 pub const VIR_DOMAIN_CHECKPOINT_XML_SECURE: virDomainCheckpointXMLFlags = 1;
 pub const VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN: virDomainCheckpointXMLFlags = 2;
 pub const VIR_DOMAIN_CHECKPOINT_XML_SIZE: virDomainCheckpointXMLFlags = 4;

@@ -13,7 +13,7 @@ pub struct _virDomainSnapshot {
 pub type virDomainSnapshot = _virDomainSnapshot;
 
 /// libvirt's `virDomainSnapshotCreateFlags` enumeration.
-pub type virDomainSnapshotCreateFlags = c_int;
+pub type virDomainSnapshotCreateFlags = c_uint;
 pub const VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE: virDomainSnapshotCreateFlags = 1;
 pub const VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT: virDomainSnapshotCreateFlags = 2;
 pub const VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA: virDomainSnapshotCreateFlags = 4;
@@ -26,13 +26,13 @@ pub const VIR_DOMAIN_SNAPSHOT_CREATE_LIVE: virDomainSnapshotCreateFlags = 256;
 pub const VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE: virDomainSnapshotCreateFlags = 512;
 
 /// libvirt's `virDomainSnapshotDeleteFlags` enumeration.
-pub type virDomainSnapshotDeleteFlags = c_int;
+pub type virDomainSnapshotDeleteFlags = c_uint;
 pub const VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN: virDomainSnapshotDeleteFlags = 1;
 pub const VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY: virDomainSnapshotDeleteFlags = 2;
 pub const VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY: virDomainSnapshotDeleteFlags = 4;
 
 /// libvirt's `virDomainSnapshotListFlags` enumeration.
-pub type virDomainSnapshotListFlags = c_int;
+pub type virDomainSnapshotListFlags = c_uint;
 pub const VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS: virDomainSnapshotListFlags = 1;
 pub const VIR_DOMAIN_SNAPSHOT_LIST_ROOTS: virDomainSnapshotListFlags = 1;
 pub const VIR_DOMAIN_SNAPSHOT_LIST_METADATA: virDomainSnapshotListFlags = 2;
@@ -50,12 +50,12 @@ pub const VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL: virDomainSnapshotListFlags = 102
 pub type virDomainSnapshotPtr = *mut virDomainSnapshot;
 
 /// libvirt's `virDomainSnapshotRevertFlags` enumeration.
-pub type virDomainSnapshotRevertFlags = c_int;
+pub type virDomainSnapshotRevertFlags = c_uint;
 pub const VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING: virDomainSnapshotRevertFlags = 1;
 pub const VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED: virDomainSnapshotRevertFlags = 2;
 pub const VIR_DOMAIN_SNAPSHOT_REVERT_FORCE: virDomainSnapshotRevertFlags = 4;
 pub const VIR_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM: virDomainSnapshotRevertFlags = 8;
 
 /// libvirt's `virDomainSnapshotXMLFlags` enumeration.
-pub type virDomainSnapshotXMLFlags = c_int;
+pub type virDomainSnapshotXMLFlags = c_uint;
 pub const VIR_DOMAIN_SNAPSHOT_XML_SECURE: virDomainSnapshotXMLFlags = VIR_DOMAIN_XML_SECURE;

@@ -122,12 +122,12 @@ pub const VIR_CPU_COMPARE_LAST: virCPUCompareResult = 3;
 pub type virConnectAuthPtr = *mut virConnectAuth;
 
 /// libvirt's `virConnectBaselineCPUFlags` enumeration.
-pub type virConnectBaselineCPUFlags = c_int;
+pub type virConnectBaselineCPUFlags = c_uint;
 pub const VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES: virConnectBaselineCPUFlags = 1;
 pub const VIR_CONNECT_BASELINE_CPU_MIGRATABLE: virConnectBaselineCPUFlags = 2;
 
 /// libvirt's `virConnectCompareCPUFlags` enumeration.
-pub type virConnectCompareCPUFlags = c_int;
+pub type virConnectCompareCPUFlags = c_uint;
 pub const VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE: virConnectCompareCPUFlags = 1;
 pub const VIR_CONNECT_COMPARE_CPU_VALIDATE_XML: virConnectCompareCPUFlags = 2;
 
@@ -149,7 +149,7 @@ pub const VIR_CRED_EXTERNAL: virConnectCredentialType = 9;
 pub const VIR_CRED_LAST: virConnectCredentialType = 10;
 
 /// libvirt's `virConnectFlags` enumeration.
-pub type virConnectFlags = c_int;
+pub type virConnectFlags = c_uint;
 pub const VIR_CONNECT_RO: virConnectFlags = 1;
 pub const VIR_CONNECT_NO_ALIASES: virConnectFlags = 2;
 
@@ -157,7 +157,7 @@ pub const VIR_CONNECT_NO_ALIASES: virConnectFlags = 2;
 pub type virConnectPtr = *mut virConnect;
 
 /// libvirt's `virNodeAllocPagesFlags` enumeration.
-pub type virNodeAllocPagesFlags = c_int;
+pub type virNodeAllocPagesFlags = c_uint;
 pub const VIR_NODE_ALLOC_PAGES_ADD: virNodeAllocPagesFlags = 0;
 pub const VIR_NODE_ALLOC_PAGES_SET: virNodeAllocPagesFlags = 1;
 

@@ -13,17 +13,17 @@ pub struct _virInterface {
 pub type virInterface = _virInterface;
 
 /// libvirt's `virConnectListAllInterfacesFlags` enumeration.
-pub type virConnectListAllInterfacesFlags = c_int;
+pub type virConnectListAllInterfacesFlags = c_uint;
 pub const VIR_CONNECT_LIST_INTERFACES_INACTIVE: virConnectListAllInterfacesFlags = 1;
 pub const VIR_CONNECT_LIST_INTERFACES_ACTIVE: virConnectListAllInterfacesFlags = 2;
 
 /// libvirt's `virInterfaceDefineFlags` enumeration.
-pub type virInterfaceDefineFlags = c_int;
+pub type virInterfaceDefineFlags = c_uint;
 pub const VIR_INTERFACE_DEFINE_VALIDATE: virInterfaceDefineFlags = 1;
 
 /// libvirt's `virInterfacePtr`.
 pub type virInterfacePtr = *mut virInterface;
 
 /// libvirt's `virInterfaceXMLFlags` enumeration.
-pub type virInterfaceXMLFlags = c_int;
+pub type virInterfaceXMLFlags = c_uint;
 pub const VIR_INTERFACE_XML_INACTIVE: virInterfaceXMLFlags = 1;

@@ -39,7 +39,7 @@ pub struct _virNetworkPort {
 pub type virNetworkPort = _virNetworkPort;
 
 /// libvirt's `virConnectListAllNetworksFlags` enumeration.
-pub type virConnectListAllNetworksFlags = c_int;
+pub type virConnectListAllNetworksFlags = c_uint;
 pub const VIR_CONNECT_LIST_NETWORKS_INACTIVE: virConnectListAllNetworksFlags = 1;
 pub const VIR_CONNECT_LIST_NETWORKS_ACTIVE: virConnectListAllNetworksFlags = 2;
 pub const VIR_CONNECT_LIST_NETWORKS_PERSISTENT: virConnectListAllNetworksFlags = 4;
@@ -55,14 +55,14 @@ pub const VIR_IP_ADDR_TYPE_IPV6: virIPAddrType = 1;
 pub const VIR_IP_ADDR_TYPE_LAST: virIPAddrType = 2;
 
 /// libvirt's `virNetworkCreateFlags` enumeration.
-pub type virNetworkCreateFlags = c_int;
+pub type virNetworkCreateFlags = c_uint;
 pub const VIR_NETWORK_CREATE_VALIDATE: virNetworkCreateFlags = 1;
 
 /// libvirt's `virNetworkDHCPLeasePtr`.
 pub type virNetworkDHCPLeasePtr = *mut virNetworkDHCPLease;
 
 /// libvirt's `virNetworkDefineFlags` enumeration.
-pub type virNetworkDefineFlags = c_int;
+pub type virNetworkDefineFlags = c_uint;
 pub const VIR_NETWORK_DEFINE_VALIDATE: virNetworkDefineFlags = 1;
 
 /// libvirt's `virNetworkEventID` enumeration.
@@ -81,7 +81,7 @@ pub const VIR_NETWORK_EVENT_STOPPED: virNetworkEventLifecycleType = 3;
 pub const VIR_NETWORK_EVENT_LAST: virNetworkEventLifecycleType = 4;
 
 /// libvirt's `virNetworkPortCreateFlags` enumeration.
-pub type virNetworkPortCreateFlags = c_int;
+pub type virNetworkPortCreateFlags = c_uint;
 pub const VIR_NETWORK_PORT_CREATE_RECLAIM: virNetworkPortCreateFlags = 1;
 pub const VIR_NETWORK_PORT_CREATE_VALIDATE: virNetworkPortCreateFlags = 2;
 
@@ -102,7 +102,7 @@ pub const VIR_NETWORK_UPDATE_COMMAND_ADD_FIRST: virNetworkUpdateCommand = 4;
 pub const VIR_NETWORK_UPDATE_COMMAND_LAST: virNetworkUpdateCommand = 5;
 
 /// libvirt's `virNetworkUpdateFlags` enumeration.
-pub type virNetworkUpdateFlags = c_int;
+pub type virNetworkUpdateFlags = c_uint;
 pub const VIR_NETWORK_UPDATE_AFFECT_CURRENT: virNetworkUpdateFlags = 0;
 pub const VIR_NETWORK_UPDATE_AFFECT_LIVE: virNetworkUpdateFlags = 1;
 pub const VIR_NETWORK_UPDATE_AFFECT_CONFIG: virNetworkUpdateFlags = 2;
@@ -126,7 +126,7 @@ pub const VIR_NETWORK_SECTION_DNS_SRV: virNetworkUpdateSection = 12;
 pub const VIR_NETWORK_SECTION_LAST: virNetworkUpdateSection = 13;
 
 /// libvirt's `virNetworkXMLFlags` enumeration.
-pub type virNetworkXMLFlags = c_int;
+pub type virNetworkXMLFlags = c_uint;
 pub const VIR_NETWORK_XML_INACTIVE: virNetworkXMLFlags = 1;
 
 /// libvirt's `virConnectNetworkEventGenericCallback` callback type.

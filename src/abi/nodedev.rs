@@ -40,11 +40,11 @@ pub const VIR_CONNECT_LIST_NODE_DEVICES_INACTIVE: virConnectListAllNodeDeviceFla
 pub const VIR_CONNECT_LIST_NODE_DEVICES_ACTIVE: virConnectListAllNodeDeviceFlags = 2147483648u32;
 
 /// libvirt's `virNodeDeviceCreateXMLFlags` enumeration.
-pub type virNodeDeviceCreateXMLFlags = c_int;
+pub type virNodeDeviceCreateXMLFlags = c_uint;
 pub const VIR_NODE_DEVICE_CREATE_XML_VALIDATE: virNodeDeviceCreateXMLFlags = 1;
 
 /// libvirt's `virNodeDeviceDefineXMLFlags` enumeration.
-pub type virNodeDeviceDefineXMLFlags = c_int;
+pub type virNodeDeviceDefineXMLFlags = c_uint;
 pub const VIR_NODE_DEVICE_DEFINE_XML_VALIDATE: virNodeDeviceDefineXMLFlags = 1;
 
 /// libvirt's `virNodeDeviceEventID` enumeration.

@@ -21,14 +21,14 @@ pub struct _virNWFilterBinding {
 pub type virNWFilterBinding = _virNWFilterBinding;
 
 /// libvirt's `virNWFilterBindingCreateFlags` enumeration.
-pub type virNWFilterBindingCreateFlags = c_int;
+pub type virNWFilterBindingCreateFlags = c_uint;
 pub const VIR_NWFILTER_BINDING_CREATE_VALIDATE: virNWFilterBindingCreateFlags = 1;
 
 /// libvirt's `virNWFilterBindingPtr`.
 pub type virNWFilterBindingPtr = *mut virNWFilterBinding;
 
 /// libvirt's `virNWFilterDefineFlags` enumeration.
-pub type virNWFilterDefineFlags = c_int;
+pub type virNWFilterDefineFlags = c_uint;
 pub const VIR_NWFILTER_DEFINE_VALIDATE: virNWFilterDefineFlags = 1;
 
 /// libvirt's `virNWFilterPtr`.

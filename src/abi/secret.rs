@@ -13,14 +13,14 @@ pub struct _virSecret {
 pub type virSecret = _virSecret;
 
 /// libvirt's `virConnectListAllSecretsFlags` enumeration.
-pub type virConnectListAllSecretsFlags = c_int;
+pub type virConnectListAllSecretsFlags = c_uint;
 pub const VIR_CONNECT_LIST_SECRETS_EPHEMERAL: virConnectListAllSecretsFlags = 1;
 pub const VIR_CONNECT_LIST_SECRETS_NO_EPHEMERAL: virConnectListAllSecretsFlags = 2;
 pub const VIR_CONNECT_LIST_SECRETS_PRIVATE: virConnectListAllSecretsFlags = 4;
 pub const VIR_CONNECT_LIST_SECRETS_NO_PRIVATE: virConnectListAllSecretsFlags = 8;
 
 /// libvirt's `virSecretDefineFlags` enumeration.
-pub type virSecretDefineFlags = c_int;
+pub type virSecretDefineFlags = c_uint;
 pub const VIR_SECRET_DEFINE_VALIDATE: virSecretDefineFlags = 1;
 
 /// libvirt's `virSecretEventID` enumeration.

@@ -46,7 +46,7 @@ pub struct _virStorageVolInfo {
 pub type virStorageVolInfo = _virStorageVolInfo;
 
 /// libvirt's `virConnectListAllStoragePoolsFlags` enumeration.
-pub type virConnectListAllStoragePoolsFlags = c_int;
+pub type virConnectListAllStoragePoolsFlags = c_uint;
 pub const VIR_CONNECT_LIST_STORAGE_POOLS_INACTIVE: virConnectListAllStoragePoolsFlags = 1;
 pub const VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE: virConnectListAllStoragePoolsFlags = 2;
 pub const VIR_CONNECT_LIST_STORAGE_POOLS_PERSISTENT: virConnectListAllStoragePoolsFlags = 4;
@@ -69,7 +69,7 @@ pub const VIR_CONNECT_LIST_STORAGE_POOLS_VSTORAGE: virConnectListAllStoragePools
 pub const VIR_CONNECT_LIST_STORAGE_POOLS_ISCSI_DIRECT: virConnectListAllStoragePoolsFlags = 524288;
 
 /// libvirt's `virStoragePoolBuildFlags` enumeration.
-pub type virStoragePoolBuildFlags = c_int;
+pub type virStoragePoolBuildFlags = c_uint;
 pub const VIR_STORAGE_POOL_BUILD_NEW: virStoragePoolBuildFlags = 0;
 pub const VIR_STORAGE_POOL_BUILD_REPAIR: virStoragePoolBuildFlags = 1;
 pub const VIR_STORAGE_POOL_BUILD_RESIZE: virStoragePoolBuildFlags = 2;
@@ -77,18 +77,18 @@ pub const VIR_STORAGE_POOL_BUILD_NO_OVERWRITE: virStoragePoolBuildFlags = 4;
 pub const VIR_STORAGE_POOL_BUILD_OVERWRITE: virStoragePoolBuildFlags = 8;
 
 /// libvirt's `virStoragePoolCreateFlags` enumeration.
-pub type virStoragePoolCreateFlags = c_int;
+pub type virStoragePoolCreateFlags = c_uint;
 pub const VIR_STORAGE_POOL_CREATE_NORMAL: virStoragePoolCreateFlags = 0;
 pub const VIR_STORAGE_POOL_CREATE_WITH_BUILD: virStoragePoolCreateFlags = 1;
 pub const VIR_STORAGE_POOL_CREATE_WITH_BUILD_OVERWRITE: virStoragePoolCreateFlags = 2;
 pub const VIR_STORAGE_POOL_CREATE_WITH_BUILD_NO_OVERWRITE: virStoragePoolCreateFlags = 4;
 
 /// libvirt's `virStoragePoolDefineFlags` enumeration.
-pub type virStoragePoolDefineFlags = c_int;
+pub type virStoragePoolDefineFlags = c_uint;
 pub const VIR_STORAGE_POOL_DEFINE_VALIDATE: virStoragePoolDefineFlags = 1;
 
 /// libvirt's `virStoragePoolDeleteFlags` enumeration.
-pub type virStoragePoolDeleteFlags = c_int;
+pub type virStoragePoolDeleteFlags = c_uint;
 pub const VIR_STORAGE_POOL_DELETE_NORMAL: virStoragePoolDeleteFlags = 0;
 pub const VIR_STORAGE_POOL_DELETE_ZEROED: virStoragePoolDeleteFlags = 1;
 
@@ -127,23 +127,23 @@ pub const VIR_STORAGE_POOL_INACCESSIBLE: virStoragePoolState = 4;
 pub const VIR_STORAGE_POOL_STATE_LAST: virStoragePoolState = 5;
 
 /// libvirt's `virStorageVolCreateFlags` enumeration.
-pub type virStorageVolCreateFlags = c_int;
+pub type virStorageVolCreateFlags = c_uint;
 pub const VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA: virStorageVolCreateFlags = 1;
 pub const VIR_STORAGE_VOL_CREATE_REFLINK: virStorageVolCreateFlags = 2;
 pub const VIR_STORAGE_VOL_CREATE_VALIDATE: virStorageVolCreateFlags = 4;
 
 /// libvirt's `virStorageVolDeleteFlags` enumeration.
-pub type virStorageVolDeleteFlags = c_int;
+pub type virStorageVolDeleteFlags = c_uint;
 pub const VIR_STORAGE_VOL_DELETE_NORMAL: virStorageVolDeleteFlags = 0;
 pub const VIR_STORAGE_VOL_DELETE_ZEROED: virStorageVolDeleteFlags = 1;
 pub const VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS: virStorageVolDeleteFlags = 2;
 
 /// libvirt's `virStorageVolDownloadFlags` enumeration.
-pub type virStorageVolDownloadFlags = c_int;
+pub type virStorageVolDownloadFlags = c_uint;
 pub const VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM: virStorageVolDownloadFlags = 1;
 
 /// libvirt's `virStorageVolInfoFlags` enumeration.
-pub type virStorageVolInfoFlags = c_int;
+pub type virStorageVolInfoFlags = c_uint;
 pub const VIR_STORAGE_VOL_USE_ALLOCATION: virStorageVolInfoFlags = 0;
 pub const VIR_STORAGE_VOL_GET_PHYSICAL: virStorageVolInfoFlags = 1;
 
@@ -154,7 +154,7 @@ pub type virStorageVolInfoPtr = *mut virStorageVolInfo;
 pub type virStorageVolPtr = *mut virStorageVol;
 
 /// libvirt's `virStorageVolResizeFlags` enumeration.
-pub type virStorageVolResizeFlags = c_int;
+pub type virStorageVolResizeFlags = c_uint;
 pub const VIR_STORAGE_VOL_RESIZE_ALLOCATE: virStorageVolResizeFlags = 1;
 pub const VIR_STORAGE_VOL_RESIZE_DELTA: virStorageVolResizeFlags = 2;
 pub const VIR_STORAGE_VOL_RESIZE_SHRINK: virStorageVolResizeFlags = 4;
@@ -171,7 +171,7 @@ pub const VIR_STORAGE_VOL_PLOOP: virStorageVolType = 5;
 pub const VIR_STORAGE_VOL_LAST: virStorageVolType = 6;
 
 /// libvirt's `virStorageVolUploadFlags` enumeration.
-pub type virStorageVolUploadFlags = c_int;
+pub type virStorageVolUploadFlags = c_uint;
 pub const VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM: virStorageVolUploadFlags = 1;
 
 /// libvirt's `virStorageVolWipeAlgorithm` enumeration.
@@ -190,7 +190,7 @@ pub const VIR_STORAGE_VOL_WIPE_ALG_TRIM: virStorageVolWipeAlgorithm = 9;
 pub const VIR_STORAGE_VOL_WIPE_ALG_LAST: virStorageVolWipeAlgorithm = 10;
 
 /// libvirt's `virStorageXMLFlags` enumeration.
-pub type virStorageXMLFlags = c_int;
+pub type virStorageXMLFlags = c_uint;
 pub const VIR_STORAGE_XML_INACTIVE: virStorageXMLFlags = 1;
 
 /// libvirt's `virConnectStoragePoolEventGenericCallback` callback type.

@@ -12,11 +12,11 @@ pub const VIR_STREAM_EVENT_ERROR: virStreamEventType = 4;
 pub const VIR_STREAM_EVENT_HANGUP: virStreamEventType = 8;
 
 /// libvirt's `virStreamFlags` enumeration.
-pub type virStreamFlags = c_int;
+pub type virStreamFlags = c_uint;
 pub const VIR_STREAM_NONBLOCK: virStreamFlags = 1;
 
 /// libvirt's `virStreamRecvFlagsValues` enumeration.
-pub type virStreamRecvFlagsValues = c_int;
+pub type virStreamRecvFlagsValues = c_uint;
 pub const VIR_STREAM_RECV_STOP_AT_HOLE: virStreamRecvFlagsValues = 1;
 
 /// libvirt's `virStreamEventCallback` callback type.

@@ -193,7 +193,11 @@ pub unsafe extern "C" fn virConnResetLastError(conn: virConnectPtr) {
 /// # Safety
 /// `conn` may be anything; unknown pointers are ignored.
 #[no_mangle]
-pub unsafe extern "C" fn virConnSetErrorFunc(conn: virConnectPtr, userData: *mut c_void, handler: virErrorFunc) {
+pub unsafe extern "C" fn virConnSetErrorFunc(
+    conn: virConnectPtr,
+    userData: *mut c_void,
+    handler: virErrorFunc,
+) {
     guarded((), || {
         if let Some(c) = CONNECTIONS.get(conn.cast()) {
             c.set_error_handler(handler, userData);

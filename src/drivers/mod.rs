@@ -1,0 +1,3 @@
+//! The hypervisor drivers.
+
+pub mod test;
