@@ -13,6 +13,7 @@ pub mod drivers;
 pub mod error;
 pub mod ffi;
 pub mod host;
+pub mod uri;
 pub mod xml;
 
 pub use error::{Error, Result};
