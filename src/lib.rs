@@ -17,3 +17,6 @@ pub mod uri;
 pub mod xml;
 
 pub use error::{Error, Result};
+
+/// The libvirt API level this library implements (9.0.0), as libvirt packs it.
+pub const LIB_VERSION: u64 = abi::LIBVIR_VERSION_NUMBER as u64;

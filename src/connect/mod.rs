@@ -1,7 +1,15 @@
-//! Connections: opening a URI with the right driver, and the calls that are
-//! answered by the connection itself rather than by its driver.
+//! Connections: resolving the name (default URI, aliases), picking the driver
+//! that claims the URI, and the calls the connection answers itself.
 
+use crate::abi::*;
+use crate::auth::{Auth, Prompter};
 use crate::driver::Driver;
+use crate::drivers;
+use crate::error::{Error, Result};
+use crate::uri::Uri;
+
+mod credentials;
+mod name;
 
 /// An open connection to a hypervisor.
 pub struct Connection {
@@ -11,6 +19,30 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// Opens `name` as `virConnectOpenAuth` does: NULL or "" takes the default
+    /// URI, aliases are resolved unless `VIR_CONNECT_NO_ALIASES`, and the first
+    /// driver that claims the URI opens it (with `prompter` for credentials).
+    pub fn open(name: Option<&str>, prompter: Option<&dyn Prompter>, flags: u32) -> Result<Connection> {
+        let name = name::resolve(name, flags)?;
+        let uri = Uri::parse(&name)?;
+        if uri.scheme.is_none() {
+            return Err(Error::with(
+                VIR_FROM_NONE,
+                VIR_ERR_NO_CONNECT,
+                format!("URI '{name}' does not include a driver name"),
+            ));
+        }
+        let store = credentials::AuthConf::default();
+        let auth = Auth::new(prompter, Some(&store));
+        let driver = drivers::open(&uri, &auth, flags)?
+            .ok_or_else(|| Error::with(VIR_FROM_NONE, VIR_ERR_NO_CONNECT, &name))?;
+        Ok(Connection {
+            uri: uri.format(),
+            driver,
+            read_only: flags & VIR_CONNECT_RO != 0,
+        })
+    }
+
     /// Wraps an opened driver.
     pub fn new(uri: String, driver: Box<dyn Driver>, read_only: bool) -> Self {
         Connection {

@@ -152,8 +152,8 @@ impl Error {
             str1: None,
             str2: None,
             str3: None,
-            int1: -1,
-            int2: -1,
+            int1: 0,
+            int2: 0,
         }
     }
 

@@ -1,7 +1,368 @@
-//! `libvirt-host.h`: connections and host information.
+//! `libvirt-host.h`: the library, connections and host information.
 #![allow(non_snake_case, non_upper_case_globals)]
 
+use std::ffi::CString;
+use std::sync::Arc;
+
 use crate::abi::*;
+use crate::auth::{Credential, Prompter};
+use crate::connect::Connection;
+use crate::error::{Error, Result};
+use crate::ffi::boundary::{entry, Ctx};
+use crate::ffi::cstr::{self, malloc_str};
+use crate::ffi::handle::{ConnHandle, Released, CONNECTIONS};
+
+/// Error domain of the functions of libvirt-host.h.
+const FROM: i32 = VIR_FROM_DOMAIN;
+
+/// Initializes the library; nothing to do, kept for libvirt's callers.
+#[no_mangle]
+pub extern "C" fn virInitialize() -> c_int {
+    entry(|_| Ok(0))
+}
+
+/// The library version, and (ignoring `type`) the same for the hypervisor type.
+///
+/// # Safety
+/// Out-pointers must be NULL or writable; `type_` NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virGetVersion(
+    libVer: *mut c_ulong,
+    type_: *const c_char,
+    typeVer: *mut c_ulong,
+) -> c_int {
+    let _ = type_;
+    entry(|_| {
+        if libVer.is_null() {
+            // libvirt fails here without saying why.
+            return Err(Error::unknown_cause());
+        }
+        // SAFETY: non-NULL out-pointers are writable by the caller's contract.
+        unsafe {
+            libVer.write(crate::LIB_VERSION);
+            if !typeVer.is_null() {
+                typeVer.write(crate::LIB_VERSION);
+            }
+        }
+        Ok(0)
+    })
+}
+
+/// The caller's `virConnectAuth`, as a [`Prompter`].
+struct CAuth(virConnectAuthPtr);
+
+impl Prompter for CAuth {
+    fn credential_types(&self) -> Vec<i32> {
+        // SAFETY: the caller passed a valid virConnectAuth for the duration of the open.
+        let auth = unsafe { &*self.0 };
+        if auth.credtype.is_null() {
+            return Vec::new();
+        }
+        // SAFETY: credtype holds ncredtype ints.
+        unsafe { std::slice::from_raw_parts(auth.credtype, auth.ncredtype as usize) }.to_vec()
+    }
+
+    fn ask(&self, creds: &mut [Credential]) -> bool {
+        // SAFETY: as above.
+        let auth = unsafe { &*self.0 };
+        let Some(cb) = auth.cb else { return false };
+        let texts: Vec<[Option<CString>; 3]> = creds
+            .iter()
+            .map(|c| {
+                [
+                    CString::new(c.prompt.clone()).ok(),
+                    c.challenge.clone().and_then(|s| CString::new(s).ok()),
+                    c.default.clone().and_then(|s| CString::new(s).ok()),
+                ]
+            })
+            .collect();
+        let ptr = |s: &Option<CString>| s.as_ref().map_or(std::ptr::null(), |s| s.as_ptr());
+        let mut raw: Vec<virConnectCredential> = creds
+            .iter()
+            .zip(&texts)
+            .map(|(c, t)| virConnectCredential {
+                r#type: c.kind,
+                prompt: ptr(&t[0]),
+                challenge: ptr(&t[1]),
+                defresult: ptr(&t[2]),
+                result: std::ptr::null_mut(),
+                resultlen: 0,
+            })
+            .collect();
+        // SAFETY: the array and its strings live across the call; the callback
+        // fills `result` with strings it allocated, which we take and free.
+        let rc = unsafe { cb(raw.as_mut_ptr(), raw.len() as c_uint, auth.cbdata) };
+        for (c, r) in creds.iter_mut().zip(&raw) {
+            if !r.result.is_null() {
+                // SAFETY: the callback's result is a NUL-terminated string it
+                // allocated; like libvirt we read it as such (not all callers
+                // set resultlen) and free it.
+                c.result = Some(
+                    unsafe { std::ffi::CStr::from_ptr(r.result) }
+                        .to_string_lossy()
+                        .into_owned(),
+                );
+                cstr::free_c(r.result);
+            }
+        }
+        rc >= 0
+    }
+}
+
+/// Opens a connection and registers its handle.
+///
+/// # Safety
+/// `name` NULL or a C string; `auth` NULL or a valid virConnectAuth.
+unsafe fn open(name: *const c_char, auth: virConnectAuthPtr, flags: c_uint) -> virConnectPtr {
+    entry(|_| {
+        // SAFETY: the caller's contract.
+        let name = unsafe { cstr::opt(name, VIR_FROM_NONE, "virConnectOpenAuth", "name") }?;
+        let prompter = (!auth.is_null()).then(|| CAuth(auth));
+        let conn = Connection::open(name, prompter.as_ref().map(|p| p as &dyn Prompter), flags)?;
+        Ok(CONNECTIONS.insert(Arc::new(ConnHandle::new(conn))) as virConnectPtr)
+    })
+}
+
+/// Opens a connection to `name` (NULL: the default URI).
+///
+/// # Safety
+/// `name` must be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virConnectOpen(name: *const c_char) -> virConnectPtr {
+    // SAFETY: forwarded contract.
+    unsafe { open(name, std::ptr::null_mut(), 0) }
+}
+
+/// Opens a read-only connection to `name`.
+///
+/// # Safety
+/// `name` must be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virConnectOpenReadOnly(name: *const c_char) -> virConnectPtr {
+    // SAFETY: forwarded contract.
+    unsafe { open(name, std::ptr::null_mut(), VIR_CONNECT_RO) }
+}
+
+/// Opens a connection, asking `auth` for any credentials the driver needs.
+///
+/// # Safety
+/// `name` NULL or a C string; `auth` NULL or a valid virConnectAuth.
+#[no_mangle]
+pub unsafe extern "C" fn virConnectOpenAuth(
+    name: *const c_char,
+    auth: virConnectAuthPtr,
+    flags: c_uint,
+) -> virConnectPtr {
+    // SAFETY: forwarded contract.
+    unsafe { open(name, auth, flags) }
+}
+
+/// Drops a reference: 1 while others remain, 0 when the connection closed.
+#[no_mangle]
+pub extern "C" fn virConnectClose(conn: virConnectPtr) -> c_int {
+    entry(|_| match CONNECTIONS.release(conn.cast()) {
+        Some(Released::Remaining) => Ok(1),
+        Some(Released::Last(_)) => Ok(0),
+        None => Err(Error::with(
+            VIR_FROM_NONE,
+            VIR_ERR_INVALID_CONN,
+            "virConnectClose",
+        )),
+    })
+}
+
+/// Adds a reference, released by another `virConnectClose`.
+#[no_mangle]
+pub extern "C" fn virConnectRef(conn: virConnectPtr) -> c_int {
+    entry(|_| match CONNECTIONS.retain(conn.cast()) {
+        true => Ok(0),
+        false => Err(Error::with(FROM, VIR_ERR_INVALID_CONN, "virConnectRef")),
+    })
+}
+
+/// Runs `f` on a valid connection, libvirt's invalid-pointer error otherwise.
+fn with_conn<R: crate::ffi::boundary::Failure>(
+    conn: virConnectPtr,
+    func: &str,
+    f: impl FnOnce(&Arc<ConnHandle>) -> Result<R>,
+) -> R {
+    entry(|ctx: &mut Ctx| {
+        let c = ctx.conn(conn, func, FROM)?;
+        f(&c)
+    })
+}
+
+/// The hypervisor type ("TEST", "ESX", ...); the string belongs to the connection.
+#[no_mangle]
+pub extern "C" fn virConnectGetType(conn: virConnectPtr) -> *const c_char {
+    with_conn(conn, "virConnectGetType", |c| {
+        let kind = c
+            .type_name
+            .get_or_init(|| CString::new(c.conn.driver().kind()).unwrap_or_default());
+        Ok(kind.as_ptr())
+    })
+}
+
+/// The hypervisor version.
+///
+/// # Safety
+/// `hvVer` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn virConnectGetVersion(conn: virConnectPtr, hvVer: *mut c_ulong) -> c_int {
+    with_conn(conn, "virConnectGetVersion", |c| {
+        if hvVer.is_null() {
+            return Err(Error::null_arg(FROM, "virConnectGetVersion", "hvVer"));
+        }
+        let v = c.conn.driver().version()?;
+        // SAFETY: checked non-NULL; writable by the caller's contract.
+        unsafe { cstr::put(hvVer, v as c_ulong, FROM, "virConnectGetVersion", "hvVer") }?;
+        Ok(0)
+    })
+}
+
+/// The library version the connection runs on.
+///
+/// # Safety
+/// `libVer` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn virConnectGetLibVersion(conn: virConnectPtr, libVer: *mut c_ulong) -> c_int {
+    with_conn(conn, "virConnectGetLibVersion", |_| {
+        // SAFETY: writable when non-NULL by the caller's contract.
+        unsafe {
+            cstr::put(
+                libVer,
+                crate::LIB_VERSION,
+                FROM,
+                "virConnectGetLibVersion",
+                "libVer",
+            )
+        }?;
+        Ok(0)
+    })
+}
+
+/// The host's name (the caller frees it).
+#[no_mangle]
+pub extern "C" fn virConnectGetHostname(conn: virConnectPtr) -> *mut c_char {
+    with_conn(conn, "virConnectGetHostname", |c| {
+        Ok(malloc_str(&c.conn.driver().hostname()?))
+    })
+}
+
+/// The connection's URI (the caller frees it).
+#[no_mangle]
+pub extern "C" fn virConnectGetURI(conn: virConnectPtr) -> *mut c_char {
+    with_conn(conn, "virConnectGetURI", |c| Ok(malloc_str(c.conn.uri())))
+}
+
+/// The capabilities XML (the caller frees it).
+#[no_mangle]
+pub extern "C" fn virConnectGetCapabilities(conn: virConnectPtr) -> *mut c_char {
+    with_conn(conn, "virConnectGetCapabilities", |c| {
+        Ok(malloc_str(&c.conn.driver().capabilities()?))
+    })
+}
+
+/// The most vCPUs a guest of `type_` may have.
+///
+/// # Safety
+/// `type_` must be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virConnectGetMaxVcpus(conn: virConnectPtr, type_: *const c_char) -> c_int {
+    with_conn(conn, "virConnectGetMaxVcpus", |c| {
+        // SAFETY: the caller's contract.
+        let kind = unsafe { cstr::opt(type_, FROM, "virConnectGetMaxVcpus", "type") }?;
+        c.conn.driver().max_vcpus(kind)
+    })
+}
+
+/// Fills `info` with the host's CPU and memory summary.
+///
+/// # Safety
+/// `info` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn virNodeGetInfo(conn: virConnectPtr, info: virNodeInfoPtr) -> c_int {
+    with_conn(conn, "virNodeGetInfo", |c| {
+        if info.is_null() {
+            return Err(Error::null_arg(FROM, "virNodeGetInfo", "info"));
+        }
+        let n = c.conn.driver().node_info()?;
+        // SAFETY: a zeroed virNodeInfo is valid (numbers and a char array).
+        let mut out: virNodeInfo = unsafe { std::mem::zeroed() };
+        cstr::fill(&mut out.model, &n.model);
+        out.memory = n.memory as c_ulong;
+        out.cpus = n.cpus;
+        out.mhz = n.mhz;
+        out.nodes = n.nodes;
+        out.sockets = n.sockets;
+        out.cores = n.cores;
+        out.threads = n.threads;
+        // SAFETY: checked non-NULL; writable by the caller's contract.
+        unsafe { info.write(out) };
+        Ok(0)
+    })
+}
+
+/// 1 while the connection works, 0 otherwise.
+#[no_mangle]
+pub extern "C" fn virConnectIsAlive(conn: virConnectPtr) -> c_int {
+    with_conn(conn, "virConnectIsAlive", |c| {
+        c.conn.driver().is_alive().map(c_int::from)
+    })
+}
+
+/// 1 when the channel is safe from eavesdropping.
+#[no_mangle]
+pub extern "C" fn virConnectIsSecure(conn: virConnectPtr) -> c_int {
+    with_conn(conn, "virConnectIsSecure", |c| {
+        c.conn.driver().is_secure().map(c_int::from)
+    })
+}
+
+/// 1 when the channel is encrypted.
+#[no_mangle]
+pub extern "C" fn virConnectIsEncrypted(conn: virConnectPtr) -> c_int {
+    with_conn(conn, "virConnectIsEncrypted", |c| {
+        c.conn.driver().is_encrypted().map(c_int::from)
+    })
+}
+
+/// Starts keepalive probing (drivers without a peer do not support it).
+#[no_mangle]
+pub extern "C" fn virConnectSetKeepAlive(conn: virConnectPtr, interval: c_int, count: c_uint) -> c_int {
+    with_conn(conn, "virConnectSetKeepAlive", |c| {
+        c.conn.driver().set_keep_alive(interval, count).map(|_| 0)
+    })
+}
+
+/// Registers a callback for connections that close unexpectedly; drivers
+/// whose connections cannot break accept it and never call it, as libvirt's.
+#[no_mangle]
+pub extern "C" fn virConnectRegisterCloseCallback(
+    conn: virConnectPtr,
+    cb: virConnectCloseFunc,
+    opaque: *mut c_void,
+    freecb: virFreeCallback,
+) -> c_int {
+    let _ = (opaque, freecb);
+    with_conn(conn, "virConnectRegisterCloseCallback", |_| {
+        if cb.is_none() {
+            return Err(Error::null_arg(FROM, "virConnectRegisterCloseCallback", "cb"));
+        }
+        Ok(0)
+    })
+}
+
+/// Removes a close callback.
+#[no_mangle]
+pub extern "C" fn virConnectUnregisterCloseCallback(conn: virConnectPtr, cb: virConnectCloseFunc) -> c_int {
+    with_conn(conn, "virConnectUnregisterCloseCallback", |_| {
+        if cb.is_none() {
+            return Err(Error::null_arg(FROM, "virConnectUnregisterCloseCallback", "cb"));
+        }
+        Ok(0)
+    })
+}
 
 /// The credential types the terminal prompter handles.
 static mut DEFAULT_CREDTYPES: [c_int; 6] = [
@@ -24,11 +385,35 @@ static mut DEFAULT_AUTH: virConnectAuth = virConnectAuth {
 #[no_mangle]
 pub static mut virConnectAuthPtrDefault: virConnectAuthPtr = &raw mut DEFAULT_AUTH;
 
+/// Answers credential requests on the terminal (see [`crate::auth::terminal`]).
 unsafe extern "C" fn default_auth_callback(
     cred: virConnectCredentialPtr,
     ncred: c_uint,
-    cbdata: *mut c_void,
+    _cbdata: *mut c_void,
 ) -> c_int {
-    let _ = (cred, ncred, cbdata);
-    -1
+    crate::ffi::boundary::guarded(-1, || {
+        if cred.is_null() {
+            return -1;
+        }
+        // SAFETY: libvirt's callers pass an array of ncred credentials.
+        let creds = unsafe { std::slice::from_raw_parts_mut(cred, ncred as usize) };
+        for c in creds.iter_mut() {
+            let text = |p: *const c_char| {
+                // SAFETY: NULL or a C string from the caller.
+                (!p.is_null()).then(|| {
+                    unsafe { std::ffi::CStr::from_ptr(p) }
+                        .to_string_lossy()
+                        .into_owned()
+                })
+            };
+            let prompt = text(c.prompt).unwrap_or_default();
+            let Some(answer) = crate::auth::terminal::answer(c.r#type, &prompt, text(c.defresult).as_deref())
+            else {
+                return -1;
+            };
+            c.result = malloc_str(&answer);
+            c.resultlen = answer.len() as c_uint;
+        }
+        0
+    })
 }

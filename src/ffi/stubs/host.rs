@@ -40,11 +40,6 @@ pub unsafe extern "C" fn virConnectBaselineHypervisorCPU(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virConnectClose(conn: virConnectPtr) -> c_int {
-    unsupported(c"virConnectClose", Subject::Connect(conn.cast()), VIR_FROM_NONE)
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virConnectCompareCPU(
     conn: virConnectPtr,
     xmlDesc: *const c_char,
@@ -92,145 +87,10 @@ pub unsafe extern "C" fn virConnectGetCPUModelNames(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virConnectGetCapabilities(conn: virConnectPtr) -> *mut c_char {
-    unsupported(
-        c"virConnectGetCapabilities",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectGetHostname(conn: virConnectPtr) -> *mut c_char {
-    unsupported(
-        c"virConnectGetHostname",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectGetLibVersion(conn: virConnectPtr, libVer: *mut c_ulong) -> c_int {
-    let _ = libVer;
-    unsupported(
-        c"virConnectGetLibVersion",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectGetMaxVcpus(conn: virConnectPtr, type_: *const c_char) -> c_int {
-    let _ = type_;
-    unsupported(
-        c"virConnectGetMaxVcpus",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virConnectGetSysinfo(conn: virConnectPtr, flags: c_uint) -> *mut c_char {
     let _ = flags;
     unsupported(
         c"virConnectGetSysinfo",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectGetType(conn: virConnectPtr) -> *const c_char {
-    unsupported(
-        c"virConnectGetType",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectGetURI(conn: virConnectPtr) -> *mut c_char {
-    unsupported(
-        c"virConnectGetURI",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectGetVersion(conn: virConnectPtr, hvVer: *mut c_ulong) -> c_int {
-    let _ = hvVer;
-    unsupported(
-        c"virConnectGetVersion",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectIsAlive(conn: virConnectPtr) -> c_int {
-    unsupported(
-        c"virConnectIsAlive",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectIsEncrypted(conn: virConnectPtr) -> c_int {
-    unsupported(
-        c"virConnectIsEncrypted",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectIsSecure(conn: virConnectPtr) -> c_int {
-    unsupported(
-        c"virConnectIsSecure",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectOpen(name: *const c_char) -> virConnectPtr {
-    let _ = name;
-    unsupported(c"virConnectOpen", Subject::None, VIR_FROM_NONE)
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectOpenAuth(
-    name: *const c_char,
-    auth: virConnectAuthPtr,
-    flags: c_uint,
-) -> virConnectPtr {
-    let _ = (name, auth, flags);
-    unsupported(c"virConnectOpenAuth", Subject::None, VIR_FROM_NONE)
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectOpenReadOnly(name: *const c_char) -> virConnectPtr {
-    let _ = name;
-    unsupported(c"virConnectOpenReadOnly", Subject::None, VIR_FROM_NONE)
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectRef(conn: virConnectPtr) -> c_int {
-    unsupported(c"virConnectRef", Subject::Connect(conn.cast()), VIR_FROM_DOMAIN)
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectRegisterCloseCallback(
-    conn: virConnectPtr,
-    cb: virConnectCloseFunc,
-    opaque: *mut c_void,
-    freecb: virFreeCallback,
-) -> c_int {
-    let _ = (cb, opaque, freecb);
-    unsupported(
-        c"virConnectRegisterCloseCallback",
         Subject::Connect(conn.cast()),
         VIR_FROM_DOMAIN,
     )
@@ -249,48 +109,6 @@ pub unsafe extern "C" fn virConnectSetIdentity(
         Subject::Connect(conn.cast()),
         VIR_FROM_DOMAIN,
     )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectSetKeepAlive(
-    conn: virConnectPtr,
-    interval: c_int,
-    count: c_uint,
-) -> c_int {
-    let _ = (interval, count);
-    unsupported(
-        c"virConnectSetKeepAlive",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectUnregisterCloseCallback(
-    conn: virConnectPtr,
-    cb: virConnectCloseFunc,
-) -> c_int {
-    let _ = cb;
-    unsupported(
-        c"virConnectUnregisterCloseCallback",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virGetVersion(
-    libVer: *mut c_ulong,
-    type_: *const c_char,
-    typeVer: *mut c_ulong,
-) -> c_int {
-    let _ = (libVer, type_, typeVer);
-    unsupported(c"virGetVersion", Subject::None, VIR_FROM_NONE)
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virInitialize() -> c_int {
-    unsupported(c"virInitialize", Subject::None, VIR_FROM_NONE)
 }
 
 #[no_mangle]
@@ -382,12 +200,6 @@ pub unsafe extern "C" fn virNodeGetFreePages(
         Subject::Connect(conn.cast()),
         VIR_FROM_DOMAIN,
     )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virNodeGetInfo(conn: virConnectPtr, info: virNodeInfoPtr) -> c_int {
-    let _ = info;
-    unsupported(c"virNodeGetInfo", Subject::Connect(conn.cast()), VIR_FROM_DOMAIN)
 }
 
 #[no_mangle]

@@ -6,6 +6,8 @@
 use crate::abi::*;
 use crate::error::{Error, Result};
 
+pub mod terminal;
+
 /// One credential request, as the callback sees it (`virConnectCredential`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credential {
