@@ -5,6 +5,7 @@
 //! which each hypervisor driver implements.
 
 pub mod abi;
+pub mod conf;
 pub mod connect;
 pub mod driver;
 pub mod error;
