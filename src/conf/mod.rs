@@ -5,6 +5,7 @@
 //! Parsing, lookups, type errors and writing follow libvirt 9.0 so that files
 //! are accepted or rejected the same way, with the same messages.
 
+pub mod authfile;
 pub mod client;
 
 use std::io::Read;
