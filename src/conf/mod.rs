@@ -744,6 +744,9 @@ mod tests {
                 "{text:?}"
             );
         }
+        let e = Conf::parse_string("a").unwrap_err();
+        assert_eq!(e.str1.as_deref(), Some("configuration file syntax error: %s"));
+        assert_eq!(e.str2.as_deref(), Some("memory conf:1: expecting an assignment"));
         let e = Conf::parse("a=1\nb", "/etc/libvirt/libvirt.conf").unwrap_err();
         assert_eq!(
             e.message,
