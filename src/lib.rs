@@ -7,6 +7,7 @@
 pub mod abi;
 pub mod auth;
 pub mod caps;
+pub mod conf;
 pub mod connect;
 pub mod driver;
 pub mod drivers;

@@ -768,6 +768,7 @@ mod tests {
         let e = parse_error("test:///%zz");
         assert_eq!(e.message, "internal error: Unable to parse URI test:///%zz");
         assert_eq!((e.code, e.domain), (VIR_ERR_INTERNAL_ERROR, VIR_FROM_URI));
+        assert_eq!(e.str2.as_deref(), Some("Unable to parse URI test:///%zz"));
         for input in [
             ":///default",
             "test:///a b",
