@@ -32,7 +32,7 @@ impl Connection {
                 format!("URI '{name}' does not include a driver name"),
             ));
         }
-        let store = credentials::AuthConf::default();
+        let store = credentials::AuthConf::for_uri(&uri);
         let auth = Auth::new(prompter, Some(&store));
         let driver = drivers::open(&uri, &auth, flags)?
             .ok_or_else(|| Error::with(VIR_FROM_NONE, VIR_ERR_NO_CONNECT, &name))?;
