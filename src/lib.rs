@@ -9,5 +9,6 @@ pub mod connect;
 pub mod driver;
 pub mod error;
 pub mod ffi;
+pub mod typed_params;
 
 pub use error::{Error, Result};
