@@ -14,6 +14,7 @@ pub mod drivers;
 pub mod error;
 pub mod ffi;
 pub mod host;
+pub mod typed_params;
 pub mod uri;
 pub mod xml;
 

@@ -7,9 +7,12 @@
 //! exports of that header that are implemented; `stubs/` holds the rest.
 
 pub mod boundary;
+pub mod common;
 pub mod cstr;
 pub mod dispatch;
+pub mod domain;
 pub mod handle;
+pub mod network;
 
 mod host;
 mod stubs;

@@ -688,12 +688,6 @@ pub unsafe extern "C" fn virDomainFSFreeze(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainFSInfoFree(info: virDomainFSInfoPtr) {
-    let _ = info;
-    unsupported(c"virDomainFSInfoFree", Subject::None, VIR_FROM_DOMAIN)
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainFSThaw(
     dom: virDomainPtr,
     mountpoints: *mut *const c_char,
@@ -1286,12 +1280,6 @@ pub unsafe extern "C" fn virDomainHasManagedSaveImage(dom: virDomainPtr, flags: 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainIOThreadInfoFree(info: virDomainIOThreadInfoPtr) {
-    let _ = info;
-    unsupported(c"virDomainIOThreadInfoFree", Subject::None, VIR_FROM_DOMAIN)
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainInjectNMI(domain: virDomainPtr, flags: c_uint) -> c_int {
     let _ = flags;
     unsupported(
@@ -1314,12 +1302,6 @@ pub unsafe extern "C" fn virDomainInterfaceAddresses(
         Subject::Domain(dom.cast()),
         VIR_FROM_DOMAIN,
     )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainInterfaceFree(iface: virDomainInterfacePtr) {
-    let _ = iface;
-    unsupported(c"virDomainInterfaceFree", Subject::None, VIR_FROM_DOMAIN)
 }
 
 #[no_mangle]
@@ -2378,12 +2360,6 @@ pub unsafe extern "C" fn virDomainStartDirtyRateCalc(
         Subject::Domain(domain.cast()),
         VIR_FROM_DOMAIN,
     )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainStatsRecordListFree(stats: *mut virDomainStatsRecordPtr) {
-    let _ = stats;
-    unsupported(c"virDomainStatsRecordListFree", Subject::None, VIR_FROM_DOMAIN)
 }
 
 #[no_mangle]

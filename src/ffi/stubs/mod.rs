@@ -1,6 +1,5 @@
 //! Exported stubs for the functions of libvirt's API that nothing implements yet.
 
-mod common;
 mod domain;
 mod domain_checkpoint;
 mod domain_snapshot;

@@ -129,12 +129,6 @@ pub unsafe extern "C" fn virNetworkCreateXMLFlags(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virNetworkDHCPLeaseFree(lease: virNetworkDHCPLeasePtr) {
-    let _ = lease;
-    unsupported(c"virNetworkDHCPLeaseFree", Subject::None, VIR_FROM_NETWORK)
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virNetworkDefineXML(conn: virConnectPtr, xml: *const c_char) -> virNetworkPtr {
     let _ = xml;
     unsupported(
