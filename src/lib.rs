@@ -8,6 +8,7 @@ pub mod abi;
 pub mod connect;
 pub mod driver;
 pub mod error;
+pub mod event;
 pub mod ffi;
 
 pub use error::{Error, Result};
