@@ -9,6 +9,7 @@
 pub mod boundary;
 pub mod cstr;
 pub mod dispatch;
+pub mod event;
 pub mod handle;
 
 mod host;

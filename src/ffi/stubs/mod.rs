@@ -4,7 +4,6 @@ mod common;
 mod domain;
 mod domain_checkpoint;
 mod domain_snapshot;
-mod event;
 mod host;
 mod interface;
 mod network;
