@@ -8,10 +8,12 @@
  *       ln -sf $PWD/target/debug/libvirt.so /tmp/ours/libvirt.so.0 && \
  *       LD_LIBRARY_PATH=/tmp/ours ./event-ours > b && diff a b
  *
- * Only timing-independent behaviour is printed: intervals are far apart and
- * waits are reported as "short" or "long" around a 250 ms threshold.  The last
+ * Only timing-independent behaviour is printed: waits are reported as "short"
+ * (nothing to wait for: under a millisecond) or "long" (a 1 s timer) around a
+ * 250 ms threshold, and threads wait for the loop before they act.  The last
  * error is not inspected here (tests/event_ffi.rs covers it), so the program
- * needs nothing beyond the nine event functions.
+ * needs nothing beyond the nine event functions.  stderr names the libvirt
+ * library the process mapped.  tests/event_c_diff.rs runs all of this.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -25,6 +27,7 @@
 #include <libvirt/libvirt.h>
 
 static int p[2];
+static volatile int iterations_started;
 static int remove_self_watch, remove_self_timer;
 
 static void hcb(int w, int fd, int ev, void *o)
@@ -57,16 +60,34 @@ static double now(void)
     return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-static void run(int n)
+static void run_iterations(int n, int timed)
 {
     for (int i = 0; i < n; i++) {
         double a = now();
         int r;
         printf(" iter %d\n", i);
         fflush(stdout);
+        __atomic_add_fetch(&iterations_started, 1, __ATOMIC_SEQ_CST);
         r = virEventRunDefaultImpl();
-        printf(" -> %d (%s)\n", r, now() - a > 0.25 ? "long" : "short");
+        if (timed)
+            printf(" -> %d (%s)\n", r, now() - a > 0.25 ? "long" : "short");
+        else
+            printf(" -> %d\n", r);
     }
+}
+
+static void run(int n)
+{
+    run_iterations(n, 1);
+}
+
+/* For a thread that acts while the main thread iterates: returns once the
+ * loop has started iteration n (counting from 1) and had time to block. */
+static void await_iteration(int n)
+{
+    while (__atomic_load_n(&iterations_started, __ATOMIC_SEQ_CST) < n)
+        usleep(1000);
+    usleep(100000);
 }
 
 static int app_add(int fd, int ev, virEventHandleCallback cb, void *o, virFreeCallback f)
@@ -199,7 +220,7 @@ static void frees(void)
     virEventRemoveHandle(h);
     virEventRemoveTimeout(t);
     run(1);
-    t2 = virEventAddTimeout(400, tcb, (void *)3, ff);
+    t2 = virEventAddTimeout(1000, tcb, (void *)3, ff);
     run(3);
     virEventRemoveTimeout(t2);
 }
@@ -210,7 +231,7 @@ static void remove_inside_callback(void)
     put();
     remove_self_watch = virEventAddHandle(p[0], 1, hcb, (void *)1, ff);
     remove_self_timer = virEventAddTimeout(0, tcb, (void *)2, ff);
-    virEventAddTimeout(400, tcb, (void *)3, ff);
+    virEventAddTimeout(1000, tcb, (void *)3, ff);
     run(3);
 }
 
@@ -237,7 +258,7 @@ static void update_removed(void)
     virEventRemoveHandle(h);
     put();
     virEventUpdateHandle(h, 1);
-    virEventAddTimeout(400, tcb, (void *)3, ff);
+    virEventAddTimeout(1000, tcb, (void *)3, ff);
     run(3);
 }
 
@@ -281,7 +302,7 @@ static void negative_timeouts(void)
     virEventRegisterDefaultImpl();
     t = virEventAddTimeout(-5, tcb, (void *)1, ff);
     printf(" t=%d\n", t);
-    virEventAddTimeout(400, tcb, (void *)2, ff);
+    virEventAddTimeout(1000, tcb, (void *)2, ff);
     run(1);
     virEventUpdateTimeout(t, 0);
     run(1);
@@ -293,7 +314,7 @@ static void wakeups(void)
 {
     int h;
     virEventRegisterDefaultImpl();
-    virEventAddTimeout(500, tcb, (void *)1, ff);
+    virEventAddTimeout(1000, tcb, (void *)1, ff);
     run(1);
     h = virEventAddHandle(p[0], 1, hcb, (void *)2, ff);
     run(2);
@@ -304,7 +325,7 @@ static void wakeups(void)
 static void *add_later(void *arg)
 {
     (void)arg;
-    usleep(200000);
+    await_iteration(1);
     printf(" thread: add handle\n");
     fflush(stdout);
     virEventAddHandle(p[0], 2, hcb, (void *)1, ff);
@@ -314,7 +335,7 @@ static void *add_later(void *arg)
 static void *remove_later(void *arg)
 {
     (void)arg;
-    usleep(400000);
+    await_iteration(2);
     printf(" thread: remove handle\n");
     fflush(stdout);
     virEventRemoveHandle(1);
@@ -326,7 +347,7 @@ static void cross_thread_add(void)
     pthread_t t;
     virEventRegisterDefaultImpl();
     pthread_create(&t, NULL, add_later, NULL);
-    run(1);
+    run_iterations(1, 0);
     pthread_join(t, NULL);
 }
 
@@ -336,7 +357,7 @@ static void cross_thread_remove(void)
     virEventRegisterDefaultImpl();
     virEventAddHandle(p[0], 1, hcb, (void *)1, ff);
     pthread_create(&t, NULL, remove_later, NULL);
-    run(3);
+    run_iterations(3, 0);
     pthread_join(t, NULL);
 }
 
@@ -390,9 +411,26 @@ static const struct {
     S(custom_after_default),
 };
 
+/* Names the libvirt library this process uses, on stderr. */
+static void report_library(void)
+{
+    char line[4096];
+    FILE *maps = fopen("/proc/self/maps", "r");
+    while (maps && fgets(line, sizeof(line), maps)) {
+        char *path = strchr(line, '/');
+        if (path && strstr(path, "/libvirt.so")) {
+            fprintf(stderr, "library: %s", path);
+            break;
+        }
+    }
+    if (maps)
+        fclose(maps);
+}
+
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
+    report_library();
     for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
         pid_t pid;
         int st;
