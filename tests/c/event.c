@@ -390,6 +390,14 @@ static void custom_after_nulls(void)
     calls();
 }
 
+static void custom_single_function(void)
+{
+    virEventRegisterImpl(NULL, NULL, NULL, NULL, NULL, app_remove_timeout);
+    virEventRegisterImpl(app_add, app_update, app_remove, app_add_timeout, app_update_timeout,
+                         app_remove_timeout);
+    calls();
+}
+
 static void custom_after_default(void)
 {
     virEventRegisterDefaultImpl();
@@ -408,7 +416,7 @@ static const struct {
     S(remove_inside_callback), S(timer_free_starves), S(update_removed), S(hangup),
     S(broken_pipe), S(bad_fds), S(negative_timeouts), S(wakeups), S(cross_thread_add),
     S(cross_thread_remove), S(custom), S(custom_partial), S(custom_after_nulls),
-    S(custom_after_default),
+    S(custom_single_function), S(custom_after_default),
 };
 
 /* Names the libvirt library this process uses, on stderr. */
