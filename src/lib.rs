@@ -12,6 +12,7 @@ pub mod connect;
 pub mod driver;
 pub mod drivers;
 pub mod error;
+pub mod event;
 pub mod ffi;
 pub mod host;
 pub mod typed_params;

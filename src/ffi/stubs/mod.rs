@@ -3,7 +3,6 @@
 mod domain;
 mod domain_checkpoint;
 mod domain_snapshot;
-mod event;
 mod host;
 mod interface;
 mod network;
