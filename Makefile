@@ -4,9 +4,8 @@ DESTDIR ?=
 CARGO ?= cargo
 STAGE := $(CURDIR)/build/stage
 LIB := target/release/libvirt.so
-HEADERS := $(wildcard include/libvirt/*.h)
 
-.PHONY: all build headers check-headers install stage demo check deps bench clean
+.PHONY: all build headers check-headers install stage demo check deps deps-build bench matrix clean
 
 all: build headers build/libvirt.pc
 
@@ -40,7 +39,8 @@ demo: deps-build stage
 	LD_LIBRARY_PATH=$(STAGE)/lib ./build/demo test:///default
 
 # Debian packages the tests need (installed when missing; needs root).
-TEST_PACKAGES := gcc pkg-config binutils libvirt0 libvirt-clients libvirt-dev python3-libvirt valgrind
+TEST_PACKAGES := gcc pkg-config binutils util-linux libvirt0 libvirt-clients libvirt-dev python3-libvirt \
+	libsys-virt-perl golang-go golang-github-libvirt-libvirt-go-dev
 BUILD_PACKAGES := gcc pkg-config binutils
 
 deps-build:
@@ -56,6 +56,10 @@ check: deps
 	$(CARGO) test -q
 	$(MAKE) --no-print-directory stage
 	tests/run-all $(STAGE)
+
+# MATRIX.md: which public symbols we implement, per driver and per client.
+matrix:
+	python3 tools/gen-matrix.py
 
 bench: deps stage
 	tests/bench/run $(STAGE)

@@ -101,10 +101,13 @@ impl ClientConfig {
     /// Loads `path`; a path that does not exist (or cannot be reached) is an
     /// empty configuration, while an unreadable or malformed file is an error.
     pub fn load_from(path: &Path) -> Result<ClientConfig> {
-        if std::fs::metadata(path).is_err() {
-            return Ok(ClientConfig::default());
+        match Conf::read_file(path, 0) {
+            Ok(conf) => Ok(ClientConfig::from_conf(conf)),
+            // Checked after the fact: every open reads this file, and asking
+            // first would cost a second system call each time.
+            Err(_) if std::fs::metadata(path).is_err() => Ok(ClientConfig::default()),
+            Err(e) => Err(e),
         }
-        Conf::read_file(path, 0).map(ClientConfig::from_conf)
     }
 
     /// Wraps an already parsed configuration.

@@ -151,7 +151,8 @@ impl Conf {
         let shown = path.display().to_string();
         let file = std::fs::File::open(path)
             .map_err(|e| Error::io(VIR_FROM_NONE, &e, format!("Failed to open file '{shown}'")))?;
-        let mut data = Vec::new();
+        // Config files are small: one buffer this size reads most in one go.
+        let mut data = Vec::with_capacity(8192);
         file.take(MAX_FILE_SIZE + 1)
             .read_to_end(&mut data)
             .map_err(|e| Error::io(VIR_FROM_NONE, &e, format!("Failed to read file '{shown}'")))?;

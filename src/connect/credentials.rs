@@ -11,23 +11,28 @@ use crate::conf::authfile::{auth_file_path, AuthConfig};
 use crate::error::Result;
 use crate::uri::Uri;
 
-/// The credentials file that applies to one URI, loaded on first use.
-pub struct AuthConf {
-    path: Option<PathBuf>,
-    loaded: OnceCell<AuthConfig>,
+/// The credentials file that applies to one URI, found and loaded on first use.
+pub struct AuthConf<'a> {
+    uri: &'a Uri,
+    loaded: OnceCell<Option<AuthConfig>>,
 }
 
-impl AuthConf {
+impl<'a> AuthConf<'a> {
     /// The file for `uri` (`LIBVIRT_AUTH_FILE`, `authfile=`, user's, system's).
-    pub fn for_uri(uri: &Uri) -> Self {
-        AuthConf { path: auth_file_path(Some(uri)), loaded: OnceCell::new() }
+    pub fn for_uri(uri: &'a Uri) -> Self {
+        AuthConf { uri, loaded: OnceCell::new() }
     }
 }
 
-impl CredentialStore for AuthConf {
+impl CredentialStore for AuthConf<'_> {
     fn lookup(&self, service: &str, host: &str, credname: &str) -> Result<Option<String>> {
-        let Some(path) = &self.path else { return Ok(None) };
-        let config = self.loaded.get_or_try_init(|| AuthConfig::load(path))?;
-        config.lookup(service, Some(host), credname)
+        let config = self.loaded.get_or_try_init(|| -> Result<Option<AuthConfig>> {
+            let path: Option<PathBuf> = auth_file_path(Some(self.uri));
+            path.map(|p| AuthConfig::load(&p)).transpose()
+        })?;
+        match config {
+            Some(c) => c.lookup(service, Some(host), credname),
+            None => Ok(None),
+        }
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::abi::*;
 use crate::error::{Error, Result};
-use crate::ffi::boundary::{entry, guarded};
+use crate::ffi::boundary::{entry, guarded, unsupported, Subject};
 use crate::ffi::common::{
     alloc_array, alloc_opt_str, alloc_str, alloc_zeroed, params_to_c, virTypedParamsFree,
 };
@@ -273,4 +273,33 @@ pub unsafe extern "C" fn virDomainStatsRecordListFree(stats: *mut virDomainStats
             libc::free(stats.cast());
         }
     })
+}
+
+/// libvirt's old name for `virDomainCreateXML`; it reports errors under the
+/// new name, as libvirt's does.
+#[no_mangle]
+pub extern "C" fn virDomainCreateLinux(conn: virConnectPtr, xmlDesc: *const c_char, flags: c_uint) -> virDomainPtr {
+    let _ = (xmlDesc, flags);
+    unsupported(c"virDomainCreateXML", Subject::Connect(conn.cast()), VIR_FROM_DOMAIN)
+}
+
+/// Statistics of the given domains.  The list is checked before the driver is
+/// asked, as libvirt does.
+///
+/// # Safety
+/// `doms` must be NULL or a NULL-terminated array of domain handles.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainListGetStats(
+    doms: *mut virDomainPtr,
+    stats: c_uint,
+    retStats: *mut *mut virDomainStatsRecordPtr,
+    flags: c_uint,
+) -> c_int {
+    let _ = (stats, retStats, flags);
+    if doms.is_null() {
+        return entry(|_| Err(Error::null_arg(VIR_FROM_DOMAIN, "virDomainListGetStats", "doms")));
+    }
+    // SAFETY: non-NULL, so it holds at least the terminating NULL.
+    let first = unsafe { *doms };
+    unsupported(c"virDomainListGetStats", Subject::Domain(first.cast()), VIR_FROM_DOMAIN)
 }

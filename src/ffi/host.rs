@@ -115,10 +115,12 @@ impl Prompter for CAuth {
 /// `name` NULL or a C string; `auth` NULL or a valid virConnectAuth.
 unsafe fn open(name: *const c_char, auth: virConnectAuthPtr, flags: c_uint) -> virConnectPtr {
     entry(|_| {
+        // Bytes that are not UTF-8 cannot be in a URI; lossy conversion lets
+        // the URI parser reject them with libvirt's "Unable to parse URI".
         // SAFETY: the caller's contract.
-        let name = unsafe { cstr::opt(name, VIR_FROM_NONE, "virConnectOpenAuth", "name") }?;
+        let name = (!name.is_null()).then(|| unsafe { std::ffi::CStr::from_ptr(name) }.to_string_lossy());
         let prompter = (!auth.is_null()).then(|| CAuth(auth));
-        let conn = Connection::open(name, prompter.as_ref().map(|p| p as &dyn Prompter), flags)?;
+        let conn = Connection::open(name.as_deref(), prompter.as_ref().map(|p| p as &dyn Prompter), flags)?;
         Ok(CONNECTIONS.insert(Arc::new(ConnHandle::new(conn))) as virConnectPtr)
     })
 }

@@ -53,7 +53,7 @@ def build(tmp, stage):
     return debian, ours
 
 
-def run(exe, args, libdir, env_extra=None, user=None):
+def run(exe, args, libdir, env_extra=None, user=None, stdin=None):
     env = {"PATH": "/usr/bin:/bin", "LANG": "C", "HOME": env_extra.get("HOME", "/nonexistent") if env_extra else "/nonexistent"}
     if env_extra:
         env.update(env_extra)
@@ -63,15 +63,18 @@ def run(exe, args, libdir, env_extra=None, user=None):
     cmd = [exe] + args
     if user is not None:
         cmd = ["setpriv", "--reuid=%d" % user.pw_uid, "--regid=%d" % user.pw_gid, "--clear-groups"] + cmd
-    r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    if stdin is not None:
+        # No controlling terminal: the prompter must read everything from stdin.
+        cmd = ["setsid", "--wait"] + cmd
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120, input=stdin)
     return r.returncode, r.stdout, r.stderr
 
 
-def libvirt_run(exe, args, env_extra=None, user=None):
+def libvirt_run(exe, args, env_extra=None, user=None, stdin=None):
     """The reference run on Debian's libvirt.  libxml2, which libvirt reads XML
     with, prints its own diagnostics ("I/O warning : ...") to stderr; they are
     libxml2's, not libvirt's behaviour, so they are left out of the comparison."""
-    rc, out, err = run(exe, args, SYSTEM_LIBDIR, env_extra, user)
+    rc, out, err = run(exe, args, SYSTEM_LIBDIR, env_extra, user, stdin)
     err = "".join(l for l in err.splitlines(True) if not l.startswith(("I/O warning : ", "I/O error : ")))
     return rc, out, err
 
@@ -110,6 +113,15 @@ def main():
         for label, exe in (("Debian-built program", debian), ("program built on our headers", ours)):
             checks += 1
             ok &= compare(label + " on our library", expected, run(exe, [nodes], ourlib))
+
+        # The terminal prompter behind virConnectAuthPtrDefault, fed on stdin.
+        for label, answers in (("answers", "bob\nsecret\n\nalice\nsecret\n"), ("defaults", "\n\n\n"),
+                               ("end of input", "")):
+            want = libvirt_run(debian, [nodes, "terminal"], stdin=answers)
+            for exe in (debian, ours):
+                checks += 1
+                ok &= compare("terminal prompter (%s)" % label, want,
+                              run(exe, [nodes, "terminal"], ourlib, stdin=answers))
 
         # Default URI and aliases, as an unprivileged user with a private config dir.
         user = pwd.getpwnam("nobody") if os.geteuid() == 0 else None

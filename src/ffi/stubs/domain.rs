@@ -497,20 +497,6 @@ pub unsafe extern "C" fn virDomainCreate(domain: virDomainPtr) -> c_int {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainCreateLinux(
-    conn: virConnectPtr,
-    xmlDesc: *const c_char,
-    flags: c_uint,
-) -> virDomainPtr {
-    let _ = (xmlDesc, flags);
-    unsupported(
-        c"virDomainCreateLinux",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainCreateWithFiles(
     domain: virDomainPtr,
     nfiles: c_uint,
@@ -1340,17 +1326,6 @@ pub unsafe extern "C" fn virDomainIsUpdated(dom: virDomainPtr) -> c_int {
         Subject::Domain(dom.cast()),
         VIR_FROM_DOMAIN,
     )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainListGetStats(
-    doms: *mut virDomainPtr,
-    stats: c_uint,
-    retStats: *mut *mut virDomainStatsRecordPtr,
-    flags: c_uint,
-) -> c_int {
-    let _ = (doms, stats, retStats, flags);
-    unsupported(c"virDomainListGetStats", Subject::None, VIR_FROM_DOMAIN)
 }
 
 #[no_mangle]
