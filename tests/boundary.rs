@@ -33,7 +33,9 @@ fn last() -> (c_int, c_int, String) {
         (
             virGetLastErrorCode(),
             virGetLastErrorDomain(),
-            CStr::from_ptr(virGetLastErrorMessage()).to_string_lossy().into_owned(),
+            CStr::from_ptr(virGetLastErrorMessage())
+                .to_string_lossy()
+                .into_owned(),
         )
     }
 }
@@ -96,8 +98,15 @@ fn malformed_uris_are_rejected_cleanly() {
         let uri = CStr::from_bytes_with_nul(bad).unwrap();
         assert!(open(uri).is_null());
         let (code, domain, message) = last();
-        assert_eq!((code, domain), (VIR_ERR_INTERNAL_ERROR, VIR_FROM_URI), "{message}");
-        assert!(message.starts_with("internal error: Unable to parse URI"), "{message}");
+        assert_eq!(
+            (code, domain),
+            (VIR_ERR_INTERNAL_ERROR, VIR_FROM_URI),
+            "{message}"
+        );
+        assert!(
+            message.starts_with("internal error: Unable to parse URI"),
+            "{message}"
+        );
     }
 }
 
@@ -114,7 +123,10 @@ fn many_threads_share_connections_and_keep_their_own_errors() {
                     // SAFETY: handles stay live until closed below; the shared
                     // one outlives the threads.
                     unsafe {
-                        assert_eq!(CStr::from_ptr(virConnectGetType(shared as *mut c_void)).to_bytes(), b"TEST");
+                        assert_eq!(
+                            CStr::from_ptr(virConnectGetType(shared as *mut c_void)).to_bytes(),
+                            b"TEST"
+                        );
                         assert_eq!(virConnectGetMaxVcpus(own, ptr::null()), 32);
                         let uri = virConnectGetURI(own);
                         assert_eq!(CStr::from_ptr(uri).to_bytes(), b"test:///default");

@@ -20,7 +20,10 @@ pub struct AuthConf<'a> {
 impl<'a> AuthConf<'a> {
     /// The file for `uri` (`LIBVIRT_AUTH_FILE`, `authfile=`, user's, system's).
     pub fn for_uri(uri: &'a Uri) -> Self {
-        AuthConf { uri, loaded: OnceCell::new() }
+        AuthConf {
+            uri,
+            loaded: OnceCell::new(),
+        }
     }
 }
 

@@ -13,7 +13,9 @@ pub fn resolve(name: Option<&str>, flags: u32) -> Result<String> {
     let name = match name.filter(|n| !n.is_empty()) {
         Some(n) => n.to_string(),
         // Until a driver can probe for a hypervisor, no default means no driver.
-        None => config.default_uri()?.ok_or_else(|| Error::with(VIR_FROM_NONE, VIR_ERR_NO_CONNECT, "<null>"))?,
+        None => config
+            .default_uri()?
+            .ok_or_else(|| Error::with(VIR_FROM_NONE, VIR_ERR_NO_CONNECT, "<null>"))?,
     };
     if flags & VIR_CONNECT_NO_ALIASES != 0 {
         return Ok(name);

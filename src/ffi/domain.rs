@@ -278,9 +278,17 @@ pub unsafe extern "C" fn virDomainStatsRecordListFree(stats: *mut virDomainStats
 /// libvirt's old name for `virDomainCreateXML`; it reports errors under the
 /// new name, as libvirt's does.
 #[no_mangle]
-pub extern "C" fn virDomainCreateLinux(conn: virConnectPtr, xmlDesc: *const c_char, flags: c_uint) -> virDomainPtr {
+pub extern "C" fn virDomainCreateLinux(
+    conn: virConnectPtr,
+    xmlDesc: *const c_char,
+    flags: c_uint,
+) -> virDomainPtr {
     let _ = (xmlDesc, flags);
-    unsupported(c"virDomainCreateXML", Subject::Connect(conn.cast()), VIR_FROM_DOMAIN)
+    unsupported(
+        c"virDomainCreateXML",
+        Subject::Connect(conn.cast()),
+        VIR_FROM_DOMAIN,
+    )
 }
 
 /// Statistics of the given domains.  The list is checked before the driver is
@@ -301,5 +309,9 @@ pub unsafe extern "C" fn virDomainListGetStats(
     }
     // SAFETY: non-NULL, so it holds at least the terminating NULL.
     let first = unsafe { *doms };
-    unsupported(c"virDomainListGetStats", Subject::Domain(first.cast()), VIR_FROM_DOMAIN)
+    unsupported(
+        c"virDomainListGetStats",
+        Subject::Domain(first.cast()),
+        VIR_FROM_DOMAIN,
+    )
 }

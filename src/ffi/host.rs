@@ -119,8 +119,12 @@ unsafe fn open(name: *const c_char, auth: virConnectAuthPtr, flags: c_uint) -> v
         // the URI parser reject them with libvirt's "Unable to parse URI".
         // SAFETY: the caller's contract.
         let name = (!name.is_null()).then(|| unsafe { std::ffi::CStr::from_ptr(name) }.to_string_lossy());
-        let prompter = (!auth.is_null()).then(|| CAuth(auth));
-        let conn = Connection::open(name.as_deref(), prompter.as_ref().map(|p| p as &dyn Prompter), flags)?;
+        let prompter = (!auth.is_null()).then_some(CAuth(auth));
+        let conn = Connection::open(
+            name.as_deref(),
+            prompter.as_ref().map(|p| p as &dyn Prompter),
+            flags,
+        )?;
         Ok(CONNECTIONS.insert(Arc::new(ConnHandle::new(conn))) as virConnectPtr)
     })
 }
