@@ -10,16 +10,17 @@ look for libvirt.conf.
 
 usage: run_core.py STAGE_DIR
 """
-import difflib
 import os
 import pwd
-import shutil
 import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import difftest  # noqa: E402
+from difftest import SYSTEM_LIBDIR, compare  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-SYSTEM_LIBDIR = "/usr/lib/x86_64-linux-gnu"
 
 NODES = {
     "plain.xml": "<node><cpu><mhz>2000</mhz><model>x86_64</model><nodes>1</nodes><sockets>1</sockets>"
@@ -53,44 +54,15 @@ def build(tmp, stage):
     return debian, ours
 
 
-def run(exe, args, libdir, env_extra=None, user=None, stdin=None):
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C", "HOME": env_extra.get("HOME", "/nonexistent") if env_extra else "/nonexistent"}
-    if env_extra:
-        env.update(env_extra)
-    if libdir != SYSTEM_LIBDIR:
-        env["LD_LIBRARY_PATH"] = libdir
-    env["EXPECT_LIBVIRT_DIR"] = libdir
+def run(exe, args, libdir, env=None, user=None, stdin=None):
+    """One run of the program, optionally as `user` and without a controlling
+    terminal (when `stdin` is given, so prompts read everything from stdin)."""
     cmd = [exe] + args
     if user is not None:
         cmd = ["setpriv", "--reuid=%d" % user.pw_uid, "--regid=%d" % user.pw_gid, "--clear-groups"] + cmd
     if stdin is not None:
-        # No controlling terminal: the prompter must read everything from stdin.
         cmd = ["setsid", "--wait"] + cmd
-    r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120, input=stdin)
-    return r.returncode, r.stdout, r.stderr
-
-
-def libvirt_run(exe, args, env_extra=None, user=None, stdin=None):
-    """The reference run on Debian's libvirt.  libxml2, which libvirt reads XML
-    with, prints its own diagnostics ("I/O warning : ...") to stderr; they are
-    libxml2's, not libvirt's behaviour, so they are left out of the comparison."""
-    rc, out, err = run(exe, args, SYSTEM_LIBDIR, env_extra, user, stdin)
-    err = "".join(l for l in err.splitlines(True) if not l.startswith(("I/O warning : ", "I/O error : ")))
-    return rc, out, err
-
-
-def compare(label, expected, actual):
-    if expected == actual:
-        return True
-    names = ("exit status", "stdout", "stderr")
-    for name, e, a in zip(names, expected, actual):
-        if e != a:
-            print("%s: %s differs from libvirt's:" % (label, name))
-            if isinstance(e, int):
-                print("  libvirt %d, ours %d" % (e, a))
-            else:
-                sys.stdout.writelines(difflib.unified_diff(e.splitlines(True), a.splitlines(True), "libvirt", "ours"))
-    return False
+    return difftest.run(cmd, libdir, dict(env or {}, LANG="C"), stdin)
 
 
 def main():
@@ -106,7 +78,7 @@ def main():
             with open(os.path.join(nodes, name), "w") as fp:
                 fp.write(text)
         debian, ours = build(tmp, stage)
-        expected = libvirt_run(debian, [nodes])
+        expected = run(debian, [nodes], SYSTEM_LIBDIR)
         if expected[0] != 0:
             print("reference run failed:", expected)
             return 1
@@ -117,7 +89,7 @@ def main():
         # The terminal prompter behind virConnectAuthPtrDefault, fed on stdin.
         for label, answers in (("answers", "bob\nsecret\n\nalice\nsecret\n"), ("defaults", "\n\n\n"),
                                ("end of input", "")):
-            want = libvirt_run(debian, [nodes, "terminal"], stdin=answers)
+            want = run(debian, [nodes, "terminal"], SYSTEM_LIBDIR, stdin=answers)
             for exe in (debian, ours):
                 checks += 1
                 ok &= compare("terminal prompter (%s)" % label, want,
@@ -149,7 +121,7 @@ def main():
                 for f in files:
                     os.chmod(os.path.join(root, f), 0o755)
             env = dict(env, HOME=home, XDG_CONFIG_HOME=os.path.join(home, ".config"))
-            want = libvirt_run(debian, [nodes, "default-uri"], env, user)
+            want = run(debian, [nodes, "default-uri"], SYSTEM_LIBDIR, env, user)
             for exe in (debian, ours):
                 checks += 1
                 ok &= compare("default URI (%s)" % label, want, run(exe, [nodes, "default-uri"], ourlib, env, user))

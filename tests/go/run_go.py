@@ -10,16 +10,17 @@ parts are left out of the copy built here.
 
 usage: run_go.py STAGE_DIR
 """
-import difflib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import difftest  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BINDING = "/usr/share/gocode/src/github.com/libvirt/libvirt-go"
-SYSTEM_LIBDIR = "/usr/lib/x86_64-linux-gnu"
 
 
 def build(tmp, name, pkgconfig_path):
@@ -41,29 +42,17 @@ def build(tmp, name, pkgconfig_path):
     return exe
 
 
-def run(exe, libdir):
-    env = {"PATH": "/usr/bin:/bin", "EXPECT_LIBVIRT_DIR": libdir}
-    if libdir != SYSTEM_LIBDIR:
-        env["LD_LIBRARY_PATH"] = libdir
-    r = subprocess.run([exe], capture_output=True, text=True, env=env, timeout=120)
-    return r.returncode, r.stdout, r.stderr
-
-
 def main():
     stage = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory() as tmp:
         theirs = build(tmp, "debian", None)
         ours = build(tmp, "ours", os.path.join(stage, "lib", "pkgconfig"))
-        want = run(theirs, SYSTEM_LIBDIR)
-        got = run(ours, os.path.join(stage, "lib"))
-    if want[0] != 0:
-        print("reference run failed:", want)
-        return 1
-    if want != got:
-        print("Go transcript differs from libvirt's:")
-        sys.stdout.writelines(difflib.unified_diff(want[1].splitlines(True), got[1].splitlines(True), "libvirt", "ours"))
-        print(got[2])
-        return 1
+        want = difftest.run([theirs], difftest.SYSTEM_LIBDIR)
+        if want[0] != 0:
+            print("reference run failed:", want)
+            return 1
+        if not difftest.compare("Go transcript", want, difftest.run([ours], os.path.join(stage, "lib"))):
+            return 1
     print("run_go: libvirt-go built with cgo on our headers, %d lines identical to libvirt" % len(want[1].splitlines()))
     return 0
 

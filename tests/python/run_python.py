@@ -7,24 +7,15 @@ which library it loaded, and the two transcripts must be identical.
 
 usage: run_python.py STAGE_DIR
 """
-import difflib
 import os
-import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import difftest  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 NODE = "<node><auth><user password='secret'>alice</user></auth></node>"
-
-
-def run(libdir, node):
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/nonexistent", "EXPECT_LIBVIRT_DIR": libdir}
-    if libdir != "/usr/lib/x86_64-linux-gnu":
-        env["LD_LIBRARY_PATH"] = libdir
-    r = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "transcript.py"), node],
-                       capture_output=True, text=True, env=env, timeout=120)
-    err = "".join(l for l in r.stderr.splitlines(True) if not l.startswith(("I/O warning : ", "I/O error : ")))
-    return r.returncode, r.stdout, err
 
 
 def main():
@@ -32,20 +23,10 @@ def main():
     with tempfile.NamedTemporaryFile("w", suffix=".xml") as node:
         node.write(NODE)
         node.flush()
-        want = run("/usr/lib/x86_64-linux-gnu", node.name)
-        got = run(ours, node.name)
-    if want[0] != 0:
-        print("reference run failed:", want)
-        return 1
-    if want != got:
-        for name, a, b in zip(("exit status", "stdout", "stderr"), want, got):
-            if a != b:
-                print("python transcript: %s differs" % name)
-                if isinstance(a, int):
-                    print("  libvirt %d, ours %d" % (a, b))
-                else:
-                    sys.stdout.writelines(difflib.unified_diff(a.splitlines(True), b.splitlines(True), "libvirt", "ours"))
-        return 1
+        cmd = ["/usr/bin/python3", os.path.join(HERE, "transcript.py"), node.name]
+        status, want = difftest.both("python transcript", cmd, ours)
+    if status:
+        return status
     print("run_python: python3-libvirt on our library (verified in /proc/self/maps): %d lines identical to libvirt"
           % len(want[1].splitlines()))
     return 0
