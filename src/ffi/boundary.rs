@@ -54,12 +54,11 @@ impl Ctx {
 
     /// Looks up a connection handle; an unknown pointer is libvirt's
     /// "invalid connection pointer in FUNC" in error domain `from`.
-    pub fn conn(&mut self, ptr: virConnectPtr, func: &str, from: i32) -> Result<Arc<ConnHandle>> {
+    pub fn conn(&mut self, ptr: virConnectPtr, func: &str, from: i32) -> Result<&Arc<ConnHandle>> {
         let conn = CONNECTIONS
             .get(ptr.cast())
             .ok_or_else(|| Error::with(from, VIR_ERR_INVALID_CONN, func))?;
-        self.bind(&conn);
-        Ok(conn)
+        Ok(self.conn.insert(conn))
     }
 }
 

@@ -145,7 +145,10 @@ static GLOBAL_HANDLER: Mutex<Handler> = Mutex::new(Handler { func: None, data: 0
 pub fn reset_last_error() {
     let _ = LAST.try_with(|l| {
         if let Ok(mut l) = l.try_borrow_mut() {
-            l.clear();
+            // Every call starts here; most find nothing to clear.
+            if l.code() != VIR_ERR_OK {
+                l.clear();
+            }
         }
     });
 }

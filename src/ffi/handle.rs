@@ -18,9 +18,30 @@ use crate::connect::Connection;
 use crate::error::Error;
 use crate::ffi::dispatch::CError;
 
+/// Hashes handle addresses: they are already unique, so one multiply spreads
+/// them well enough and costs far less than SipHash on every call.
+#[derive(Default)]
+pub struct AddressHasher(u64);
+
+impl std::hash::Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type AddressMap<V> = HashMap<usize, V, std::hash::BuildHasherDefault<AddressHasher>>;
+
 /// Live objects of one handle type.
 pub struct Registry<T> {
-    map: RwLock<HashMap<usize, Slot<T>>>,
+    map: RwLock<AddressMap<Slot<T>>>,
 }
 
 struct Slot<T> {
@@ -39,7 +60,7 @@ pub enum Released<T> {
 impl<T> Registry<T> {
     fn new() -> Self {
         Registry {
-            map: RwLock::new(HashMap::new()),
+            map: RwLock::new(AddressMap::default()),
         }
     }
 

@@ -194,7 +194,7 @@ fn with_conn<R: crate::ffi::boundary::Failure>(
 ) -> R {
     entry(|ctx: &mut Ctx| {
         let c = ctx.conn(conn, func, FROM)?;
-        f(&c)
+        f(c)
     })
 }
 
