@@ -9,6 +9,7 @@ pub mod auth;
 pub mod caps;
 pub mod conf;
 pub mod connect;
+pub mod domain;
 pub mod driver;
 pub mod drivers;
 pub mod error;
