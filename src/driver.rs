@@ -2,7 +2,46 @@
 //! driver does not override fails as libvirt does when a driver lacks it.
 
 use crate::abi::*;
+use crate::domain::Uuid;
+use crate::domain_events::Subscription;
 use crate::error::{Error, Result};
+use crate::typed_params::TypedParam;
+
+/// How a domain handle names its domain: libvirt keeps name, UUID and the id
+/// it had when the handle was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainRef {
+    /// Name.
+    pub name: String,
+    /// UUID.
+    pub uuid: Uuid,
+    /// Id while running, -1 otherwise.
+    pub id: i32,
+}
+
+/// What `virDomainGetInfo` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DomainInfo {
+    /// `virDomainState`.
+    pub state: i32,
+    /// Maximum memory in KiB.
+    pub max_mem: u64,
+    /// Current memory in KiB.
+    pub memory: u64,
+    /// vCPUs in use.
+    pub nr_virt_cpu: u32,
+    /// CPU time used, in nanoseconds.
+    pub cpu_time: u64,
+}
+
+/// A snapshot handle's identity: the domain and the snapshot's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotRef {
+    /// The domain.
+    pub domain: DomainRef,
+    /// The snapshot's name.
+    pub name: String,
+}
 
 /// What `virNodeGetInfo` reports.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -81,6 +120,341 @@ pub trait Driver: Send + Sync {
         unsupported("virConnectSetKeepAlive")
     }
 
-    /// Releases the driver's resources; called once, when the last reference goes.
-    fn close(&self) {}
+    /// Releases the driver's resources; called once, when the last reference
+    /// goes.  `owner` identifies the connection (for its event callbacks).
+    fn close(&self, owner: usize) {
+        let _ = owner;
+    }
+
+    /// The number of running domains.
+    fn num_of_domains(&self) -> Result<i32> {
+        unsupported("virConnectNumOfDomains")
+    }
+
+    /// Ids of running domains.
+    fn list_domains(&self) -> Result<Vec<i32>> {
+        unsupported("virConnectListDomains")
+    }
+
+    /// The number of defined, inactive domains.
+    fn num_of_defined_domains(&self) -> Result<i32> {
+        unsupported("virConnectNumOfDefinedDomains")
+    }
+
+    /// Names of defined, inactive domains.
+    fn list_defined_domains(&self) -> Result<Vec<String>> {
+        unsupported("virConnectListDefinedDomains")
+    }
+
+    /// Domains matching `VIR_CONNECT_LIST_DOMAINS_*` filters.
+    fn list_all_domains(&self, flags: u32) -> Result<Vec<DomainRef>> {
+        let _ = flags;
+        unsupported("virConnectListAllDomains")
+    }
+
+    /// The running domain with this id.
+    fn domain_lookup_by_id(&self, id: i32) -> Result<DomainRef> {
+        let _ = id;
+        unsupported("virDomainLookupByID")
+    }
+
+    /// The domain with this name.
+    fn domain_lookup_by_name(&self, name: &str) -> Result<DomainRef> {
+        let _ = name;
+        unsupported("virDomainLookupByName")
+    }
+
+    /// The domain with this UUID.
+    fn domain_lookup_by_uuid(&self, uuid: &Uuid) -> Result<DomainRef> {
+        let _ = uuid;
+        unsupported("virDomainLookupByUUID")
+    }
+
+    /// Starts a transient domain from XML.
+    fn domain_create_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
+        let _ = (xml, flags);
+        unsupported("virDomainCreateXML")
+    }
+
+    /// Defines (or redefines) a persistent domain.
+    fn domain_define_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
+        let _ = (xml, flags);
+        unsupported("virDomainDefineXML")
+    }
+
+    /// Removes a domain's persistent definition.
+    fn domain_undefine(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        let _ = (dom, flags);
+        unsupported("virDomainUndefine")
+    }
+
+    /// Starts a defined domain; returns its new identity (with the id).
+    fn domain_create(&self, dom: &DomainRef, flags: u32) -> Result<DomainRef> {
+        let _ = (dom, flags);
+        unsupported("virDomainCreate")
+    }
+
+    /// Stops a domain immediately.
+    fn domain_destroy(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        let _ = (dom, flags);
+        unsupported("virDomainDestroy")
+    }
+
+    /// Asks a domain to shut down.
+    fn domain_shutdown(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        let _ = (dom, flags);
+        unsupported("virDomainShutdown")
+    }
+
+    /// Reboots a domain.
+    fn domain_reboot(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        let _ = (dom, flags);
+        unsupported("virDomainReboot")
+    }
+
+    /// Resets a domain.
+    fn domain_reset(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        let _ = (dom, flags);
+        unsupported("virDomainReset")
+    }
+
+    /// Pauses a domain.
+    fn domain_suspend(&self, dom: &DomainRef) -> Result<()> {
+        let _ = dom;
+        unsupported("virDomainSuspend")
+    }
+
+    /// Resumes a paused domain.
+    fn domain_resume(&self, dom: &DomainRef) -> Result<()> {
+        let _ = dom;
+        unsupported("virDomainResume")
+    }
+
+    /// State, memory, vCPUs and CPU time.
+    fn domain_get_info(&self, dom: &DomainRef) -> Result<DomainInfo> {
+        let _ = dom;
+        unsupported("virDomainGetInfo")
+    }
+
+    /// (`virDomainState`, reason).
+    fn domain_get_state(&self, dom: &DomainRef, flags: u32) -> Result<(i32, i32)> {
+        let _ = (dom, flags);
+        unsupported("virDomainGetState")
+    }
+
+    /// The guest OS type.
+    fn domain_get_os_type(&self, dom: &DomainRef) -> Result<String> {
+        let _ = dom;
+        unsupported("virDomainGetOSType")
+    }
+
+    /// Maximum memory in KiB.
+    fn domain_get_max_memory(&self, dom: &DomainRef) -> Result<u64> {
+        let _ = dom;
+        unsupported("virDomainGetMaxMemory")
+    }
+
+    /// Maximum vCPUs.
+    fn domain_get_max_vcpus(&self, dom: &DomainRef) -> Result<i32> {
+        let _ = dom;
+        unsupported("virDomainGetMaxVcpus")
+    }
+
+    /// The domain's XML.
+    fn domain_get_xml_desc(&self, dom: &DomainRef, flags: u32) -> Result<String> {
+        let _ = (dom, flags);
+        unsupported("virDomainGetXMLDesc")
+    }
+
+    /// The guest's host name.
+    fn domain_get_hostname(&self, dom: &DomainRef, flags: u32) -> Result<String> {
+        let _ = (dom, flags);
+        unsupported("virDomainGetHostname")
+    }
+
+    /// Whether the domain runs.
+    fn domain_is_active(&self, dom: &DomainRef) -> Result<bool> {
+        let _ = dom;
+        unsupported("virDomainIsActive")
+    }
+
+    /// Whether the domain has a persistent definition.
+    fn domain_is_persistent(&self, dom: &DomainRef) -> Result<bool> {
+        let _ = dom;
+        unsupported("virDomainIsPersistent")
+    }
+
+    /// Whether the running domain differs from its persistent definition.
+    fn domain_is_updated(&self, dom: &DomainRef) -> Result<bool> {
+        let _ = dom;
+        unsupported("virDomainIsUpdated")
+    }
+
+    /// Whether the domain starts with the host.
+    fn domain_get_autostart(&self, dom: &DomainRef) -> Result<bool> {
+        let _ = dom;
+        unsupported("virDomainGetAutostart")
+    }
+
+    /// Sets whether the domain starts with the host.
+    fn domain_set_autostart(&self, dom: &DomainRef, autostart: bool) -> Result<()> {
+        let _ = (dom, autostart);
+        unsupported("virDomainSetAutostart")
+    }
+
+    /// Sets the current (or with `VIR_DOMAIN_MEM_MAXIMUM` the maximum) memory.
+    fn domain_set_memory_flags(&self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
+        let _ = (dom, kib, flags);
+        unsupported("virDomainSetMemoryFlags")
+    }
+
+    /// Sets the number of vCPUs.
+    fn domain_set_vcpus_flags(&self, dom: &DomainRef, n: u32, flags: u32) -> Result<()> {
+        let _ = (dom, n, flags);
+        unsupported("virDomainSetVcpusFlags")
+    }
+
+    /// The number of vCPUs.
+    fn domain_get_vcpus_flags(&self, dom: &DomainRef, flags: u32) -> Result<i32> {
+        let _ = (dom, flags);
+        unsupported("virDomainGetVcpusFlags")
+    }
+
+    /// Saves the domain's state and stops it, to be restored on next start.
+    fn domain_managed_save(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        let _ = (dom, flags);
+        unsupported("virDomainManagedSave")
+    }
+
+    /// Whether a managed save image exists.
+    fn domain_has_managed_save_image(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
+        let _ = (dom, flags);
+        unsupported("virDomainHasManagedSaveImage")
+    }
+
+    /// Discards the managed save image.
+    fn domain_managed_save_remove(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        let _ = (dom, flags);
+        unsupported("virDomainManagedSaveRemove")
+    }
+
+    /// Saves the domain to a file and stops it.
+    fn domain_save(&self, dom: &DomainRef, path: &str, xml: Option<&str>, flags: u32) -> Result<()> {
+        let _ = (dom, path, xml, flags);
+        unsupported("virDomainSave")
+    }
+
+    /// Starts a domain from a saved file.
+    fn domain_restore(&self, path: &str, xml: Option<&str>, flags: u32) -> Result<()> {
+        let _ = (path, xml, flags);
+        unsupported("virDomainRestore")
+    }
+
+    /// The scheduler's name and how many parameters it has.
+    fn domain_get_scheduler_type(&self, dom: &DomainRef) -> Result<(String, i32)> {
+        let _ = dom;
+        unsupported("virDomainGetSchedulerType")
+    }
+
+    /// The scheduler parameters.
+    fn domain_get_scheduler_parameters(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
+        let _ = (dom, flags);
+        unsupported("virDomainGetSchedulerParameters")
+    }
+
+    /// Changes scheduler parameters.
+    fn domain_set_scheduler_parameters(
+        &self,
+        dom: &DomainRef,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        let _ = (dom, params, flags);
+        unsupported("virDomainSetSchedulerParameters")
+    }
+
+    /// Registers for domain events.
+    fn domain_event_register(&self, sub: Subscription) -> Result<i32> {
+        let _ = sub;
+        unsupported("virConnectDomainEventRegisterAny")
+    }
+
+    /// Removes an event registration of connection `owner`.
+    fn domain_event_deregister(&self, owner: usize, id: i32) -> Result<()> {
+        let _ = (owner, id);
+        unsupported("virConnectDomainEventDeregisterAny")
+    }
+
+    /// Removes an old-style event registration of connection `owner`.
+    fn domain_event_deregister_legacy(&self, owner: usize, key: usize) -> Result<i32> {
+        let _ = (owner, key);
+        unsupported("virConnectDomainEventDeregister")
+    }
+
+    /// Creates a snapshot.
+    fn snapshot_create_xml(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<SnapshotRef> {
+        let _ = (dom, xml, flags);
+        unsupported("virDomainSnapshotCreateXML")
+    }
+
+    /// Snapshot names matching `VIR_DOMAIN_SNAPSHOT_LIST_*` flags, of a domain
+    /// or (with `parent`) of a snapshot's children.
+    fn snapshot_list(&self, dom: &DomainRef, parent: Option<&str>, flags: u32) -> Result<Vec<String>> {
+        let _ = (dom, parent, flags);
+        unsupported("virDomainListAllSnapshots")
+    }
+
+    /// The snapshot with this name.
+    fn snapshot_lookup_by_name(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<SnapshotRef> {
+        let _ = (dom, name, flags);
+        unsupported("virDomainSnapshotLookupByName")
+    }
+
+    /// The snapshot's XML.
+    fn snapshot_get_xml_desc(&self, snap: &SnapshotRef, flags: u32) -> Result<String> {
+        let _ = (snap, flags);
+        unsupported("virDomainSnapshotGetXMLDesc")
+    }
+
+    /// Whether the domain has a current snapshot.
+    fn snapshot_has_current(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
+        let _ = (dom, flags);
+        unsupported("virDomainHasCurrentSnapshot")
+    }
+
+    /// The domain's current snapshot.
+    fn snapshot_current(&self, dom: &DomainRef, flags: u32) -> Result<SnapshotRef> {
+        let _ = (dom, flags);
+        unsupported("virDomainSnapshotCurrent")
+    }
+
+    /// The snapshot's parent.
+    fn snapshot_get_parent(&self, snap: &SnapshotRef, flags: u32) -> Result<SnapshotRef> {
+        let _ = (snap, flags);
+        unsupported("virDomainSnapshotGetParent")
+    }
+
+    /// Whether the snapshot is the current one.
+    fn snapshot_is_current(&self, snap: &SnapshotRef, flags: u32) -> Result<bool> {
+        let _ = (snap, flags);
+        unsupported("virDomainSnapshotIsCurrent")
+    }
+
+    /// Whether the snapshot has metadata.
+    fn snapshot_has_metadata(&self, snap: &SnapshotRef, flags: u32) -> Result<bool> {
+        let _ = (snap, flags);
+        unsupported("virDomainSnapshotHasMetadata")
+    }
+
+    /// Reverts the domain to the snapshot.
+    fn snapshot_revert(&self, snap: &SnapshotRef, flags: u32) -> Result<()> {
+        let _ = (snap, flags);
+        unsupported("virDomainRevertToSnapshot")
+    }
+
+    /// Deletes the snapshot (and with flags its children).
+    fn snapshot_delete(&self, snap: &SnapshotRef, flags: u32) -> Result<()> {
+        let _ = (snap, flags);
+        unsupported("virDomainSnapshotDelete")
+    }
 }

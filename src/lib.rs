@@ -10,6 +10,7 @@ pub mod caps;
 pub mod conf;
 pub mod connect;
 pub mod domain;
+pub mod domain_events;
 pub mod driver;
 pub mod drivers;
 pub mod error;

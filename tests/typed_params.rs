@@ -953,11 +953,18 @@ fn domain_structs_build_and_free() {
 fn stats_records_release_their_domains() {
     quiet();
     let params = vec![TypedParam::new("state.state", TypedValue::Int(1)).unwrap()];
-    // A stand-in handle: the release hook does not dereference it yet.
-    let fake = std::ptr::NonNull::<virDomain>::dangling().as_ptr();
-    // SAFETY: lists built by our helper, freed once.
+    extern "C" {
+        fn virConnectOpen(name: *const c_char) -> virConnectPtr;
+        fn virConnectClose(conn: virConnectPtr) -> c_int;
+    }
+    // SAFETY: lists built by our helper, freed once; real handles, each
+    // record owning one reference.
     unsafe {
-        let list = new_stats_record_list(&[(fake, params.clone()), (fake, vec![])]).unwrap();
+        let conn = virConnectOpen(c"test:///default".as_ptr());
+        let a = virDomainLookupByName(conn, c"test".as_ptr());
+        let b = virDomainLookupByName(conn, c"test".as_ptr());
+        assert!(!a.is_null() && !b.is_null());
+        let list = new_stats_record_list(&[(a, params.clone()), (b, vec![])]).unwrap();
         assert_eq!((**list).nparams, 1);
         assert!((*list.add(1)).as_ref().unwrap().params.is_null());
         assert!((*list.add(2)).is_null());
@@ -967,6 +974,9 @@ fn stats_records_release_their_domains() {
             last_error().is_none(),
             "releasing a domain resets the error, as virDomainFree does"
         );
+        // The records held the last references to the handles.
+        assert_eq!(virDomainFree(a), -1);
+        assert_eq!(virConnectClose(conn), 0);
 
         // Records without a domain: libvirt reports virDomainFree's error for each.
         let before = reported();

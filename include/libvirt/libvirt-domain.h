@@ -2042,7 +2042,7 @@ int virDomainGetBlockJobInfo(virDomainPtr dom, const char *disk, virDomainBlockJ
 
 int virDomainGetCPUStats(virDomainPtr domain, virTypedParameterPtr params, unsigned int nparams, int start_cpu, unsigned int ncpus, unsigned int flags);
 
-virConnectPtr virDomainGetConnect(virDomainPtr dom);
+virConnectPtr virDomainGetConnect(virDomainPtr domain);
 
 int virDomainGetControlInfo(virDomainPtr domain, virDomainControlInfoPtr info, unsigned int flags);
 
@@ -2116,7 +2116,7 @@ int virDomainGetVcpusFlags(virDomainPtr domain, unsigned int flags);
 
 char *virDomainGetXMLDesc(virDomainPtr domain, unsigned int flags);
 
-int virDomainHasManagedSaveImage(virDomainPtr dom, unsigned int flags);
+int virDomainHasManagedSaveImage(virDomainPtr domain, unsigned int flags);
 
 void virDomainIOThreadInfoFree(virDomainIOThreadInfoPtr info);
 
@@ -2128,11 +2128,11 @@ void virDomainInterfaceFree(virDomainInterfacePtr iface);
 
 int virDomainInterfaceStats(virDomainPtr dom, const char *device, virDomainInterfaceStatsPtr stats, size_t size);
 
-int virDomainIsActive(virDomainPtr dom);
+int virDomainIsActive(virDomainPtr domain);
 
-int virDomainIsPersistent(virDomainPtr dom);
+int virDomainIsPersistent(virDomainPtr domain);
 
-int virDomainIsUpdated(virDomainPtr dom);
+int virDomainIsUpdated(virDomainPtr domain);
 
 int virDomainListGetStats(virDomainPtr *doms, unsigned int stats, virDomainStatsRecordPtr **retStats, unsigned int flags);
 
@@ -2144,13 +2144,13 @@ virDomainPtr virDomainLookupByUUID(virConnectPtr conn, const unsigned char *uuid
 
 virDomainPtr virDomainLookupByUUIDString(virConnectPtr conn, const char *uuidstr);
 
-int virDomainManagedSave(virDomainPtr dom, unsigned int flags);
+int virDomainManagedSave(virDomainPtr domain, unsigned int flags);
 
 int virDomainManagedSaveDefineXML(virDomainPtr domain, const char *dxml, unsigned int flags);
 
 char *virDomainManagedSaveGetXMLDesc(virDomainPtr domain, unsigned int flags);
 
-int virDomainManagedSaveRemove(virDomainPtr dom, unsigned int flags);
+int virDomainManagedSaveRemove(virDomainPtr domain, unsigned int flags);
 
 int virDomainMemoryPeek(virDomainPtr dom, unsigned long long start, size_t size, void *buffer, unsigned int flags);
 

@@ -66,10 +66,17 @@ impl Connection {
     pub fn read_only(&self) -> bool {
         self.read_only
     }
+
+    /// Identifies this connection to its driver (event registrations belong
+    /// to a connection): the connection's address, fixed for its life.
+    pub fn owner_key(&self) -> usize {
+        self as *const Connection as usize
+    }
 }
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        self.driver.close();
+        let key = self.owner_key();
+        self.driver.close(key);
     }
 }

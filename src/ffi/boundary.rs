@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::abi::*;
 use crate::error::{Error, Result};
 use crate::ffi::dispatch;
-use crate::ffi::handle::{ConnHandle, CONNECTIONS};
+use crate::ffi::handle::{ConnHandle, DomainHandle, CONNECTIONS, DOMAINS};
 
 /// The value an export returns when it fails, as libvirt's does for that type.
 pub trait Failure {
@@ -62,6 +62,18 @@ impl Ctx {
     }
 }
 
+impl Ctx {
+    /// Looks up a domain handle (libvirt's "invalid domain pointer in FUNC"
+    /// otherwise) and binds its connection.
+    pub fn dom(&mut self, ptr: virDomainPtr, func: &str) -> Result<Arc<DomainHandle>> {
+        let dom = DOMAINS
+            .get(ptr.cast())
+            .ok_or_else(|| Error::with(VIR_FROM_DOM, VIR_ERR_INVALID_DOMAIN, func))?;
+        self.conn = Some(dom.conn.clone());
+        Ok(dom)
+    }
+}
+
 /// Runs one public API call as libvirt does: the thread's last error is reset
 /// first; an `Err` (or a panic, as `VIR_ERR_INTERNAL_ERROR`) is recorded as the
 /// last error, on the call's connection, and passed to the error callbacks;
@@ -79,6 +91,37 @@ pub fn entry<R: Failure>(f: impl FnOnce(&mut Ctx) -> Result<R>) -> R {
     let conn = ctx.conn.take();
     let _ = catch_unwind(AssertUnwindSafe(|| dispatch::raise(err, conn.as_deref())));
     R::failure()
+}
+
+/// Runs `f` on a valid connection handle (libvirt's "invalid connection
+/// pointer in FUNC" in error domain `from` otherwise).
+pub fn with_conn<R: Failure>(
+    conn: virConnectPtr,
+    func: &str,
+    from: i32,
+    f: impl FnOnce(&Arc<ConnHandle>) -> Result<R>,
+) -> R {
+    entry(|ctx| {
+        let c = ctx.conn(conn, func, from)?;
+        f(c)
+    })
+}
+
+/// Runs `f` on a valid domain handle (libvirt's "invalid domain pointer in
+/// FUNC" otherwise); errors are also recorded on the domain's connection.
+pub fn with_dom<R: Failure>(dom: virDomainPtr, func: &str, f: impl FnOnce(&DomainHandle) -> Result<R>) -> R {
+    entry(|ctx| {
+        let d = ctx.dom(dom, func)?;
+        f(&d)
+    })
+}
+
+/// Refuses a call that changes something on a read-only connection.
+pub fn writable(conn: &ConnHandle, from: i32, func: &str) -> Result<()> {
+    if conn.conn.read_only() {
+        return Err(Error::read_only(from, func));
+    }
+    Ok(())
 }
 
 /// Runs an export that must not touch the last error (the error accessors);
@@ -139,7 +182,7 @@ impl Subject {
         match *self {
             Subject::None => Ok(()),
             Subject::Connect(p) => ctx.conn(p as virConnectPtr, func, from).map(|_| ()),
-            Subject::Domain(_) => invalid(VIR_ERR_INVALID_DOMAIN, VIR_FROM_DOM),
+            Subject::Domain(p) => ctx.dom(p as virDomainPtr, func).map(|_| ()),
             Subject::Network(_) => invalid(VIR_ERR_INVALID_NETWORK, VIR_FROM_NETWORK),
             Subject::NetworkPort(_) => invalid(VIR_ERR_INVALID_NETWORK_PORT, VIR_FROM_NETWORK),
             Subject::Interface(_) => invalid(VIR_ERR_INVALID_INTERFACE, VIR_FROM_INTERFACE),

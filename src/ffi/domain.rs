@@ -8,29 +8,27 @@
 //! safe data from their driver and build the C result with these builders.
 #![allow(non_snake_case)]
 
+use std::sync::Arc;
+
 use crate::abi::*;
+use crate::domain::Uuid;
+use crate::domain_events::{DomainEvent, Subscription};
+use crate::driver::DomainRef;
 use crate::error::{Error, Result};
-use crate::ffi::boundary::{entry, guarded, unsupported, Subject};
+use crate::ffi::boundary::{entry, guarded, unsupported, with_conn, with_dom, writable, Failure, Subject};
 use crate::ffi::common::{
-    alloc_array, alloc_opt_str, alloc_str, alloc_zeroed, params_to_c, virTypedParamsFree,
+    alloc_array, alloc_opt_str, alloc_ptr_array, alloc_str, alloc_zeroed, fill_params, params_from_c,
+    params_to_c, virTypedParamsFree,
 };
+use crate::ffi::cstr;
+use crate::ffi::handle::{new_domain, release_domain, ConnHandle, DomainHandle, CONNECTIONS, DOMAINS};
 use crate::typed_params::TypedParam;
 
 /// Releases the reference a returned `virDomainStatsRecord` holds on its
-/// domain, as libvirt does with `virDomainFree`.
-///
-/// HOOK: no domain handles exist yet, so a non-NULL handle is only
-/// acknowledged (the last error is reset, as a successful `virDomainFree`
-/// does); once domain handles exist this must drop the reference.  A NULL
-/// handle fails as `virDomainFree(NULL)` does in libvirt ("invalid domain
-/// pointer in virDomainFree", reported to the error callbacks).
+/// domain, as libvirt does with `virDomainFree` (including its error for a
+/// NULL or unknown handle, reported to the error callbacks).
 pub fn release_domain_ref(dom: virDomainPtr) {
-    entry(|_| {
-        if dom.is_null() {
-            return Err(Error::with(VIR_FROM_DOM, VIR_ERR_INVALID_DOMAIN, "virDomainFree"));
-        }
-        Ok(())
-    })
+    virDomainFree(dom);
 }
 
 /// Runs `fill` on a freshly zeroed struct; if it fails, `free` releases what
@@ -275,22 +273,6 @@ pub unsafe extern "C" fn virDomainStatsRecordListFree(stats: *mut virDomainStats
     })
 }
 
-/// libvirt's old name for `virDomainCreateXML`; it reports errors under the
-/// new name, as libvirt's does.
-#[no_mangle]
-pub extern "C" fn virDomainCreateLinux(
-    conn: virConnectPtr,
-    xmlDesc: *const c_char,
-    flags: c_uint,
-) -> virDomainPtr {
-    let _ = (xmlDesc, flags);
-    unsupported(
-        c"virDomainCreateXML",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
 /// Statistics of the given domains.  The list is checked before the driver is
 /// asked, as libvirt does.
 ///
@@ -314,4 +296,1132 @@ pub unsafe extern "C" fn virDomainListGetStats(
         Subject::Domain(first.cast()),
         VIR_FROM_DOMAIN,
     )
+}
+
+// ---------------------------------------------------------------------------
+// Domain handles and the domain API
+
+/// Error domain of libvirt-domain.h's functions.
+const FROM: i32 = VIR_FROM_DOMAIN;
+
+/// A new domain handle on the connection behind `conn`.
+fn handle(conn: &Arc<ConnHandle>, conn_ptr: virConnectPtr, dom: DomainRef) -> virDomainPtr {
+    new_domain(conn, conn_ptr as usize, dom).cast()
+}
+
+/// Looks up a domain by id.
+#[no_mangle]
+pub extern "C" fn virDomainLookupByID(conn: virConnectPtr, id: c_int) -> virDomainPtr {
+    with_conn(conn, "virDomainLookupByID", FROM, |c| {
+        if id < 0 {
+            return Err(Error::arg_check(
+                FROM,
+                "id in virDomainLookupByID must be zero or greater".into(),
+                "virDomainLookupByID",
+                "id",
+            ));
+        }
+        Ok(handle(c, conn, c.conn.driver().domain_lookup_by_id(id)?))
+    })
+}
+
+/// Looks up a domain by name.
+///
+/// # Safety
+/// `name` must be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainLookupByName(conn: virConnectPtr, name: *const c_char) -> virDomainPtr {
+    with_conn(conn, "virDomainLookupByName", FROM, |c| {
+        // SAFETY: the caller's contract.
+        let name = unsafe { cstr::req(name, FROM, "virDomainLookupByName", "name") }?;
+        Ok(handle(c, conn, c.conn.driver().domain_lookup_by_name(name)?))
+    })
+}
+
+/// Looks up a domain by its 16 raw UUID bytes.
+///
+/// # Safety
+/// `uuid` must be NULL or point to 16 bytes.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainLookupByUUID(conn: virConnectPtr, uuid: *const c_uchar) -> virDomainPtr {
+    with_conn(conn, "virDomainLookupByUUID", FROM, |c| {
+        if uuid.is_null() {
+            return Err(Error::null_arg(FROM, "virDomainLookupByUUID", "uuid"));
+        }
+        let mut bytes = [0u8; 16];
+        // SAFETY: the caller passes VIR_UUID_BUFLEN bytes.
+        bytes.copy_from_slice(unsafe { std::slice::from_raw_parts(uuid, 16) });
+        Ok(handle(
+            c,
+            conn,
+            c.conn.driver().domain_lookup_by_uuid(&Uuid(bytes))?,
+        ))
+    })
+}
+
+/// Looks up a domain by its UUID in text form.
+///
+/// # Safety
+/// `uuidstr` must be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainLookupByUUIDString(
+    conn: virConnectPtr,
+    uuidstr: *const c_char,
+) -> virDomainPtr {
+    with_conn(conn, "virDomainLookupByUUIDString", FROM, |c| {
+        // SAFETY: the caller's contract.
+        let text = unsafe { cstr::req(uuidstr, FROM, "virDomainLookupByUUIDString", "uuidstr") }?;
+        let uuid = Uuid::parse(text).ok_or_else(|| {
+            Error::arg_check(
+                FROM,
+                "Invalid UUID".into(),
+                "virDomainLookupByUUIDString",
+                "uuidstr",
+            )
+        })?;
+        Ok(handle(c, conn, c.conn.driver().domain_lookup_by_uuid(&uuid)?))
+    })
+}
+
+/// Adds a reference to a domain handle.
+#[no_mangle]
+pub extern "C" fn virDomainRef(domain: virDomainPtr) -> c_int {
+    entry(|_| match DOMAINS.retain(domain.cast()) {
+        true => Ok(0),
+        false => Err(Error::with(VIR_FROM_DOM, VIR_ERR_INVALID_DOMAIN, "virDomainRef")),
+    })
+}
+
+/// Drops a reference to a domain handle.
+#[no_mangle]
+pub extern "C" fn virDomainFree(domain: virDomainPtr) -> c_int {
+    entry(|_| {
+        release_domain(domain.cast())
+            .map(|_| 0)
+            .ok_or_else(|| Error::with(VIR_FROM_DOM, VIR_ERR_INVALID_DOMAIN, "virDomainFree"))
+    })
+}
+
+/// The domain's name (owned by the handle).
+#[no_mangle]
+pub extern "C" fn virDomainGetName(domain: virDomainPtr) -> *const c_char {
+    with_dom(domain, "virDomainGetName", |d| Ok(d.name.as_ptr()))
+}
+
+/// The domain's id as the handle knows it.
+#[no_mangle]
+pub extern "C" fn virDomainGetID(domain: virDomainPtr) -> c_uint {
+    with_dom(domain, "virDomainGetID", |d| Ok(d.reference().id as c_uint))
+}
+
+/// Copies the 16 UUID bytes into `uuid`.
+///
+/// # Safety
+/// `uuid` must be NULL or have room for 16 bytes.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainGetUUID(domain: virDomainPtr, uuid: *mut c_uchar) -> c_int {
+    with_dom(domain, "virDomainGetUUID", |d| {
+        if uuid.is_null() {
+            return Err(Error::null_arg(FROM, "virDomainGetUUID", "uuid"));
+        }
+        // SAFETY: room for VIR_UUID_BUFLEN bytes by the caller's contract.
+        unsafe { std::ptr::copy_nonoverlapping(d.dom.uuid.0.as_ptr(), uuid, 16) };
+        Ok(0)
+    })
+}
+
+/// Writes the UUID as text (37 bytes with the NUL) into `buf`.
+///
+/// # Safety
+/// `buf` must be NULL or have room for VIR_UUID_STRING_BUFLEN bytes.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainGetUUIDString(domain: virDomainPtr, buf: *mut c_char) -> c_int {
+    with_dom(domain, "virDomainGetUUIDString", |d| {
+        if buf.is_null() {
+            return Err(Error::null_arg(FROM, "virDomainGetUUIDString", "buf"));
+        }
+        // SAFETY: room for VIR_UUID_STRING_BUFLEN bytes by the caller's contract.
+        let out = unsafe { std::slice::from_raw_parts_mut(buf, VIR_UUID_STRING_BUFLEN) };
+        cstr::fill(out, &d.dom.uuid.to_string());
+        Ok(0)
+    })
+}
+
+/// The connection a domain handle belongs to (no new reference).
+#[no_mangle]
+pub extern "C" fn virDomainGetConnect(domain: virDomainPtr) -> virConnectPtr {
+    with_dom(domain, "virDomainGetConnect", |d| Ok(d.conn_ptr as virConnectPtr))
+}
+
+/// The guest OS type (the caller frees it).
+#[no_mangle]
+pub extern "C" fn virDomainGetOSType(domain: virDomainPtr) -> *mut c_char {
+    with_dom(domain, "virDomainGetOSType", |d| {
+        alloc_str(&d.conn.conn.driver().domain_get_os_type(&d.reference())?)
+    })
+}
+
+/// Maximum memory in KiB (0 on failure).
+#[no_mangle]
+pub extern "C" fn virDomainGetMaxMemory(domain: virDomainPtr) -> c_ulong {
+    with_dom(domain, "virDomainGetMaxMemory", |d| {
+        d.conn
+            .conn
+            .driver()
+            .domain_get_max_memory(&d.reference())
+            .map(|m| m as c_ulong)
+    })
+}
+
+/// Maximum vCPUs.
+#[no_mangle]
+pub extern "C" fn virDomainGetMaxVcpus(domain: virDomainPtr) -> c_int {
+    with_dom(domain, "virDomainGetMaxVcpus", |d| {
+        d.conn.conn.driver().domain_get_max_vcpus(&d.reference())
+    })
+}
+
+/// Fills `info` with state, memory, vCPUs and CPU time.
+///
+/// # Safety
+/// `info` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainGetInfo(domain: virDomainPtr, info: virDomainInfoPtr) -> c_int {
+    with_dom(domain, "virDomainGetInfo", |d| {
+        if info.is_null() {
+            return Err(Error::null_arg(FROM, "virDomainGetInfo", "info"));
+        }
+        let i = d.conn.conn.driver().domain_get_info(&d.reference())?;
+        let out = virDomainInfo {
+            state: i.state as c_uchar,
+            maxMem: i.max_mem as c_ulong,
+            memory: i.memory as c_ulong,
+            nrVirtCpu: i.nr_virt_cpu as c_ushort,
+            cpuTime: i.cpu_time,
+        };
+        // SAFETY: checked non-NULL; writable by the caller's contract.
+        unsafe { info.write(out) };
+        Ok(0)
+    })
+}
+
+/// The domain's state and its reason.
+///
+/// # Safety
+/// `state` must be NULL or writable; `reason` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainGetState(
+    domain: virDomainPtr,
+    state: *mut c_int,
+    reason: *mut c_int,
+    flags: c_uint,
+) -> c_int {
+    with_dom(domain, "virDomainGetState", |d| {
+        if state.is_null() {
+            return Err(Error::null_arg(FROM, "virDomainGetState", "state"));
+        }
+        let (s, r) = d.conn.conn.driver().domain_get_state(&d.reference(), flags)?;
+        // SAFETY: non-NULL out-pointers are writable by the caller's contract.
+        unsafe {
+            state.write(s);
+            if !reason.is_null() {
+                reason.write(r);
+            }
+        }
+        Ok(0)
+    })
+}
+
+/// The domain's XML (the caller frees it).
+#[no_mangle]
+pub extern "C" fn virDomainGetXMLDesc(domain: virDomainPtr, flags: c_uint) -> *mut c_char {
+    with_dom(domain, "virDomainGetXMLDesc", |d| {
+        if d.conn.conn.read_only() && flags & VIR_DOMAIN_XML_SECURE != 0 {
+            return Err(Error::with(
+                FROM,
+                VIR_ERR_OPERATION_DENIED,
+                "virDomainGetXMLDesc with secure flag",
+            ));
+        }
+        alloc_str(&d.conn.conn.driver().domain_get_xml_desc(&d.reference(), flags)?)
+    })
+}
+
+/// The guest's host name (the caller frees it).
+#[no_mangle]
+pub extern "C" fn virDomainGetHostname(domain: virDomainPtr, flags: c_uint) -> *mut c_char {
+    with_dom(domain, "virDomainGetHostname", |d| {
+        alloc_str(&d.conn.conn.driver().domain_get_hostname(&d.reference(), flags)?)
+    })
+}
+
+/// The number of running domains.
+#[no_mangle]
+pub extern "C" fn virConnectNumOfDomains(conn: virConnectPtr) -> c_int {
+    with_conn(conn, "virConnectNumOfDomains", FROM, |c| {
+        c.conn.driver().num_of_domains()
+    })
+}
+
+/// Ids of running domains, at most `maxids`.
+///
+/// # Safety
+/// `ids` must be NULL or have room for `maxids` ints.
+#[no_mangle]
+pub unsafe extern "C" fn virConnectListDomains(conn: virConnectPtr, ids: *mut c_int, maxids: c_int) -> c_int {
+    with_conn(conn, "virConnectListDomains", FROM, |c| {
+        let room = list_room(ids.is_null(), maxids, "virConnectListDomains", "ids", "maxids")?;
+        let found = c.conn.driver().list_domains()?;
+        let n = found.len().min(room);
+        // SAFETY: `ids` has room for `room` >= n ints (checked non-NULL when room > 0).
+        unsafe { std::ptr::copy_nonoverlapping(found.as_ptr(), ids, n) };
+        Ok(n as c_int)
+    })
+}
+
+/// The number of defined, inactive domains.
+#[no_mangle]
+pub extern "C" fn virConnectNumOfDefinedDomains(conn: virConnectPtr) -> c_int {
+    with_conn(conn, "virConnectNumOfDefinedDomains", FROM, |c| {
+        c.conn.driver().num_of_defined_domains()
+    })
+}
+
+/// Names of defined, inactive domains, at most `maxnames` (the caller frees each).
+///
+/// # Safety
+/// `names` must be NULL or have room for `maxnames` pointers.
+#[no_mangle]
+pub unsafe extern "C" fn virConnectListDefinedDomains(
+    conn: virConnectPtr,
+    names: *mut *mut c_char,
+    maxnames: c_int,
+) -> c_int {
+    with_conn(conn, "virConnectListDefinedDomains", FROM, |c| {
+        let room = list_room(
+            names.is_null(),
+            maxnames,
+            "virConnectListDefinedDomains",
+            "names",
+            "maxnames",
+        )?;
+        let found = c.conn.driver().list_defined_domains()?;
+        let n = found.len().min(room);
+        let copies = found[..n]
+            .iter()
+            .map(|s| alloc_str(s))
+            .collect::<Result<Vec<_>>>()?;
+        // SAFETY: `names` has room for `room` >= n pointers.
+        unsafe { std::ptr::copy_nonoverlapping(copies.as_ptr(), names, n) };
+        Ok(n as c_int)
+    })
+}
+
+/// libvirt's checks on a caller's output array and its size.
+fn list_room(null: bool, max: c_int, func: &str, array: &str, size: &str) -> Result<usize> {
+    if max < 0 {
+        return Err(Error::arg_check(
+            FROM,
+            format!("{size} in {func} must be zero or greater"),
+            func,
+            size,
+        ));
+    }
+    if null && max > 0 {
+        return Err(Error::null_arg(FROM, func, array));
+    }
+    Ok(max as usize)
+}
+
+/// Every domain matching `flags`; with `domains` non-NULL, a NULL-terminated
+/// array of new handles (the caller frees it and each handle).
+///
+/// # Safety
+/// `domains` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn virConnectListAllDomains(
+    conn: virConnectPtr,
+    domains: *mut *mut virDomainPtr,
+    flags: c_uint,
+) -> c_int {
+    with_conn(conn, "virConnectListAllDomains", FROM, |c| {
+        let found = c.conn.driver().list_all_domains(flags)?;
+        if !domains.is_null() {
+            let handles: Vec<virDomainPtr> = found.iter().map(|d| handle(c, conn, d.clone())).collect();
+            let array = alloc_ptr_array(&handles, true);
+            match array {
+                // SAFETY: `domains` is writable by the caller's contract.
+                Ok(a) => unsafe { domains.write(a) },
+                Err(e) => {
+                    for h in handles {
+                        release_domain(h.cast());
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(found.len() as c_int)
+    })
+}
+
+/// Starts a new transient domain from XML.
+///
+/// # Safety
+/// `xmlDesc` must be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainCreateXML(
+    conn: virConnectPtr,
+    xmlDesc: *const c_char,
+    flags: c_uint,
+) -> virDomainPtr {
+    with_conn(conn, "virDomainCreateXML", FROM, |c| {
+        // SAFETY: the caller's contract.
+        let xml = unsafe { cstr::req(xmlDesc, FROM, "virDomainCreateXML", "xmlDesc") }?;
+        writable(c, FROM, "virDomainCreateXML")?;
+        Ok(handle(c, conn, c.conn.driver().domain_create_xml(xml, flags)?))
+    })
+}
+
+/// libvirt's old name for `virDomainCreateXML` (errors name the new one).
+///
+/// # Safety
+/// `xmlDesc` must be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainCreateLinux(
+    conn: virConnectPtr,
+    xmlDesc: *const c_char,
+    flags: c_uint,
+) -> virDomainPtr {
+    // SAFETY: forwarded contract.
+    unsafe { virDomainCreateXML(conn, xmlDesc, flags) }
+}
+
+/// Defines (or updates) a persistent domain.
+///
+/// # Safety
+/// `xml` must be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainDefineXML(conn: virConnectPtr, xml: *const c_char) -> virDomainPtr {
+    // SAFETY: forwarded contract.
+    unsafe { define(conn, xml, 0, "virDomainDefineXML") }
+}
+
+/// Defines a domain, with `VIR_DOMAIN_DEFINE_*` flags.
+///
+/// # Safety
+/// `xml` must be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainDefineXMLFlags(
+    conn: virConnectPtr,
+    xml: *const c_char,
+    flags: c_uint,
+) -> virDomainPtr {
+    // SAFETY: forwarded contract.
+    unsafe { define(conn, xml, flags, "virDomainDefineXMLFlags") }
+}
+
+/// # Safety
+/// `xml` must be NULL or a C string.
+unsafe fn define(conn: virConnectPtr, xml: *const c_char, flags: c_uint, func: &str) -> virDomainPtr {
+    with_conn(conn, func, FROM, |c| {
+        writable(c, FROM, func)?;
+        // SAFETY: the caller's contract.
+        let xml = unsafe { cstr::req(xml, FROM, func, "xml") }?;
+        Ok(handle(c, conn, c.conn.driver().domain_define_xml(xml, flags)?))
+    })
+}
+
+/// Runs a state-changing call on a domain of a writable connection.
+fn change<R: Failure>(domain: virDomainPtr, func: &str, f: impl FnOnce(&DomainHandle) -> Result<R>) -> R {
+    with_dom(domain, func, |d| {
+        writable(&d.conn, FROM, func)?;
+        f(d)
+    })
+}
+
+/// Removes a domain's persistent definition.
+#[no_mangle]
+pub extern "C" fn virDomainUndefine(domain: virDomainPtr) -> c_int {
+    change(domain, "virDomainUndefine", |d| {
+        d.conn.conn.driver().domain_undefine(&d.reference(), 0).map(|_| 0)
+    })
+}
+
+/// Removes a domain's persistent definition, with `VIR_DOMAIN_UNDEFINE_*` flags.
+#[no_mangle]
+pub extern "C" fn virDomainUndefineFlags(domain: virDomainPtr, flags: c_uint) -> c_int {
+    change(domain, "virDomainUndefineFlags", |d| {
+        d.conn
+            .conn
+            .driver()
+            .domain_undefine(&d.reference(), flags)
+            .map(|_| 0)
+    })
+}
+
+/// Starts a defined domain.
+#[no_mangle]
+pub extern "C" fn virDomainCreate(domain: virDomainPtr) -> c_int {
+    start(domain, 0, "virDomainCreate")
+}
+
+/// Starts a defined domain, with `VIR_DOMAIN_START_*` flags.
+#[no_mangle]
+pub extern "C" fn virDomainCreateWithFlags(domain: virDomainPtr, flags: c_uint) -> c_int {
+    start(domain, flags, "virDomainCreateWithFlags")
+}
+
+fn start(domain: virDomainPtr, flags: c_uint, func: &str) -> c_int {
+    change(domain, func, |d| {
+        let started = d.conn.conn.driver().domain_create(&d.reference(), flags)?;
+        d.set_id(started.id);
+        Ok(0)
+    })
+}
+
+/// Runs a call that stops the domain, and forgets the handle's id after it.
+fn stopping(
+    domain: virDomainPtr,
+    func: &str,
+    f: impl FnOnce(&dyn crate::driver::Driver, &DomainRef) -> Result<()>,
+) -> c_int {
+    change(domain, func, |d| {
+        f(d.conn.conn.driver(), &d.reference())?;
+        d.set_id(-1);
+        Ok(0)
+    })
+}
+
+/// Stops a domain immediately.
+#[no_mangle]
+pub extern "C" fn virDomainDestroy(domain: virDomainPtr) -> c_int {
+    stopping(domain, "virDomainDestroy", |drv, d| drv.domain_destroy(d, 0))
+}
+
+/// Stops a domain immediately, with `VIR_DOMAIN_DESTROY_*` flags.
+#[no_mangle]
+pub extern "C" fn virDomainDestroyFlags(domain: virDomainPtr, flags: c_uint) -> c_int {
+    stopping(domain, "virDomainDestroyFlags", |drv, d| {
+        drv.domain_destroy(d, flags)
+    })
+}
+
+/// Asks a domain to shut down.
+#[no_mangle]
+pub extern "C" fn virDomainShutdown(domain: virDomainPtr) -> c_int {
+    stopping(domain, "virDomainShutdown", |drv, d| drv.domain_shutdown(d, 0))
+}
+
+/// Asks a domain to shut down, with `VIR_DOMAIN_SHUTDOWN_*` flags.
+#[no_mangle]
+pub extern "C" fn virDomainShutdownFlags(domain: virDomainPtr, flags: c_uint) -> c_int {
+    stopping(domain, "virDomainShutdownFlags", |drv, d| {
+        drv.domain_shutdown(d, flags)
+    })
+}
+
+/// Reboots a domain.
+#[no_mangle]
+pub extern "C" fn virDomainReboot(domain: virDomainPtr, flags: c_uint) -> c_int {
+    change(domain, "virDomainReboot", |d| {
+        d.conn
+            .conn
+            .driver()
+            .domain_reboot(&d.reference(), flags)
+            .map(|_| 0)
+    })
+}
+
+/// Resets a domain.
+#[no_mangle]
+pub extern "C" fn virDomainReset(domain: virDomainPtr, flags: c_uint) -> c_int {
+    change(domain, "virDomainReset", |d| {
+        d.conn
+            .conn
+            .driver()
+            .domain_reset(&d.reference(), flags)
+            .map(|_| 0)
+    })
+}
+
+/// Pauses a domain.
+#[no_mangle]
+pub extern "C" fn virDomainSuspend(domain: virDomainPtr) -> c_int {
+    change(domain, "virDomainSuspend", |d| {
+        d.conn.conn.driver().domain_suspend(&d.reference()).map(|_| 0)
+    })
+}
+
+/// Resumes a paused domain.
+#[no_mangle]
+pub extern "C" fn virDomainResume(domain: virDomainPtr) -> c_int {
+    change(domain, "virDomainResume", |d| {
+        d.conn.conn.driver().domain_resume(&d.reference()).map(|_| 0)
+    })
+}
+
+/// 1 when the domain runs.
+#[no_mangle]
+pub extern "C" fn virDomainIsActive(domain: virDomainPtr) -> c_int {
+    with_dom(domain, "virDomainIsActive", |d| {
+        d.conn
+            .conn
+            .driver()
+            .domain_is_active(&d.reference())
+            .map(c_int::from)
+    })
+}
+
+/// 1 when the domain has a persistent definition.
+#[no_mangle]
+pub extern "C" fn virDomainIsPersistent(domain: virDomainPtr) -> c_int {
+    with_dom(domain, "virDomainIsPersistent", |d| {
+        d.conn
+            .conn
+            .driver()
+            .domain_is_persistent(&d.reference())
+            .map(c_int::from)
+    })
+}
+
+/// 1 when the running domain differs from its persistent definition.
+#[no_mangle]
+pub extern "C" fn virDomainIsUpdated(domain: virDomainPtr) -> c_int {
+    with_dom(domain, "virDomainIsUpdated", |d| {
+        d.conn
+            .conn
+            .driver()
+            .domain_is_updated(&d.reference())
+            .map(c_int::from)
+    })
+}
+
+/// Whether the domain starts with the host.
+///
+/// # Safety
+/// `autostart` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainGetAutostart(domain: virDomainPtr, autostart: *mut c_int) -> c_int {
+    with_dom(domain, "virDomainGetAutostart", |d| {
+        if autostart.is_null() {
+            return Err(Error::null_arg(FROM, "virDomainGetAutostart", "autostart"));
+        }
+        let v = d.conn.conn.driver().domain_get_autostart(&d.reference())?;
+        // SAFETY: checked non-NULL; writable by the caller's contract.
+        unsafe { autostart.write(c_int::from(v)) };
+        Ok(0)
+    })
+}
+
+/// Sets whether the domain starts with the host.
+#[no_mangle]
+pub extern "C" fn virDomainSetAutostart(domain: virDomainPtr, autostart: c_int) -> c_int {
+    change(domain, "virDomainSetAutostart", |d| {
+        d.conn
+            .conn
+            .driver()
+            .domain_set_autostart(&d.reference(), autostart != 0)
+            .map(|_| 0)
+    })
+}
+
+fn set_memory(domain: virDomainPtr, memory: c_ulong, flags: c_uint, func: &str) -> c_int {
+    change(domain, func, |d| {
+        if memory == 0 {
+            return Err(Error::arg_check(
+                FROM,
+                format!("memory in {func} must not be zero"),
+                func,
+                "memory",
+            ));
+        }
+        d.conn
+            .conn
+            .driver()
+            .domain_set_memory_flags(&d.reference(), memory, flags)
+            .map(|_| 0)
+    })
+}
+
+/// Sets the running domain's memory (KiB).
+#[no_mangle]
+pub extern "C" fn virDomainSetMemory(domain: virDomainPtr, memory: c_ulong) -> c_int {
+    set_memory(domain, memory, VIR_DOMAIN_AFFECT_LIVE, "virDomainSetMemory")
+}
+
+/// Sets the domain's maximum memory (KiB).
+#[no_mangle]
+pub extern "C" fn virDomainSetMaxMemory(domain: virDomainPtr, memory: c_ulong) -> c_int {
+    set_memory(domain, memory, VIR_DOMAIN_MEM_MAXIMUM, "virDomainSetMaxMemory")
+}
+
+/// Sets memory with `VIR_DOMAIN_MEM_*` flags.
+#[no_mangle]
+pub extern "C" fn virDomainSetMemoryFlags(domain: virDomainPtr, memory: c_ulong, flags: c_uint) -> c_int {
+    set_memory(domain, memory, flags, "virDomainSetMemoryFlags")
+}
+
+fn set_vcpus(domain: virDomainPtr, n: c_uint, flags: c_uint, func: &str) -> c_int {
+    change(domain, func, |d| {
+        if flags & VIR_DOMAIN_VCPU_MAXIMUM != 0 && flags & VIR_DOMAIN_AFFECT_CONFIG == 0 {
+            return Err(Error::arg_check(
+                FROM,
+                "Flag 'VIR_DOMAIN_AFFECT_CONFIG' is required by flag 'VIR_DOMAIN_VCPU_MAXIMUM'".into(),
+                func,
+                "flags",
+            ));
+        }
+        if n == 0 {
+            return Err(Error::arg_check(
+                FROM,
+                format!("nvcpus in {func} must not be zero"),
+                func,
+                "nvcpus",
+            ));
+        }
+        d.conn
+            .conn
+            .driver()
+            .domain_set_vcpus_flags(&d.reference(), n, flags)
+            .map(|_| 0)
+    })
+}
+
+/// Sets the running domain's vCPU count.
+#[no_mangle]
+pub extern "C" fn virDomainSetVcpus(domain: virDomainPtr, nvcpus: c_uint) -> c_int {
+    set_vcpus(domain, nvcpus, VIR_DOMAIN_AFFECT_LIVE, "virDomainSetVcpus")
+}
+
+/// Sets vCPUs with `VIR_DOMAIN_VCPU_*` flags.
+#[no_mangle]
+pub extern "C" fn virDomainSetVcpusFlags(domain: virDomainPtr, nvcpus: c_uint, flags: c_uint) -> c_int {
+    set_vcpus(domain, nvcpus, flags, "virDomainSetVcpusFlags")
+}
+
+/// The vCPU count selected by `flags`.
+#[no_mangle]
+pub extern "C" fn virDomainGetVcpusFlags(domain: virDomainPtr, flags: c_uint) -> c_int {
+    with_dom(domain, "virDomainGetVcpusFlags", |d| {
+        let both = VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG;
+        if flags & both == both {
+            return Err(Error::arg_check(
+                FROM,
+                "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive".into(),
+                "virDomainGetVcpusFlags",
+                "flags",
+            ));
+        }
+        d.conn.conn.driver().domain_get_vcpus_flags(&d.reference(), flags)
+    })
+}
+
+/// Saves the domain's state for its next start and stops it.
+#[no_mangle]
+pub extern "C" fn virDomainManagedSave(domain: virDomainPtr, flags: c_uint) -> c_int {
+    stopping(domain, "virDomainManagedSave", |drv, d| {
+        drv.domain_managed_save(d, flags)
+    })
+}
+
+/// 1 when a managed save image exists.
+#[no_mangle]
+pub extern "C" fn virDomainHasManagedSaveImage(domain: virDomainPtr, flags: c_uint) -> c_int {
+    with_dom(domain, "virDomainHasManagedSaveImage", |d| {
+        d.conn
+            .conn
+            .driver()
+            .domain_has_managed_save_image(&d.reference(), flags)
+            .map(c_int::from)
+    })
+}
+
+/// Discards the managed save image.
+#[no_mangle]
+pub extern "C" fn virDomainManagedSaveRemove(domain: virDomainPtr, flags: c_uint) -> c_int {
+    change(domain, "virDomainManagedSaveRemove", |d| {
+        d.conn
+            .conn
+            .driver()
+            .domain_managed_save_remove(&d.reference(), flags)
+            .map(|_| 0)
+    })
+}
+
+/// The scheduler's name (the caller frees it) and parameter count.
+///
+/// # Safety
+/// `nparams` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainGetSchedulerType(domain: virDomainPtr, nparams: *mut c_int) -> *mut c_char {
+    with_dom(domain, "virDomainGetSchedulerType", |d| {
+        let (name, n) = d.conn.conn.driver().domain_get_scheduler_type(&d.reference())?;
+        if !nparams.is_null() {
+            // SAFETY: writable by the caller's contract.
+            unsafe { nparams.write(n) };
+        }
+        alloc_str(&name)
+    })
+}
+
+/// # Safety
+/// `params` must have room for `*nparams` elements; `nparams` NULL or valid.
+unsafe fn get_sched(
+    domain: virDomainPtr,
+    params: virTypedParameterPtr,
+    nparams: *mut c_int,
+    flags: c_uint,
+    func: &str,
+) -> c_int {
+    with_dom(domain, func, |d| {
+        if nparams.is_null() {
+            return Err(Error::null_arg(FROM, func, "nparams"));
+        }
+        // SAFETY: non-NULL, readable by the caller's contract.
+        let room = unsafe { *nparams };
+        if room <= 0 {
+            return Err(Error::arg_check(
+                FROM,
+                format!("nparams in {func} must be greater than zero"),
+                func,
+                "nparams",
+            ));
+        }
+        if params.is_null() {
+            return Err(Error::null_arg(FROM, func, "params"));
+        }
+        let found = d
+            .conn
+            .conn
+            .driver()
+            .domain_get_scheduler_parameters(&d.reference(), flags)?;
+        // SAFETY: `params` has room for `room` elements by the caller's contract.
+        let n = unsafe { fill_params(params, room as usize, &found) }?;
+        // SAFETY: non-NULL and writable.
+        unsafe { nparams.write(n) };
+        Ok(0)
+    })
+}
+
+/// The scheduler parameters.
+///
+/// # Safety
+/// `params` must have room for `*nparams` elements; `nparams` NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainGetSchedulerParameters(
+    domain: virDomainPtr,
+    params: virTypedParameterPtr,
+    nparams: *mut c_int,
+) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe { get_sched(domain, params, nparams, 0, "virDomainGetSchedulerParameters") }
+}
+
+/// The scheduler parameters, with `VIR_DOMAIN_AFFECT_*` flags.
+///
+/// # Safety
+/// `params` must have room for `*nparams` elements; `nparams` NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainGetSchedulerParametersFlags(
+    domain: virDomainPtr,
+    params: virTypedParameterPtr,
+    nparams: *mut c_int,
+    flags: c_uint,
+) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe {
+        get_sched(
+            domain,
+            params,
+            nparams,
+            flags,
+            "virDomainGetSchedulerParametersFlags",
+        )
+    }
+}
+
+/// # Safety
+/// `params` must be NULL or hold `nparams` elements.
+unsafe fn set_sched(
+    domain: virDomainPtr,
+    params: virTypedParameterPtr,
+    nparams: c_int,
+    flags: c_uint,
+    func: &str,
+) -> c_int {
+    change(domain, func, |d| {
+        if params.is_null() {
+            return Err(Error::null_arg(FROM, func, "params"));
+        }
+        if nparams < 0 {
+            return Err(Error::arg_check(
+                FROM,
+                format!("nparams in {func} must be zero or greater"),
+                func,
+                "nparams",
+            ));
+        }
+        // SAFETY: `params` holds `nparams` elements by the caller's contract.
+        let parsed = unsafe { params_from_c(params, nparams, FROM) }?;
+        d.conn
+            .conn
+            .driver()
+            .domain_set_scheduler_parameters(&d.reference(), &parsed, flags)
+            .map(|_| 0)
+    })
+}
+
+/// Changes scheduler parameters.
+///
+/// # Safety
+/// `params` must be NULL or hold `nparams` elements.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainSetSchedulerParameters(
+    domain: virDomainPtr,
+    params: virTypedParameterPtr,
+    nparams: c_int,
+) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe { set_sched(domain, params, nparams, 0, "virDomainSetSchedulerParameters") }
+}
+
+/// Changes scheduler parameters, with `VIR_DOMAIN_AFFECT_*` flags.
+///
+/// # Safety
+/// `params` must be NULL or hold `nparams` elements.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainSetSchedulerParametersFlags(
+    domain: virDomainPtr,
+    params: virTypedParameterPtr,
+    nparams: c_int,
+    flags: c_uint,
+) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set_sched(
+            domain,
+            params,
+            nparams,
+            flags,
+            "virDomainSetSchedulerParametersFlags",
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Domain events
+
+/// The number of `VIR_DOMAIN_EVENT_ID_*` values libvirt 9.0 knows.
+const EVENT_ID_LAST: c_int = VIR_DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE + 1;
+
+/// A C caller's callback registration.  It holds a reference on the
+/// connection (as libvirt's do: a connection with callbacks stays open) and
+/// calls the caller's free function when it goes.
+struct CCallback {
+    conn_ptr: usize,
+    event_id: c_int,
+    cb: virConnectDomainEventGenericCallback,
+    opaque: usize,
+    freecb: virFreeCallback,
+}
+
+impl CCallback {
+    /// Delivers `event` about `dom` through a handle made for the call.
+    fn deliver(&self, dom: &DomainRef, event: &DomainEvent) {
+        let Some(conn) = CONNECTIONS.get(self.conn_ptr as *const c_void) else {
+            return;
+        };
+        let Some(cb) = self.cb else { return };
+        let d = new_domain(&conn, self.conn_ptr, dom.clone());
+        let (c, o) = (self.conn_ptr as virConnectPtr, self.opaque as *mut c_void);
+        match (self.event_id, event) {
+            (VIR_DOMAIN_EVENT_ID_LIFECYCLE, DomainEvent::Lifecycle { event, detail }) => {
+                // SAFETY: for this event id the caller registered a
+                // virConnectDomainEventCallback, passed as the generic type.
+                let lifecycle: unsafe extern "C" fn(
+                    virConnectPtr,
+                    virDomainPtr,
+                    c_int,
+                    c_int,
+                    *mut c_void,
+                ) -> c_int = unsafe { std::mem::transmute(cb) };
+                // SAFETY: the caller's callback with the arguments it expects.
+                unsafe { lifecycle(c, d.cast(), *event, *detail, o) };
+            }
+            // SAFETY: the generic callback type is the one for these ids.
+            (_, DomainEvent::Reboot) => unsafe { cb(c, d.cast(), o) },
+            _ => {}
+        }
+        release_domain(d);
+    }
+}
+
+impl Drop for CCallback {
+    fn drop(&mut self) {
+        if let Some(free) = self.freecb {
+            // SAFETY: the caller gave `freecb` to release `opaque`, once.
+            unsafe { free(self.opaque as *mut c_void) };
+        }
+        CONNECTIONS.release(self.conn_ptr as *const c_void);
+    }
+}
+
+/// A caller's callback, its data and the function that frees the data.
+struct Caller {
+    cb: virConnectDomainEventGenericCallback,
+    opaque: *mut c_void,
+    freecb: virFreeCallback,
+}
+
+/// Registers `cb` for events `event_id` (of `dom` only, when given).
+fn register(
+    conn: virConnectPtr,
+    dom: virDomainPtr,
+    event_id: c_int,
+    caller: Caller,
+    legacy: bool,
+    func: &str,
+) -> c_int {
+    let Caller { cb, opaque, freecb } = caller;
+    with_conn(conn, func, FROM, |c| {
+        let domain = if dom.is_null() {
+            None
+        } else {
+            let d = DOMAINS
+                .get(dom.cast())
+                .filter(|d| d.conn_ptr == conn as usize)
+                .ok_or_else(|| {
+                    Error::arg_check(
+                        FROM,
+                        format!("domain in {func} must match connection"),
+                        func,
+                        "dom",
+                    )
+                })?;
+            Some(d.dom.uuid)
+        };
+        if cb.is_none() {
+            return Err(Error::null_arg(FROM, func, "cb"));
+        }
+        if event_id < 0 {
+            return Err(Error::arg_check(
+                FROM,
+                format!("eventID in {func} must be zero or greater"),
+                func,
+                "eventID",
+            ));
+        }
+        if event_id >= EVENT_ID_LAST {
+            return Err(Error::arg_check(
+                FROM,
+                format!("eventID in {func} must be less than {EVENT_ID_LAST}"),
+                func,
+                "eventID",
+            ));
+        }
+        CONNECTIONS.retain(conn.cast());
+        let callback = CCallback {
+            conn_ptr: conn as usize,
+            event_id,
+            cb,
+            opaque: opaque as usize,
+            freecb,
+        };
+        let key = cb.map(|f| f as usize);
+        let sub = Subscription {
+            owner: c.conn.owner_key(),
+            event_id,
+            domain,
+            legacy_key: if legacy { key } else { None },
+            func: Box::new(move |d, e| callback.deliver(d, e)),
+        };
+        // A refused registration drops the callback: its free function runs
+        // and the connection reference goes, as nothing was registered.
+        c.conn.driver().domain_event_register(sub)
+    })
+}
+
+/// Registers a callback for one kind of domain event.
+#[no_mangle]
+pub extern "C" fn virConnectDomainEventRegisterAny(
+    conn: virConnectPtr,
+    dom: virDomainPtr,
+    eventID: c_int,
+    cb: virConnectDomainEventGenericCallback,
+    opaque: *mut c_void,
+    freecb: virFreeCallback,
+) -> c_int {
+    let caller = Caller { cb, opaque, freecb };
+    register(
+        conn,
+        dom,
+        eventID,
+        caller,
+        false,
+        "virConnectDomainEventRegisterAny",
+    )
+}
+
+/// Removes a registration made by `virConnectDomainEventRegisterAny`.
+#[no_mangle]
+pub extern "C" fn virConnectDomainEventDeregisterAny(conn: virConnectPtr, callbackID: c_int) -> c_int {
+    with_conn(conn, "virConnectDomainEventDeregisterAny", FROM, |c| {
+        if callbackID < 0 {
+            return Err(Error::arg_check(
+                FROM,
+                "callbackID in virConnectDomainEventDeregisterAny must be zero or greater".into(),
+                "virConnectDomainEventDeregisterAny",
+                "callbackID",
+            ));
+        }
+        c.conn
+            .driver()
+            .domain_event_deregister(c.conn.owner_key(), callbackID)
+            .map(|_| 0)
+    })
+}
+
+/// The old lifecycle-event registration.
+#[no_mangle]
+pub extern "C" fn virConnectDomainEventRegister(
+    conn: virConnectPtr,
+    cb: virConnectDomainEventCallback,
+    opaque: *mut c_void,
+    freecb: virFreeCallback,
+) -> c_int {
+    // SAFETY: both are nullable C function pointers; the event code calls it
+    // back with the lifecycle signature it really has.
+    let generic: virConnectDomainEventGenericCallback = unsafe { std::mem::transmute(cb) };
+    let caller = Caller {
+        cb: generic,
+        opaque,
+        freecb,
+    };
+    match register(
+        conn,
+        std::ptr::null_mut(),
+        VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+        caller,
+        true,
+        "virConnectDomainEventRegister",
+    ) {
+        -1 => -1,
+        _ => 0,
+    }
+}
+
+/// Removes an old-style lifecycle registration, found by its callback.
+#[no_mangle]
+pub extern "C" fn virConnectDomainEventDeregister(
+    conn: virConnectPtr,
+    cb: virConnectDomainEventCallback,
+) -> c_int {
+    with_conn(conn, "virConnectDomainEventDeregister", FROM, |c| {
+        let Some(f) = cb else {
+            return Err(Error::null_arg(FROM, "virConnectDomainEventDeregister", "cb"));
+        };
+        c.conn
+            .driver()
+            .domain_event_deregister_legacy(c.conn.owner_key(), f as usize)
+    })
 }

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::ffi::CString;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
 
 use once_cell::sync::{Lazy, OnceCell};
@@ -15,6 +16,7 @@ use parking_lot::{Mutex, RwLock};
 
 use crate::abi::*;
 use crate::connect::Connection;
+use crate::driver::DomainRef;
 use crate::error::Error;
 use crate::ffi::dispatch::CError;
 
@@ -144,3 +146,59 @@ impl ConnHandle {
 
 /// All open connections.
 pub static CONNECTIONS: Lazy<Registry<ConnHandle>> = Lazy::new(Registry::new);
+
+/// What a `virDomainPtr` points to: the domain's identity as of the lookup,
+/// and the connection it came from (on which it holds a reference).
+pub struct DomainHandle {
+    /// The connection.
+    pub conn: Arc<ConnHandle>,
+    /// The connection's handle (released when this handle goes).
+    pub conn_ptr: usize,
+    /// Name and UUID.
+    pub dom: DomainRef,
+    /// The id as libvirt keeps it in the handle: set at lookup, updated by
+    /// calls through this handle that start or stop the domain.
+    pub id: AtomicI32,
+    /// `virDomainGetName`'s answer, owned by the handle.
+    pub name: CString,
+}
+
+impl DomainHandle {
+    /// The domain as the driver should be told about it.
+    pub fn reference(&self) -> DomainRef {
+        DomainRef {
+            id: self.id.load(Ordering::Relaxed),
+            ..self.dom.clone()
+        }
+    }
+
+    /// Records the domain's new id after a start or stop through this handle.
+    pub fn set_id(&self, id: i32) {
+        self.id.store(id, Ordering::Relaxed);
+    }
+}
+
+/// All domain handles.
+pub static DOMAINS: Lazy<Registry<DomainHandle>> = Lazy::new(Registry::new);
+
+/// A new domain handle for `dom` on the connection `conn_ptr`.
+pub fn new_domain(conn: &Arc<ConnHandle>, conn_ptr: usize, dom: DomainRef) -> *mut c_void {
+    CONNECTIONS.retain(conn_ptr as *const c_void);
+    let name = CString::new(dom.name.clone()).unwrap_or_default();
+    let id = AtomicI32::new(dom.id);
+    DOMAINS.insert(Arc::new(DomainHandle {
+        conn: conn.clone(),
+        conn_ptr,
+        dom,
+        id,
+        name,
+    }))
+}
+
+/// Drops a domain handle's reference; the last one releases its connection.
+pub fn release_domain(ptr: *const c_void) -> Option<()> {
+    if let Released::Last(h) = DOMAINS.release(ptr)? {
+        CONNECTIONS.release(h.conn_ptr as *const c_void);
+    }
+    Some(())
+}

@@ -8,7 +8,7 @@ use crate::abi::*;
 use crate::auth::{Credential, Prompter};
 use crate::connect::Connection;
 use crate::error::{Error, Result};
-use crate::ffi::boundary::{entry, Ctx};
+use crate::ffi::boundary::{self, entry, Failure};
 use crate::ffi::cstr::{self, malloc_str};
 use crate::ffi::handle::{ConnHandle, Released, CONNECTIONS};
 
@@ -186,16 +186,13 @@ pub extern "C" fn virConnectRef(conn: virConnectPtr) -> c_int {
     })
 }
 
-/// Runs `f` on a valid connection, libvirt's invalid-pointer error otherwise.
-fn with_conn<R: crate::ffi::boundary::Failure>(
+/// `boundary::with_conn` in this header's error domain.
+fn with_conn<R: Failure>(
     conn: virConnectPtr,
     func: &str,
     f: impl FnOnce(&Arc<ConnHandle>) -> Result<R>,
 ) -> R {
-    entry(|ctx: &mut Ctx| {
-        let c = ctx.conn(conn, func, FROM)?;
-        f(c)
-    })
+    boundary::with_conn(conn, func, FROM, f)
 }
 
 /// The hypervisor type ("TEST", "ESX", ...); the string belongs to the connection.

@@ -75,6 +75,40 @@ impl Element {
     pub fn child_text(&self, name: &str) -> Option<String> {
         self.child(name).map(Element::text)
     }
+
+    /// The element written back as a document (for passing a part of one
+    /// document, such as a node file's `<domain>`, to a parser of its own).
+    pub fn to_xml(&self) -> String {
+        let mut out = String::new();
+        self.write_into(&mut out);
+        out
+    }
+
+    fn write_into(&self, out: &mut String) {
+        out.push('<');
+        out.push_str(&self.name);
+        for (k, v) in &self.attrs {
+            out.push(' ');
+            out.push_str(k);
+            out.push_str("='");
+            super::escape_into(out, v);
+            out.push('\'');
+        }
+        if self.children.is_empty() {
+            out.push_str("/>");
+            return;
+        }
+        out.push('>');
+        for child in &self.children {
+            match child {
+                Node::Element(e) => e.write_into(out),
+                Node::Text(t) => super::escape_into(out, t),
+            }
+        }
+        out.push_str("</");
+        out.push_str(&self.name);
+        out.push('>');
+    }
 }
 
 fn line_of(text: &str, pos: usize) -> usize {
@@ -109,6 +143,16 @@ fn start(text: &str, reader: &Reader<&[u8]>, e: &BytesStart) -> Result<Element, 
         attrs,
         children: Vec::new(),
     })
+}
+
+/// Appends character data, joining it to text right before it (the reader
+/// splits text at entity references and CDATA sections).
+fn push_text(parent: &mut Element, text: &str) {
+    if let Some(Node::Text(last)) = parent.children.last_mut() {
+        last.push_str(text);
+    } else {
+        parent.children.push(Node::Text(text.to_string()));
+    }
 }
 
 /// Parses a whole document and returns its root element.
@@ -152,7 +196,7 @@ pub fn parse(text: &str) -> Result<Element, ParseError> {
                 let s = t.decode().map_err(|e| err(e.to_string()))?;
                 let s = quick_xml::escape::unescape(&s).map_err(|e| err(e.to_string()))?;
                 match stack.last_mut() {
-                    Some(parent) => parent.children.push(Node::Text(s.into_owned())),
+                    Some(parent) => push_text(parent, &s),
                     None if s.trim().is_empty() => {}
                     None => {
                         let what = if root.is_some() {
@@ -173,7 +217,7 @@ pub fn parse(text: &str) -> Result<Element, ParseError> {
                         .to_string(),
                 };
                 if let Some(parent) = stack.last_mut() {
-                    parent.children.push(Node::Text(resolved));
+                    push_text(parent, &resolved);
                 }
             }
             Event::CData(t) => {
@@ -215,6 +259,8 @@ mod tests {
         assert_eq!(root.child_text("b").as_deref(), Some("t&u"));
         assert!(root.child("c").is_some());
         assert_eq!(root.text(), "<raw>");
+        let again = parse(&root.to_xml()).unwrap();
+        assert_eq!(again, root);
     }
 
     #[test]

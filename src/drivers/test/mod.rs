@@ -2,6 +2,8 @@
 //! libvirt's built-in configuration, shared by every such connection in the
 //! process; `test:///PATH.xml` loads a node file into a private state.
 
+mod builtin;
+mod domains;
 mod node;
 
 use std::sync::{Arc, Weak};
@@ -10,14 +12,49 @@ use parking_lot::Mutex;
 
 use crate::abi::*;
 use crate::auth::Auth;
-use crate::driver::{Driver, NodeInfo};
+use crate::domain::Uuid;
+use crate::domain_events::{DomainEventState, Subscription};
+use crate::driver::{DomainInfo, DomainRef, Driver, NodeInfo};
 use crate::error::{Error, Result};
+use crate::typed_params::{TypedParam, TypedValue};
 
+pub use domains::{DomainObj, Domains};
 pub use node::{Node, User};
 
 /// Everything one test hypervisor holds.
 pub struct TestState {
     node: Node,
+    domains: Domains,
+    events: Arc<DomainEventState>,
+}
+
+impl TestState {
+    /// libvirt's built-in configuration: its host and the running domain "test".
+    fn builtin() -> Result<TestState> {
+        let mut domains = Domains::new(1);
+        domains.add_loaded(
+            DomainObj::new(domains::parse_def(builtin::DOMAIN_TEST)?, true),
+            VIR_DOMAIN_RUNNING,
+        );
+        Ok(TestState {
+            node: Node::builtin(),
+            domains,
+            events: DomainEventState::new(),
+        })
+    }
+
+    /// A node file's host and domains.
+    fn from_node(node: Node) -> TestState {
+        let mut domains = Domains::new(1);
+        for (obj, state) in node.domains.iter().cloned() {
+            domains.add_loaded(obj, state);
+        }
+        TestState {
+            node,
+            domains,
+            events: DomainEventState::new(),
+        }
+    }
 }
 
 /// The state `test:///default` connections share while any is open.
@@ -47,17 +84,13 @@ impl TestDriver {
                 match shared.upgrade() {
                     Some(state) => state,
                     None => {
-                        let state = Arc::new(Mutex::new(TestState {
-                            node: Node::builtin(),
-                        }));
+                        let state = Arc::new(Mutex::new(TestState::builtin()?));
                         *shared = Arc::downgrade(&state);
                         state
                     }
                 }
             }
-            Some(file) => Arc::new(Mutex::new(TestState {
-                node: Node::load(file)?,
-            })),
+            Some(file) => Arc::new(Mutex::new(TestState::from_node(Node::load(file)?))),
         };
         let users = state.lock().node.users.clone();
         authenticate(&users, auth)?;
@@ -125,5 +158,276 @@ impl Driver for TestDriver {
 
     fn is_encrypted(&self) -> Result<bool> {
         Ok(false)
+    }
+
+    fn close(&self, owner: usize) {
+        let events = self.state.lock().events.clone();
+        events.remove_owner(owner);
+    }
+
+    fn num_of_domains(&self) -> Result<i32> {
+        Ok(self
+            .state
+            .lock()
+            .domains
+            .all()
+            .iter()
+            .filter(|d| d.active())
+            .count() as i32)
+    }
+
+    fn list_domains(&self) -> Result<Vec<i32>> {
+        Ok(self
+            .state
+            .lock()
+            .domains
+            .all()
+            .iter()
+            .filter(|d| d.active())
+            .map(|d| d.id)
+            .collect())
+    }
+
+    fn num_of_defined_domains(&self) -> Result<i32> {
+        Ok(self
+            .state
+            .lock()
+            .domains
+            .all()
+            .iter()
+            .filter(|d| !d.active())
+            .count() as i32)
+    }
+
+    fn list_defined_domains(&self) -> Result<Vec<String>> {
+        Ok(self
+            .state
+            .lock()
+            .domains
+            .all()
+            .iter()
+            .filter(|d| !d.active())
+            .map(|d| d.def.name.clone())
+            .collect())
+    }
+
+    fn list_all_domains(&self, flags: u32) -> Result<Vec<DomainRef>> {
+        Ok(self.state.lock().domains.list_all(flags))
+    }
+
+    fn domain_lookup_by_id(&self, id: i32) -> Result<DomainRef> {
+        self.state.lock().domains.by_id(id)
+    }
+
+    fn domain_lookup_by_name(&self, name: &str) -> Result<DomainRef> {
+        self.state.lock().domains.by_name(name)
+    }
+
+    fn domain_lookup_by_uuid(&self, uuid: &Uuid) -> Result<DomainRef> {
+        self.state.lock().domains.by_uuid(uuid)
+    }
+
+    fn domain_create_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
+        let st = &mut *self.state.lock();
+        st.domains.create_xml(xml, flags, &st.events)
+    }
+
+    fn domain_define_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
+        let st = &mut *self.state.lock();
+        st.domains.define(xml, flags, &st.events)
+    }
+
+    fn domain_undefine(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        let st = &mut *self.state.lock();
+        st.domains.undefine(dom, flags, &st.events)
+    }
+
+    fn domain_create(&self, dom: &DomainRef, flags: u32) -> Result<DomainRef> {
+        let st = &mut *self.state.lock();
+        st.domains.create(dom, flags, &st.events)
+    }
+
+    fn domain_destroy(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        let st = &mut *self.state.lock();
+        st.domains.destroy(dom, flags, &st.events)
+    }
+
+    fn domain_shutdown(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        let st = &mut *self.state.lock();
+        st.domains.shutdown(dom, flags, &st.events)
+    }
+
+    fn domain_reboot(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        let st = &mut *self.state.lock();
+        st.domains.reboot(dom, flags, &st.events)
+    }
+
+    fn domain_reset(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        self.state.lock().domains.reset(dom, flags)
+    }
+
+    fn domain_suspend(&self, dom: &DomainRef) -> Result<()> {
+        let st = &mut *self.state.lock();
+        st.domains.suspend(dom, &st.events)
+    }
+
+    fn domain_resume(&self, dom: &DomainRef) -> Result<()> {
+        let st = &mut *self.state.lock();
+        st.domains.resume(dom, &st.events)
+    }
+
+    fn domain_get_info(&self, dom: &DomainRef) -> Result<DomainInfo> {
+        self.state.lock().domains.info(dom)
+    }
+
+    fn domain_get_state(&self, dom: &DomainRef, flags: u32) -> Result<(i32, i32)> {
+        self.state.lock().domains.state(dom, flags)
+    }
+
+    fn domain_get_os_type(&self, dom: &DomainRef) -> Result<String> {
+        // libvirt's test driver names every guest OS "linux".
+        self.state.lock().domains.get(dom).map(|_| "linux".to_string())
+    }
+
+    fn domain_get_max_memory(&self, dom: &DomainRef) -> Result<u64> {
+        Ok(self.state.lock().domains.get(dom)?.def.memory.total)
+    }
+
+    fn domain_get_max_vcpus(&self, dom: &DomainRef) -> Result<i32> {
+        self.state
+            .lock()
+            .domains
+            .get_vcpus(dom, VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_VCPU_MAXIMUM)
+    }
+
+    fn domain_get_xml_desc(&self, dom: &DomainRef, flags: u32) -> Result<String> {
+        self.state.lock().domains.xml_desc(dom, flags)
+    }
+
+    fn domain_get_hostname(&self, dom: &DomainRef, flags: u32) -> Result<String> {
+        if flags != 0 {
+            return Err(Error::bad_flags(VIR_FROM_TEST, "testDomainGetHostname", flags));
+        }
+        self.state.lock().domains.get(dom).map(|_| "testhost".to_string())
+    }
+
+    fn domain_is_active(&self, dom: &DomainRef) -> Result<bool> {
+        Ok(self.state.lock().domains.get(dom)?.active())
+    }
+
+    fn domain_is_persistent(&self, dom: &DomainRef) -> Result<bool> {
+        Ok(self.state.lock().domains.get(dom)?.persistent)
+    }
+
+    fn domain_is_updated(&self, dom: &DomainRef) -> Result<bool> {
+        self.state.lock().domains.get(dom).map(|_| false)
+    }
+
+    fn domain_get_autostart(&self, dom: &DomainRef) -> Result<bool> {
+        Ok(self.state.lock().domains.get(dom)?.autostart)
+    }
+
+    fn domain_set_autostart(&self, dom: &DomainRef, autostart: bool) -> Result<()> {
+        self.state.lock().domains.set_autostart(dom, autostart)
+    }
+
+    fn domain_set_memory_flags(&self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
+        self.state.lock().domains.set_memory(dom, kib, flags)
+    }
+
+    fn domain_set_vcpus_flags(&self, dom: &DomainRef, n: u32, flags: u32) -> Result<()> {
+        self.state.lock().domains.set_vcpus(dom, n, flags)
+    }
+
+    fn domain_get_vcpus_flags(&self, dom: &DomainRef, flags: u32) -> Result<i32> {
+        self.state.lock().domains.get_vcpus(dom, flags)
+    }
+
+    fn domain_managed_save(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        let st = &mut *self.state.lock();
+        st.domains.managed_save(dom, flags, &st.events)
+    }
+
+    fn domain_has_managed_save_image(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
+        self.state.lock().domains.has_managed_save(dom, flags)
+    }
+
+    fn domain_managed_save_remove(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        self.state.lock().domains.managed_save_remove(dom, flags)
+    }
+
+    fn domain_get_scheduler_type(&self, dom: &DomainRef) -> Result<(String, i32)> {
+        self.state
+            .lock()
+            .domains
+            .get(dom)
+            .map(|_| ("fair".to_string(), 1))
+    }
+
+    fn domain_get_scheduler_parameters(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
+        if flags != 0 {
+            return Err(Error::bad_flags(
+                VIR_FROM_TEST,
+                "testDomainGetSchedulerParametersFlags",
+                flags,
+            ));
+        }
+        self.state.lock().domains.get(dom)?;
+        // The test driver's "fair" scheduler always reports weight 50.
+        Ok(vec![TypedParam::new(
+            VIR_DOMAIN_SCHEDULER_WEIGHT,
+            TypedValue::UInt(50),
+        )?])
+    }
+
+    fn domain_set_scheduler_parameters(
+        &self,
+        dom: &DomainRef,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        if flags != 0 {
+            return Err(Error::bad_flags(
+                VIR_FROM_TEST,
+                "testDomainSetSchedulerParametersFlags",
+                flags,
+            ));
+        }
+        for p in params {
+            if p.name != VIR_DOMAIN_SCHEDULER_WEIGHT {
+                return Err(Error::with(
+                    VIR_FROM_NONE,
+                    VIR_ERR_ARGUMENT_UNSUPPORTED,
+                    format!("parameter '{}' not supported", p.name),
+                ));
+            }
+            if !matches!(p.value, TypedValue::UInt(_)) {
+                return Err(Error::invalid_arg(
+                    VIR_FROM_NONE,
+                    format!(
+                        "invalid type '{}' for parameter '{}', expected 'uint'",
+                        p.param_type().name(),
+                        p.name
+                    ),
+                ));
+            }
+        }
+        self.state.lock().domains.get(dom).map(|_| ())
+    }
+
+    fn domain_event_register(&self, sub: Subscription) -> Result<i32> {
+        let events = self.state.lock().events.clone();
+        events.register(sub)
+    }
+
+    fn domain_event_deregister(&self, owner: usize, id: i32) -> Result<()> {
+        let events = self.state.lock().events.clone();
+        events.deregister(owner, id)
+    }
+
+    fn domain_event_deregister_legacy(&self, owner: usize, key: usize) -> Result<i32> {
+        let events = self.state.lock().events.clone();
+        events.deregister_legacy(owner, key)?;
+        Ok(events.legacy_count(owner) as i32)
     }
 }

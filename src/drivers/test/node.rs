@@ -1,5 +1,6 @@
 //! The test driver's host: libvirt's built-in default, or a node file.
 
+use super::domains::{self, DomainObj};
 use crate::abi::*;
 use crate::caps::{Capabilities, Cell, CellCpu, Guest, GuestFeature, Host, SecModel};
 use crate::driver::NodeInfo;
@@ -16,7 +17,7 @@ pub struct User {
 }
 
 /// The host a test connection pretends to be.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Node {
     /// What virNodeGetInfo reports.
     pub info: NodeInfo,
@@ -24,6 +25,45 @@ pub struct Node {
     pub cells: Vec<Cell>,
     /// Users who may log in; empty means no authentication.
     pub users: Vec<User>,
+    /// The node file's domains and the state each starts in.
+    pub domains: Vec<(DomainObj, i32)>,
+}
+
+/// The namespace of the test driver's per-domain settings in node files.
+const TEST_NS: &str = "http://libvirt.org/schemas/domain/test/1.0";
+
+/// A node file's `<domain>`: its definition and `<test:...>` settings
+/// (runstate, transient, hasmanagedsave).
+fn load_domain(el: &Element) -> Result<(DomainObj, i32)> {
+    let def = domains::parse_def(&el.to_xml())?;
+    let prefix = el
+        .attrs
+        .iter()
+        .find(|(k, v)| k.starts_with("xmlns:") && v == TEST_NS)
+        .map(|(k, _)| format!("{}:", &k["xmlns:".len()..]));
+    let setting = |name: &str| prefix.as_ref().and_then(|p| el.child(&format!("{p}{name}")));
+    let mut state = VIR_DOMAIN_RUNNING;
+    if let Some(rs) = setting("runstate") {
+        state = rs
+            .text()
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|s| (VIR_DOMAIN_NOSTATE + 1..=VIR_DOMAIN_PMSUSPENDED).contains(s))
+            .ok_or_else(|| Error::with(VIR_FROM_TEST, VIR_ERR_XML_ERROR, "invalid runstate"))?;
+    }
+    let mut obj = DomainObj::new(def, setting("transient").is_none());
+    if setting("hasmanagedsave").is_some() {
+        if state != VIR_DOMAIN_SHUTOFF {
+            return Err(Error::with(
+                VIR_FROM_TEST,
+                VIR_ERR_XML_ERROR,
+                "domain with managedsave data can only have runstate 'shutoff'",
+            ));
+        }
+        obj.managed_save = true;
+    }
+    Ok((obj, state))
 }
 
 impl Node {
@@ -45,6 +85,7 @@ impl Node {
                 builtin_cell(1, 4 * 1024 * 1024, 8),
             ],
             users: Vec::new(),
+            domains: Vec::new(),
         }
     }
 
@@ -104,36 +145,24 @@ impl Node {
         Ok(node)
     }
 
-    /// Reads a node file.
+    /// Reads a node file; `<domain file='...'/>` references are relative to it.
     pub fn load(path: &str) -> Result<Node> {
-        let parse_failed = || {
-            Error::with(
-                VIR_FROM_TEST,
-                VIR_ERR_XML_ERROR,
-                format!("failed to parse xml document '{path}'"),
-            )
-        };
-        let text = std::fs::read(path).map_err(|_| parse_failed())?;
-        let text = String::from_utf8(text).map_err(|_| parse_failed())?;
-        let root = dom::parse(&text).map_err(|e| {
-            Error::with(
-                VIR_FROM_TEST,
-                VIR_ERR_XML_DETAIL,
-                format!("{path}:{}: {}", e.line, e.message),
-            )
-        })?;
-        if root.name == "node" {
-            for unsupported in ["domain", "network", "interface", "pool", "device"] {
-                if root.child(unsupported).is_some() {
-                    return Err(Error::with(
-                        VIR_FROM_TEST,
-                        VIR_ERR_CONFIG_UNSUPPORTED,
-                        format!("node file '{path}': <{unsupported}> definitions are not supported yet"),
-                    ));
+        let root = read_document(path)?;
+        let mut node = Node::from_element(&root)?;
+        let dir = std::path::Path::new(path)
+            .parent()
+            .unwrap_or(std::path::Path::new("/"));
+        for el in root.children_named("domain") {
+            let loaded = match el.attr("file") {
+                Some(file) => {
+                    let full = dir.join(file);
+                    load_domain(&read_document(&full.to_string_lossy())?)?
                 }
-            }
+                None => load_domain(el)?,
+            };
+            node.domains.push(loaded);
         }
-        Node::from_element(&root)
+        Ok(node)
     }
 
     /// The capabilities document of this host.
@@ -182,6 +211,26 @@ fn builtin_cell(id: u32, memory: u64, small_page: u64) -> Cell {
             })
             .collect(),
     }
+}
+
+/// Reads and parses one XML file of a node configuration.
+fn read_document(path: &str) -> Result<Element> {
+    let parse_failed = || {
+        Error::with(
+            VIR_FROM_TEST,
+            VIR_ERR_XML_ERROR,
+            format!("failed to parse xml document '{path}'"),
+        )
+    };
+    let text = std::fs::read(path).map_err(|_| parse_failed())?;
+    let text = String::from_utf8(text).map_err(|_| parse_failed())?;
+    dom::parse(&text).map_err(|e| {
+        Error::with(
+            VIR_FROM_TEST,
+            VIR_ERR_XML_DETAIL,
+            format!("{path}:{}: {}", e.line, e.message),
+        )
+    })
 }
 
 /// A non-negative decimal child value; libvirt's "invalid node ... value" otherwise.

@@ -6,61 +6,6 @@ use crate::abi::*;
 use crate::ffi::boundary::{unsupported, Subject};
 
 #[no_mangle]
-pub unsafe extern "C" fn virConnectDomainEventDeregister(
-    conn: virConnectPtr,
-    cb: virConnectDomainEventCallback,
-) -> c_int {
-    let _ = cb;
-    unsupported(
-        c"virConnectDomainEventDeregister",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectDomainEventDeregisterAny(conn: virConnectPtr, callbackID: c_int) -> c_int {
-    let _ = callbackID;
-    unsupported(
-        c"virConnectDomainEventDeregisterAny",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectDomainEventRegister(
-    conn: virConnectPtr,
-    cb: virConnectDomainEventCallback,
-    opaque: *mut c_void,
-    freecb: virFreeCallback,
-) -> c_int {
-    let _ = (cb, opaque, freecb);
-    unsupported(
-        c"virConnectDomainEventRegister",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectDomainEventRegisterAny(
-    conn: virConnectPtr,
-    dom: virDomainPtr,
-    eventID: c_int,
-    cb: virConnectDomainEventGenericCallback,
-    opaque: *mut c_void,
-    freecb: virFreeCallback,
-) -> c_int {
-    let _ = (dom, eventID, cb, opaque, freecb);
-    unsupported(
-        c"virConnectDomainEventRegisterAny",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virConnectDomainXMLFromNative(
     conn: virConnectPtr,
     nativeFormat: *const c_char,
@@ -117,62 +62,6 @@ pub unsafe extern "C" fn virConnectGetDomainCapabilities(
     let _ = (emulatorbin, arch, machine, virttype, flags);
     unsupported(
         c"virConnectGetDomainCapabilities",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectListAllDomains(
-    conn: virConnectPtr,
-    domains: *mut *mut virDomainPtr,
-    flags: c_uint,
-) -> c_int {
-    let _ = (domains, flags);
-    unsupported(
-        c"virConnectListAllDomains",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectListDefinedDomains(
-    conn: virConnectPtr,
-    names: *mut *mut c_char,
-    maxnames: c_int,
-) -> c_int {
-    let _ = (names, maxnames);
-    unsupported(
-        c"virConnectListDefinedDomains",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectListDomains(conn: virConnectPtr, ids: *mut c_int, maxids: c_int) -> c_int {
-    let _ = (ids, maxids);
-    unsupported(
-        c"virConnectListDomains",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectNumOfDefinedDomains(conn: virConnectPtr) -> c_int {
-    unsupported(
-        c"virConnectNumOfDefinedDomains",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectNumOfDomains(conn: virConnectPtr) -> c_int {
-    unsupported(
-        c"virConnectNumOfDomains",
         Subject::Connect(conn.cast()),
         VIR_FROM_DOMAIN,
     )
@@ -488,15 +377,6 @@ pub unsafe extern "C" fn virDomainCoreDumpWithFormat(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainCreate(domain: virDomainPtr) -> c_int {
-    unsupported(
-        c"virDomainCreate",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainCreateWithFiles(
     domain: virDomainPtr,
     nfiles: c_uint,
@@ -507,30 +387,6 @@ pub unsafe extern "C" fn virDomainCreateWithFiles(
     unsupported(
         c"virDomainCreateWithFiles",
         Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainCreateWithFlags(domain: virDomainPtr, flags: c_uint) -> c_int {
-    let _ = flags;
-    unsupported(
-        c"virDomainCreateWithFlags",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainCreateXML(
-    conn: virConnectPtr,
-    xmlDesc: *const c_char,
-    flags: c_uint,
-) -> virDomainPtr {
-    let _ = (xmlDesc, flags);
-    unsupported(
-        c"virDomainCreateXML",
-        Subject::Connect(conn.cast()),
         VIR_FROM_DOMAIN,
     )
 }
@@ -552,30 +408,6 @@ pub unsafe extern "C" fn virDomainCreateXMLWithFiles(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainDefineXML(conn: virConnectPtr, xml: *const c_char) -> virDomainPtr {
-    let _ = xml;
-    unsupported(
-        c"virDomainDefineXML",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainDefineXMLFlags(
-    conn: virConnectPtr,
-    xml: *const c_char,
-    flags: c_uint,
-) -> virDomainPtr {
-    let _ = (xml, flags);
-    unsupported(
-        c"virDomainDefineXMLFlags",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainDelIOThread(
     domain: virDomainPtr,
     iothread_id: c_uint,
@@ -584,25 +416,6 @@ pub unsafe extern "C" fn virDomainDelIOThread(
     let _ = (iothread_id, flags);
     unsupported(
         c"virDomainDelIOThread",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainDestroy(domain: virDomainPtr) -> c_int {
-    unsupported(
-        c"virDomainDestroy",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainDestroyFlags(domain: virDomainPtr, flags: c_uint) -> c_int {
-    let _ = flags;
-    unsupported(
-        c"virDomainDestroyFlags",
         Subject::Domain(domain.cast()),
         VIR_FROM_DOMAIN,
     )
@@ -696,21 +509,6 @@ pub unsafe extern "C" fn virDomainFSTrim(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainFree(domain: virDomainPtr) -> c_int {
-    unsupported(c"virDomainFree", Subject::Domain(domain.cast()), VIR_FROM_DOMAIN)
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainGetAutostart(domain: virDomainPtr, autostart: *mut c_int) -> c_int {
-    let _ = autostart;
-    unsupported(
-        c"virDomainGetAutostart",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainGetBlkioParameters(
     domain: virDomainPtr,
     params: virTypedParameterPtr,
@@ -784,15 +582,6 @@ pub unsafe extern "C" fn virDomainGetCPUStats(
     unsupported(
         c"virDomainGetCPUStats",
         Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainGetConnect(dom: virDomainPtr) -> virConnectPtr {
-    unsupported(
-        c"virDomainGetConnect",
-        Subject::Domain(dom.cast()),
         VIR_FROM_DOMAIN,
     )
 }
@@ -887,21 +676,6 @@ pub unsafe extern "C" fn virDomainGetGuestVcpus(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainGetHostname(domain: virDomainPtr, flags: c_uint) -> *mut c_char {
-    let _ = flags;
-    unsupported(
-        c"virDomainGetHostname",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainGetID(domain: virDomainPtr) -> c_uint {
-    unsupported(c"virDomainGetID", Subject::Domain(domain.cast()), VIR_FROM_DOMAIN)
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainGetIOThreadInfo(
     dom: virDomainPtr,
     info: *mut *mut virDomainIOThreadInfoPtr,
@@ -911,16 +685,6 @@ pub unsafe extern "C" fn virDomainGetIOThreadInfo(
     unsupported(
         c"virDomainGetIOThreadInfo",
         Subject::Domain(dom.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainGetInfo(domain: virDomainPtr, info: virDomainInfoPtr) -> c_int {
-    let _ = info;
-    unsupported(
-        c"virDomainGetInfo",
-        Subject::Domain(domain.cast()),
         VIR_FROM_DOMAIN,
     )
 }
@@ -983,24 +747,6 @@ pub unsafe extern "C" fn virDomainGetLaunchSecurityInfo(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainGetMaxMemory(domain: virDomainPtr) -> c_ulong {
-    unsupported(
-        c"virDomainGetMaxMemory",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainGetMaxVcpus(domain: virDomainPtr) -> c_int {
-    unsupported(
-        c"virDomainGetMaxVcpus",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainGetMemoryParameters(
     domain: virDomainPtr,
     params: virTypedParameterPtr,
@@ -1045,15 +791,6 @@ pub unsafe extern "C" fn virDomainGetMetadata(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainGetName(domain: virDomainPtr) -> *const c_char {
-    unsupported(
-        c"virDomainGetName",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainGetNumaParameters(
     domain: virDomainPtr,
     params: virTypedParameterPtr,
@@ -1069,15 +806,6 @@ pub unsafe extern "C" fn virDomainGetNumaParameters(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainGetOSType(domain: virDomainPtr) -> *mut c_char {
-    unsupported(
-        c"virDomainGetOSType",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainGetPerfEvents(
     domain: virDomainPtr,
     params: *mut virTypedParameterPtr,
@@ -1087,45 +815,6 @@ pub unsafe extern "C" fn virDomainGetPerfEvents(
     let _ = (params, nparams, flags);
     unsupported(
         c"virDomainGetPerfEvents",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainGetSchedulerParameters(
-    domain: virDomainPtr,
-    params: virTypedParameterPtr,
-    nparams: *mut c_int,
-) -> c_int {
-    let _ = (params, nparams);
-    unsupported(
-        c"virDomainGetSchedulerParameters",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainGetSchedulerParametersFlags(
-    domain: virDomainPtr,
-    params: virTypedParameterPtr,
-    nparams: *mut c_int,
-    flags: c_uint,
-) -> c_int {
-    let _ = (params, nparams, flags);
-    unsupported(
-        c"virDomainGetSchedulerParametersFlags",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainGetSchedulerType(domain: virDomainPtr, nparams: *mut c_int) -> *mut c_char {
-    let _ = nparams;
-    unsupported(
-        c"virDomainGetSchedulerType",
         Subject::Domain(domain.cast()),
         VIR_FROM_DOMAIN,
     )
@@ -1158,21 +847,6 @@ pub unsafe extern "C" fn virDomainGetSecurityLabelList(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainGetState(
-    domain: virDomainPtr,
-    state: *mut c_int,
-    reason: *mut c_int,
-    flags: c_uint,
-) -> c_int {
-    let _ = (state, reason, flags);
-    unsupported(
-        c"virDomainGetState",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainGetTime(
     dom: virDomainPtr,
     seconds: *mut c_longlong,
@@ -1181,26 +855,6 @@ pub unsafe extern "C" fn virDomainGetTime(
 ) -> c_int {
     let _ = (seconds, nseconds, flags);
     unsupported(c"virDomainGetTime", Subject::Domain(dom.cast()), VIR_FROM_DOMAIN)
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainGetUUID(domain: virDomainPtr, uuid: *mut c_uchar) -> c_int {
-    let _ = uuid;
-    unsupported(
-        c"virDomainGetUUID",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainGetUUIDString(domain: virDomainPtr, buf: *mut c_char) -> c_int {
-    let _ = buf;
-    unsupported(
-        c"virDomainGetUUIDString",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
 }
 
 #[no_mangle]
@@ -1231,36 +885,6 @@ pub unsafe extern "C" fn virDomainGetVcpus(
     unsupported(
         c"virDomainGetVcpus",
         Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainGetVcpusFlags(domain: virDomainPtr, flags: c_uint) -> c_int {
-    let _ = flags;
-    unsupported(
-        c"virDomainGetVcpusFlags",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainGetXMLDesc(domain: virDomainPtr, flags: c_uint) -> *mut c_char {
-    let _ = flags;
-    unsupported(
-        c"virDomainGetXMLDesc",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainHasManagedSaveImage(dom: virDomainPtr, flags: c_uint) -> c_int {
-    let _ = flags;
-    unsupported(
-        c"virDomainHasManagedSaveImage",
-        Subject::Domain(dom.cast()),
         VIR_FROM_DOMAIN,
     )
 }
@@ -1306,82 +930,6 @@ pub unsafe extern "C" fn virDomainInterfaceStats(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainIsActive(dom: virDomainPtr) -> c_int {
-    unsupported(c"virDomainIsActive", Subject::Domain(dom.cast()), VIR_FROM_DOMAIN)
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainIsPersistent(dom: virDomainPtr) -> c_int {
-    unsupported(
-        c"virDomainIsPersistent",
-        Subject::Domain(dom.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainIsUpdated(dom: virDomainPtr) -> c_int {
-    unsupported(
-        c"virDomainIsUpdated",
-        Subject::Domain(dom.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainLookupByID(conn: virConnectPtr, id: c_int) -> virDomainPtr {
-    let _ = id;
-    unsupported(
-        c"virDomainLookupByID",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainLookupByName(conn: virConnectPtr, name: *const c_char) -> virDomainPtr {
-    let _ = name;
-    unsupported(
-        c"virDomainLookupByName",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainLookupByUUID(conn: virConnectPtr, uuid: *const c_uchar) -> virDomainPtr {
-    let _ = uuid;
-    unsupported(
-        c"virDomainLookupByUUID",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainLookupByUUIDString(
-    conn: virConnectPtr,
-    uuidstr: *const c_char,
-) -> virDomainPtr {
-    let _ = uuidstr;
-    unsupported(
-        c"virDomainLookupByUUIDString",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainManagedSave(dom: virDomainPtr, flags: c_uint) -> c_int {
-    let _ = flags;
-    unsupported(
-        c"virDomainManagedSave",
-        Subject::Domain(dom.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainManagedSaveDefineXML(
     domain: virDomainPtr,
     dxml: *const c_char,
@@ -1401,16 +949,6 @@ pub unsafe extern "C" fn virDomainManagedSaveGetXMLDesc(domain: virDomainPtr, fl
     unsupported(
         c"virDomainManagedSaveGetXMLDesc",
         Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainManagedSaveRemove(dom: virDomainPtr, flags: c_uint) -> c_int {
-    let _ = flags;
-    unsupported(
-        c"virDomainManagedSaveRemove",
-        Subject::Domain(dom.cast()),
         VIR_FROM_DOMAIN,
     )
 }
@@ -1780,30 +1318,9 @@ pub unsafe extern "C" fn virDomainPinVcpuFlags(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainReboot(domain: virDomainPtr, flags: c_uint) -> c_int {
-    let _ = flags;
-    unsupported(
-        c"virDomainReboot",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainRef(domain: virDomainPtr) -> c_int {
-    unsupported(c"virDomainRef", Subject::Domain(domain.cast()), VIR_FROM_DOMAIN)
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainRename(dom: virDomainPtr, new_name: *const c_char, flags: c_uint) -> c_int {
     let _ = (new_name, flags);
     unsupported(c"virDomainRename", Subject::Domain(dom.cast()), VIR_FROM_DOMAIN)
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainReset(domain: virDomainPtr, flags: c_uint) -> c_int {
-    let _ = flags;
-    unsupported(c"virDomainReset", Subject::Domain(domain.cast()), VIR_FROM_DOMAIN)
 }
 
 #[no_mangle]
@@ -1842,15 +1359,6 @@ pub unsafe extern "C" fn virDomainRestoreParams(
     unsupported(
         c"virDomainRestoreParams",
         Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainResume(domain: virDomainPtr) -> c_int {
-    unsupported(
-        c"virDomainResume",
-        Subject::Domain(domain.cast()),
         VIR_FROM_DOMAIN,
     )
 }
@@ -1962,16 +1470,6 @@ pub unsafe extern "C" fn virDomainSendProcessSignal(
     let _ = (pid_value, signum, flags);
     unsupported(
         c"virDomainSendProcessSignal",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainSetAutostart(domain: virDomainPtr, autostart: c_int) -> c_int {
-    let _ = autostart;
-    unsupported(
-        c"virDomainSetAutostart",
         Subject::Domain(domain.cast()),
         VIR_FROM_DOMAIN,
     )
@@ -2101,40 +1599,6 @@ pub unsafe extern "C" fn virDomainSetLifecycleAction(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainSetMaxMemory(domain: virDomainPtr, memory: c_ulong) -> c_int {
-    let _ = memory;
-    unsupported(
-        c"virDomainSetMaxMemory",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainSetMemory(domain: virDomainPtr, memory: c_ulong) -> c_int {
-    let _ = memory;
-    unsupported(
-        c"virDomainSetMemory",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainSetMemoryFlags(
-    domain: virDomainPtr,
-    memory: c_ulong,
-    flags: c_uint,
-) -> c_int {
-    let _ = (memory, flags);
-    unsupported(
-        c"virDomainSetMemoryFlags",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainSetMemoryParameters(
     domain: virDomainPtr,
     params: virTypedParameterPtr,
@@ -2211,35 +1675,6 @@ pub unsafe extern "C" fn virDomainSetPerfEvents(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainSetSchedulerParameters(
-    domain: virDomainPtr,
-    params: virTypedParameterPtr,
-    nparams: c_int,
-) -> c_int {
-    let _ = (params, nparams);
-    unsupported(
-        c"virDomainSetSchedulerParameters",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainSetSchedulerParametersFlags(
-    domain: virDomainPtr,
-    params: virTypedParameterPtr,
-    nparams: c_int,
-    flags: c_uint,
-) -> c_int {
-    let _ = (params, nparams, flags);
-    unsupported(
-        c"virDomainSetSchedulerParametersFlags",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainSetTime(
     dom: virDomainPtr,
     seconds: c_longlong,
@@ -2281,49 +1716,6 @@ pub unsafe extern "C" fn virDomainSetVcpu(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainSetVcpus(domain: virDomainPtr, nvcpus: c_uint) -> c_int {
-    let _ = nvcpus;
-    unsupported(
-        c"virDomainSetVcpus",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainSetVcpusFlags(
-    domain: virDomainPtr,
-    nvcpus: c_uint,
-    flags: c_uint,
-) -> c_int {
-    let _ = (nvcpus, flags);
-    unsupported(
-        c"virDomainSetVcpusFlags",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainShutdown(domain: virDomainPtr) -> c_int {
-    unsupported(
-        c"virDomainShutdown",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainShutdownFlags(domain: virDomainPtr, flags: c_uint) -> c_int {
-    let _ = flags;
-    unsupported(
-        c"virDomainShutdownFlags",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainStartDirtyRateCalc(
     domain: virDomainPtr,
     seconds: c_int,
@@ -2332,34 +1724,6 @@ pub unsafe extern "C" fn virDomainStartDirtyRateCalc(
     let _ = (seconds, flags);
     unsupported(
         c"virDomainStartDirtyRateCalc",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainSuspend(domain: virDomainPtr) -> c_int {
-    unsupported(
-        c"virDomainSuspend",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainUndefine(domain: virDomainPtr) -> c_int {
-    unsupported(
-        c"virDomainUndefine",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainUndefineFlags(domain: virDomainPtr, flags: c_uint) -> c_int {
-    let _ = flags;
-    unsupported(
-        c"virDomainUndefineFlags",
         Subject::Domain(domain.cast()),
         VIR_FROM_DOMAIN,
     )

@@ -1,0 +1,776 @@
+//! The test driver's domains: their definitions, run state and the operations
+//! on them, with libvirt's test driver state transitions, events and errors.
+
+use crate::abi::*;
+use crate::domain::{self, DomainDef, FormatOptions, ParseOptions, Profile, Uuid};
+use crate::domain_events::{DomainEvent, DomainEventState};
+use crate::driver::{DomainInfo, DomainRef};
+use crate::error::{Error, Result};
+
+/// One domain of a test hypervisor.
+#[derive(Debug, Clone)]
+pub struct DomainObj {
+    /// The running definition, or the persistent one while inactive.
+    pub def: DomainDef,
+    /// The persistent definition of a running domain, when it differs.
+    pub new_def: Option<DomainDef>,
+    /// Id while active, -1 otherwise.
+    pub id: i32,
+    /// `virDomainState`.
+    pub state: i32,
+    /// The state's reason.
+    pub reason: i32,
+    /// Has a persistent definition.
+    pub persistent: bool,
+    /// Starts with the host.
+    pub autostart: bool,
+    /// A managed save image exists.
+    pub managed_save: bool,
+}
+
+impl DomainObj {
+    /// A domain in `state` (inactive domains get id -1).
+    pub fn new(def: DomainDef, persistent: bool) -> Self {
+        DomainObj {
+            def,
+            new_def: None,
+            id: -1,
+            state: VIR_DOMAIN_SHUTOFF,
+            reason: VIR_DOMAIN_SHUTOFF_UNKNOWN,
+            persistent,
+            autostart: false,
+            managed_save: false,
+        }
+    }
+
+    /// Whether it runs (running, paused, ...: anything but shut off).
+    pub fn active(&self) -> bool {
+        self.id >= 0
+    }
+
+    /// How a handle names it.
+    pub fn reference(&self) -> DomainRef {
+        DomainRef {
+            name: self.def.name.clone(),
+            uuid: self.def.uuid,
+            id: self.id,
+        }
+    }
+
+    /// The persistent definition (the running one when there is no other).
+    pub fn persistent_def(&self) -> &DomainDef {
+        self.new_def.as_ref().unwrap_or(&self.def)
+    }
+
+    /// The persistent definition to change; a running domain gets its own
+    /// copy first, so the change waits for the next start.
+    fn persistent_def_mut(&mut self) -> &mut DomainDef {
+        if self.active() && self.new_def.is_none() {
+            self.new_def = Some(self.def.clone());
+        }
+        match &mut self.new_def {
+            Some(d) => d,
+            None => &mut self.def,
+        }
+    }
+}
+
+/// The domains of one test hypervisor and their id counter.
+#[derive(Default)]
+pub struct Domains {
+    list: Vec<DomainObj>,
+    next_id: i32,
+}
+
+fn not_found_uuid(dom: &DomainRef) -> Error {
+    Error::with(
+        VIR_FROM_TEST,
+        VIR_ERR_NO_DOMAIN,
+        format!("no domain with matching uuid '{}' ({})", dom.uuid, dom.name),
+    )
+}
+
+fn not_found() -> Error {
+    Error::new(VIR_FROM_TEST, VIR_ERR_NO_DOMAIN, None)
+}
+
+fn not_running_generic() -> Error {
+    Error::with(
+        VIR_FROM_DOMAIN,
+        VIR_ERR_OPERATION_INVALID,
+        "domain is not running",
+    )
+}
+
+fn check_flags(flags: u32, allowed: u32, func: &str) -> Result<()> {
+    match flags & !allowed {
+        0 => Ok(()),
+        unknown => Err(Error::bad_flags(VIR_FROM_TEST, func, unknown)),
+    }
+}
+
+/// Parses a definition with the test driver's defaults and names unnamed
+/// interfaces `testnetN` as libvirt's test driver does.
+pub fn parse_def(xml: &str) -> Result<DomainDef> {
+    let mut def = domain::parse(
+        xml,
+        &ParseOptions {
+            profile: &Profile::TEST,
+            inactive: true,
+        },
+    )?;
+    if def.virt_type != "test" && !KNOWN_TYPES.contains(&def.virt_type.as_str()) {
+        return Err(Error::with(
+            VIR_FROM_DOMAIN,
+            VIR_ERR_CONFIG_UNSUPPORTED,
+            format!("invalid domain type {}", def.virt_type),
+        ));
+    }
+    for (i, net) in def.devices.interfaces.iter_mut().enumerate() {
+        if net.target_dev.is_none() {
+            net.target_dev = Some(format!("testnet{i}"));
+        }
+    }
+    Ok(def)
+}
+
+/// Domain types libvirt knows (the test driver accepts any of them).
+const KNOWN_TYPES: &[&str] = &[
+    "none",
+    "qemu",
+    "kqemu",
+    "kvm",
+    "xen",
+    "lxc",
+    "uml",
+    "openvz",
+    "test",
+    "vmware",
+    "hyperv",
+    "vbox",
+    "phyp",
+    "parallels",
+    "bhyve",
+    "vz",
+    "ch",
+];
+
+/// The wall clock in nanoseconds: what libvirt's test driver reports as a
+/// domain's CPU time.
+fn now_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+}
+
+impl Domains {
+    /// An empty list whose first started domain gets id `first_id`.
+    pub fn new(first_id: i32) -> Self {
+        Domains {
+            list: Vec::new(),
+            next_id: first_id,
+        }
+    }
+
+    /// Adds a domain loaded with the state (node files, the built-in config).
+    pub fn add_loaded(&mut self, mut obj: DomainObj, state: i32) {
+        if state != VIR_DOMAIN_SHUTOFF {
+            obj.id = self.next_id;
+            self.next_id += 1;
+        }
+        obj.state = state;
+        obj.reason = 0;
+        self.list.push(obj);
+    }
+
+    /// All domains, in the order they were added.
+    pub fn all(&self) -> &[DomainObj] {
+        &self.list
+    }
+
+    fn index_by_uuid(&self, dom: &DomainRef) -> Result<usize> {
+        self.list
+            .iter()
+            .position(|d| d.def.uuid == dom.uuid)
+            .ok_or_else(|| not_found_uuid(dom))
+    }
+
+    /// The domain a handle names.
+    pub fn get(&self, dom: &DomainRef) -> Result<&DomainObj> {
+        self.index_by_uuid(dom).map(|i| &self.list[i])
+    }
+
+    fn get_mut(&mut self, dom: &DomainRef) -> Result<&mut DomainObj> {
+        let i = self.index_by_uuid(dom)?;
+        Ok(&mut self.list[i])
+    }
+
+    /// Lookup by id (running domains only).
+    pub fn by_id(&self, id: i32) -> Result<DomainRef> {
+        self.list
+            .iter()
+            .find(|d| d.active() && d.id == id)
+            .map(DomainObj::reference)
+            .ok_or_else(not_found)
+    }
+
+    /// Lookup by name.
+    pub fn by_name(&self, name: &str) -> Result<DomainRef> {
+        self.list
+            .iter()
+            .find(|d| d.def.name == name)
+            .map(DomainObj::reference)
+            .ok_or_else(not_found)
+    }
+
+    /// Lookup by UUID.
+    pub fn by_uuid(&self, uuid: &Uuid) -> Result<DomainRef> {
+        self.list
+            .iter()
+            .find(|d| d.def.uuid == *uuid)
+            .map(DomainObj::reference)
+            .ok_or_else(not_found)
+    }
+
+    /// Refuses a definition whose name or UUID belongs to another domain;
+    /// returns the index of the same domain when it already exists.
+    fn find_same(&self, def: &DomainDef) -> Result<Option<usize>> {
+        if let Some((i, d)) = self.list.iter().enumerate().find(|(_, d)| d.def.uuid == def.uuid) {
+            if d.def.name != def.name {
+                return Err(Error::with(
+                    VIR_FROM_DOMAIN,
+                    VIR_ERR_OPERATION_FAILED,
+                    format!(
+                        "domain '{}' is already defined with uuid {}",
+                        d.def.name, d.def.uuid
+                    ),
+                ));
+            }
+            return Ok(Some(i));
+        }
+        if let Some(d) = self.list.iter().find(|d| d.def.name == def.name) {
+            return Err(Error::with(
+                VIR_FROM_DOMAIN,
+                VIR_ERR_OPERATION_FAILED,
+                format!("domain '{}' already exists with uuid {}", d.def.name, d.def.uuid),
+            ));
+        }
+        Ok(None)
+    }
+
+    fn start(&mut self, i: usize, reason: i32) {
+        let id = self.next_id;
+        self.next_id += 1;
+        let obj = &mut self.list[i];
+        obj.id = id;
+        obj.state = VIR_DOMAIN_RUNNING;
+        obj.reason = reason;
+    }
+
+    /// Stops domain `i`; a transient domain disappears.
+    fn stop(&mut self, i: usize, reason: i32) {
+        let obj = &mut self.list[i];
+        obj.id = -1;
+        obj.state = VIR_DOMAIN_SHUTOFF;
+        obj.reason = reason;
+        if let Some(def) = obj.new_def.take() {
+            obj.def = def;
+        }
+        if !obj.persistent {
+            self.list.remove(i);
+        }
+    }
+
+    /// `virDomainDefineXML`.
+    pub fn define(&mut self, xml: &str, flags: u32, events: &DomainEventState) -> Result<DomainRef> {
+        check_flags(flags, VIR_DOMAIN_DEFINE_VALIDATE, "testDomainDefineXMLFlags")?;
+        let def = parse_def(xml)?;
+        let (i, detail) = match self.find_same(&def)? {
+            Some(i) => {
+                let obj = &mut self.list[i];
+                let detail = if obj.persistent {
+                    VIR_DOMAIN_EVENT_DEFINED_UPDATED
+                } else {
+                    VIR_DOMAIN_EVENT_DEFINED_ADDED
+                };
+                obj.persistent = true;
+                if obj.active() {
+                    obj.new_def = Some(def);
+                } else {
+                    obj.def = def;
+                }
+                (i, detail)
+            }
+            None => {
+                self.list.push(DomainObj::new(def, true));
+                (self.list.len() - 1, VIR_DOMAIN_EVENT_DEFINED_ADDED)
+            }
+        };
+        let r = self.list[i].reference();
+        events.queue(&r, DomainEvent::lifecycle(VIR_DOMAIN_EVENT_DEFINED, detail));
+        Ok(r)
+    }
+
+    /// `virDomainCreateXML`: a new transient domain, started.
+    pub fn create_xml(&mut self, xml: &str, flags: u32, events: &DomainEventState) -> Result<DomainRef> {
+        check_flags(flags, VIR_DOMAIN_START_VALIDATE, "testDomainCreateXML")?;
+        let def = parse_def(xml)?;
+        let i = match self.find_same(&def)? {
+            Some(i) if self.list[i].active() => {
+                return Err(Error::with(
+                    VIR_FROM_DOMAIN,
+                    VIR_ERR_OPERATION_INVALID,
+                    format!("domain '{}' is already active", def.name),
+                ))
+            }
+            Some(i) => {
+                let obj = &mut self.list[i];
+                obj.new_def = Some(std::mem::replace(&mut obj.def, def));
+                i
+            }
+            None => {
+                self.list.push(DomainObj::new(def, false));
+                self.list.len() - 1
+            }
+        };
+        self.start(i, VIR_DOMAIN_RUNNING_BOOTED);
+        let r = self.list[i].reference();
+        events.queue(
+            &r,
+            DomainEvent::lifecycle(VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_BOOTED),
+        );
+        Ok(r)
+    }
+
+    /// `virDomainUndefineFlags`.
+    pub fn undefine(&mut self, dom: &DomainRef, flags: u32, events: &DomainEventState) -> Result<()> {
+        check_flags(
+            flags,
+            VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
+            "testDomainUndefineFlags",
+        )?;
+        let i = self.index_by_uuid(dom)?;
+        let obj = &mut self.list[i];
+        if obj.managed_save && flags & VIR_DOMAIN_UNDEFINE_MANAGED_SAVE == 0 {
+            return Err(Error::with(
+                VIR_FROM_TEST,
+                VIR_ERR_OPERATION_INVALID,
+                "Refusing to undefine while domain managed save image exists",
+            ));
+        }
+        let r = obj.reference();
+        obj.managed_save = false;
+        events.queue(
+            &r,
+            DomainEvent::lifecycle(VIR_DOMAIN_EVENT_UNDEFINED, VIR_DOMAIN_EVENT_UNDEFINED_REMOVED),
+        );
+        if obj.active() {
+            obj.persistent = false;
+            obj.new_def = None;
+        } else {
+            self.list.remove(i);
+        }
+        Ok(())
+    }
+
+    /// `virDomainCreateWithFlags`.
+    pub fn create(&mut self, dom: &DomainRef, flags: u32, events: &DomainEventState) -> Result<DomainRef> {
+        check_flags(flags, 0, "testDomainCreateWithFlags")?;
+        let i = self.index_by_uuid(dom)?;
+        if self.list[i].active() {
+            return Err(Error::internal(
+                VIR_FROM_TEST,
+                format!("Domain '{}' is already running", dom.name),
+            ));
+        }
+        self.list[i].managed_save = false;
+        self.start(i, VIR_DOMAIN_RUNNING_BOOTED);
+        let r = self.list[i].reference();
+        events.queue(
+            &r,
+            DomainEvent::lifecycle(VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_BOOTED),
+        );
+        Ok(r)
+    }
+
+    /// `virDomainDestroyFlags`.
+    pub fn destroy(&mut self, dom: &DomainRef, flags: u32, events: &DomainEventState) -> Result<()> {
+        check_flags(flags, VIR_DOMAIN_DESTROY_GRACEFUL, "testDomainDestroyFlags")?;
+        let i = self.index_by_uuid(dom)?;
+        if !self.list[i].active() {
+            return Err(not_running_generic());
+        }
+        let r = self.list[i].reference();
+        self.stop(i, VIR_DOMAIN_SHUTOFF_DESTROYED);
+        events.queue(
+            &r,
+            DomainEvent::lifecycle(VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_DESTROYED),
+        );
+        Ok(())
+    }
+
+    fn require_state(&self, i: usize, state: i32, what: &str) -> Result<()> {
+        let obj = &self.list[i];
+        if obj.state != state {
+            return Err(Error::internal(
+                VIR_FROM_TEST,
+                format!("domain '{}' {what}", obj.def.name),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `virDomainShutdownFlags`.
+    pub fn shutdown(&mut self, dom: &DomainRef, flags: u32, events: &DomainEventState) -> Result<()> {
+        check_flags(flags, 0, "testDomainShutdownFlags")?;
+        let i = self.index_by_uuid(dom)?;
+        self.require_state(i, VIR_DOMAIN_RUNNING, "not running")?;
+        let r = self.list[i].reference();
+        self.stop(i, VIR_DOMAIN_SHUTOFF_SHUTDOWN);
+        events.queue(
+            &r,
+            DomainEvent::lifecycle(VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN),
+        );
+        Ok(())
+    }
+
+    /// `virDomainReboot`: the domain's `on_reboot` action decides what follows.
+    pub fn reboot(&mut self, dom: &DomainRef, flags: u32, events: &DomainEventState) -> Result<()> {
+        let modes = VIR_DOMAIN_REBOOT_ACPI_POWER_BTN
+            | VIR_DOMAIN_REBOOT_GUEST_AGENT
+            | VIR_DOMAIN_REBOOT_INITCTL
+            | VIR_DOMAIN_REBOOT_SIGNAL
+            | VIR_DOMAIN_REBOOT_PARAVIRT;
+        check_flags(flags, modes, "testDomainReboot")?;
+        let i = self.index_by_uuid(dom)?;
+        if !self.list[i].active() {
+            return Err(not_running_generic());
+        }
+        let action = self.list[i].def.on_reboot.clone();
+        match action.as_str() {
+            "destroy" => {
+                let r = self.list[i].reference();
+                self.stop(i, VIR_DOMAIN_SHUTOFF_SHUTDOWN);
+                events.queue(
+                    &r,
+                    DomainEvent::lifecycle(VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN),
+                );
+            }
+            "preserve" => {
+                let obj = &mut self.list[i];
+                obj.state = VIR_DOMAIN_SHUTDOWN;
+                obj.reason = VIR_DOMAIN_SHUTDOWN_USER;
+            }
+            _ => {
+                let obj = &mut self.list[i];
+                obj.state = VIR_DOMAIN_RUNNING;
+                obj.reason = VIR_DOMAIN_RUNNING_BOOTED;
+            }
+        }
+        Ok(())
+    }
+
+    /// `virDomainReset`.
+    pub fn reset(&mut self, dom: &DomainRef, flags: u32) -> Result<()> {
+        check_flags(flags, 0, "testDomainReset")?;
+        let i = self.index_by_uuid(dom)?;
+        if !self.list[i].active() {
+            return Err(not_running_generic());
+        }
+        Ok(())
+    }
+
+    /// `virDomainSuspend`.
+    pub fn suspend(&mut self, dom: &DomainRef, events: &DomainEventState) -> Result<()> {
+        let i = self.index_by_uuid(dom)?;
+        self.require_state(i, VIR_DOMAIN_RUNNING, "not running")?;
+        let obj = &mut self.list[i];
+        obj.state = VIR_DOMAIN_PAUSED;
+        obj.reason = VIR_DOMAIN_PAUSED_USER;
+        events.queue(
+            &obj.reference(),
+            DomainEvent::lifecycle(VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED),
+        );
+        Ok(())
+    }
+
+    /// `virDomainResume`.
+    pub fn resume(&mut self, dom: &DomainRef, events: &DomainEventState) -> Result<()> {
+        let i = self.index_by_uuid(dom)?;
+        self.require_state(i, VIR_DOMAIN_PAUSED, "not paused")?;
+        let obj = &mut self.list[i];
+        obj.state = VIR_DOMAIN_RUNNING;
+        obj.reason = VIR_DOMAIN_RUNNING_UNPAUSED;
+        events.queue(
+            &obj.reference(),
+            DomainEvent::lifecycle(VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED),
+        );
+        Ok(())
+    }
+
+    /// `virDomainGetInfo`.
+    pub fn info(&self, dom: &DomainRef) -> Result<DomainInfo> {
+        let obj = self.get(dom)?;
+        Ok(DomainInfo {
+            state: obj.state,
+            max_mem: obj.def.memory.total,
+            memory: obj.def.memory.current,
+            nr_virt_cpu: obj.def.vcpu.current.unwrap_or(obj.def.vcpu.max),
+            cpu_time: now_ns(),
+        })
+    }
+
+    /// `virDomainGetState`.
+    pub fn state(&self, dom: &DomainRef, flags: u32) -> Result<(i32, i32)> {
+        check_flags(flags, 0, "testDomainGetState")?;
+        let obj = self.get(dom)?;
+        Ok((obj.state, obj.reason))
+    }
+
+    /// `virDomainGetXMLDesc`.
+    pub fn xml_desc(&self, dom: &DomainRef, flags: u32) -> Result<String> {
+        check_flags(
+            flags,
+            VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_MIGRATABLE,
+            "testDomainGetXMLDesc",
+        )?;
+        let obj = self.get(dom)?;
+        let inactive = flags & VIR_DOMAIN_XML_INACTIVE != 0;
+        let def = if inactive { obj.persistent_def() } else { &obj.def };
+        let opts = FormatOptions {
+            id: obj.active().then_some(obj.id),
+            secure: flags & VIR_DOMAIN_XML_SECURE != 0,
+            inactive,
+            update_cpu: false,
+            migratable: flags & VIR_DOMAIN_XML_MIGRATABLE != 0,
+        };
+        Ok(domain::format(def, &opts))
+    }
+
+    /// `virDomainSetAutostart` (the test driver allows it on transient domains).
+    pub fn set_autostart(&mut self, dom: &DomainRef, autostart: bool) -> Result<()> {
+        self.get_mut(dom)?.autostart = autostart;
+        Ok(())
+    }
+
+    /// Which definitions a `VIR_DOMAIN_AFFECT_*` combination selects:
+    /// (live, persistent), with libvirt's errors for impossible choices.
+    fn affected(obj: &DomainObj, flags: u32) -> Result<(bool, bool)> {
+        let mut live = flags & VIR_DOMAIN_AFFECT_LIVE != 0;
+        let mut config = flags & VIR_DOMAIN_AFFECT_CONFIG != 0;
+        if !live && !config {
+            if obj.active() {
+                live = true;
+            } else {
+                config = true;
+            }
+        }
+        if live && !obj.active() {
+            return Err(not_running_generic());
+        }
+        if config && !obj.persistent {
+            return Err(Error::with(
+                VIR_FROM_DOMAIN,
+                VIR_ERR_OPERATION_INVALID,
+                "transient domains do not have any persistent config",
+            ));
+        }
+        Ok((live, config))
+    }
+
+    /// `virDomainSetMemoryFlags` (and SetMemory / SetMaxMemory).
+    pub fn set_memory(&mut self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
+        check_flags(
+            flags,
+            VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_MEM_MAXIMUM,
+            "testDomainSetMemoryFlags",
+        )?;
+        let both = VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG;
+        if flags & both == both {
+            return Err(Error::arg_check(
+                VIR_FROM_DOMAIN,
+                "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive".into(),
+                "virDomainObjGetOneDef",
+                "flags",
+            ));
+        }
+        let obj = self.get_mut(dom)?;
+        let (live, config) = Self::affected(obj, flags)?;
+        if flags & VIR_DOMAIN_MEM_MAXIMUM != 0 {
+            if live {
+                return Err(Error::with(
+                    VIR_FROM_TEST,
+                    VIR_ERR_OPERATION_INVALID,
+                    "cannot resize the maximum memory on an active domain",
+                ));
+            }
+            let def = obj.persistent_def_mut();
+            def.memory.total = kib;
+            def.memory.current = def.memory.current.min(kib);
+            return Ok(());
+        }
+        let too_big = |def: &DomainDef| kib > def.memory.total;
+        if (live && too_big(&obj.def)) || (config && too_big(obj.persistent_def())) {
+            return Err(Error::invalid_arg(
+                VIR_FROM_TEST,
+                "cannot set memory higher than max memory",
+            ));
+        }
+        if live {
+            obj.def.memory.current = kib;
+        }
+        if config {
+            obj.persistent_def_mut().memory.current = kib;
+        }
+        Ok(())
+    }
+
+    /// `virDomainSetVcpusFlags`.
+    pub fn set_vcpus(&mut self, dom: &DomainRef, n: u32, flags: u32) -> Result<()> {
+        check_flags(
+            flags,
+            VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM,
+            "testDomainSetVcpusFlags",
+        )?;
+        let obj = self.get_mut(dom)?;
+        let (live, config) = Self::affected(obj, flags)?;
+        if flags & VIR_DOMAIN_VCPU_MAXIMUM != 0 {
+            let def = obj.persistent_def_mut();
+            def.vcpu.max = n;
+            def.vcpu.current = def.vcpu.current.map(|c| c.min(n));
+            return Ok(());
+        }
+        for (selected, def) in [(live, &obj.def), (config, obj.persistent_def())] {
+            if selected && n > def.vcpu.max {
+                return Err(Error::invalid_arg(
+                    VIR_FROM_TEST,
+                    format!("requested cpu amount exceeds maximum ({n} > {})", def.vcpu.max),
+                ));
+            }
+        }
+        let set = |def: &mut DomainDef| def.vcpu.current = (n != def.vcpu.max).then_some(n);
+        if live {
+            set(&mut obj.def);
+        }
+        if config {
+            set(obj.persistent_def_mut());
+        }
+        Ok(())
+    }
+
+    /// `virDomainGetVcpusFlags`.
+    pub fn get_vcpus(&self, dom: &DomainRef, flags: u32) -> Result<i32> {
+        check_flags(
+            flags,
+            VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM,
+            "testDomainGetVcpusFlags",
+        )?;
+        let obj = self.get(dom)?;
+        let (live, _) = Self::affected(obj, flags)?;
+        let def = if live { &obj.def } else { obj.persistent_def() };
+        let n = if flags & VIR_DOMAIN_VCPU_MAXIMUM != 0 {
+            def.vcpu.max
+        } else {
+            def.vcpu.current.unwrap_or(def.vcpu.max)
+        };
+        Ok(n as i32)
+    }
+
+    /// `virDomainManagedSave`.
+    pub fn managed_save(&mut self, dom: &DomainRef, flags: u32, events: &DomainEventState) -> Result<()> {
+        check_flags(
+            flags,
+            VIR_DOMAIN_SAVE_BYPASS_CACHE | VIR_DOMAIN_SAVE_RUNNING | VIR_DOMAIN_SAVE_PAUSED,
+            "testDomainManagedSave",
+        )?;
+        let i = self.index_by_uuid(dom)?;
+        if !self.list[i].active() {
+            return Err(not_running_generic());
+        }
+        if !self.list[i].persistent {
+            return Err(Error::with(
+                VIR_FROM_TEST,
+                VIR_ERR_OPERATION_INVALID,
+                "cannot do managed save for transient domain",
+            ));
+        }
+        let r = self.list[i].reference();
+        self.stop(i, VIR_DOMAIN_SHUTOFF_SAVED);
+        self.list[i].managed_save = true;
+        events.queue(
+            &r,
+            DomainEvent::lifecycle(VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SAVED),
+        );
+        Ok(())
+    }
+
+    /// `virDomainHasManagedSaveImage`.
+    pub fn has_managed_save(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
+        check_flags(flags, 0, "testDomainHasManagedSaveImage")?;
+        Ok(self.get(dom)?.managed_save)
+    }
+
+    /// `virDomainManagedSaveRemove`.
+    pub fn managed_save_remove(&mut self, dom: &DomainRef, flags: u32) -> Result<()> {
+        check_flags(flags, 0, "testDomainManagedSaveRemove")?;
+        self.get_mut(dom)?.managed_save = false;
+        Ok(())
+    }
+
+    /// `virConnectListAllDomains` filtering.
+    pub fn list_all(&self, flags: u32) -> Vec<DomainRef> {
+        let pair = |yes: u32, no: u32, value: bool| {
+            let (y, n) = (flags & yes != 0, flags & no != 0);
+            !(y ^ n) || (y && value) || (n && !value)
+        };
+        let states = VIR_CONNECT_LIST_DOMAINS_RUNNING
+            | VIR_CONNECT_LIST_DOMAINS_PAUSED
+            | VIR_CONNECT_LIST_DOMAINS_SHUTOFF
+            | VIR_CONNECT_LIST_DOMAINS_OTHER;
+        self.list
+            .iter()
+            .filter(|d| {
+                let state_ok = flags & states == 0
+                    || match d.state {
+                        VIR_DOMAIN_RUNNING => flags & VIR_CONNECT_LIST_DOMAINS_RUNNING != 0,
+                        VIR_DOMAIN_PAUSED => flags & VIR_CONNECT_LIST_DOMAINS_PAUSED != 0,
+                        VIR_DOMAIN_SHUTOFF => flags & VIR_CONNECT_LIST_DOMAINS_SHUTOFF != 0,
+                        _ => flags & VIR_CONNECT_LIST_DOMAINS_OTHER != 0,
+                    };
+                state_ok
+                    && pair(
+                        VIR_CONNECT_LIST_DOMAINS_ACTIVE,
+                        VIR_CONNECT_LIST_DOMAINS_INACTIVE,
+                        d.active(),
+                    )
+                    && pair(
+                        VIR_CONNECT_LIST_DOMAINS_PERSISTENT,
+                        VIR_CONNECT_LIST_DOMAINS_TRANSIENT,
+                        d.persistent,
+                    )
+                    && pair(
+                        VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE,
+                        VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE,
+                        d.managed_save,
+                    )
+                    && pair(
+                        VIR_CONNECT_LIST_DOMAINS_AUTOSTART,
+                        VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART,
+                        d.autostart,
+                    )
+                    && pair(
+                        VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT,
+                        VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT,
+                        false,
+                    )
+                    && pair(
+                        VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT,
+                        VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT,
+                        false,
+                    )
+            })
+            .map(DomainObj::reference)
+            .collect()
+    }
+}
