@@ -954,15 +954,15 @@ fn stats_records_release_their_domains() {
     quiet();
     let params = vec![TypedParam::new("state.state", TypedValue::Int(1)).unwrap()];
     extern "C" {
-        fn virConnectOpen(name: *const c_char) -> virConnectPtr;
-        fn virConnectClose(conn: virConnectPtr) -> c_int;
+        fn virConnectOpen(name: *const c_char) -> *mut c_void;
+        fn virConnectClose(conn: *mut c_void) -> c_int;
     }
     // SAFETY: lists built by our helper, freed once; real handles, each
     // record owning one reference.
     unsafe {
         let conn = virConnectOpen(c"test:///default".as_ptr());
-        let a = virDomainLookupByName(conn, c"test".as_ptr());
-        let b = virDomainLookupByName(conn, c"test".as_ptr());
+        let a = virDomainLookupByName(conn.cast(), c"test".as_ptr());
+        let b = virDomainLookupByName(conn.cast(), c"test".as_ptr());
         assert!(!a.is_null() && !b.is_null());
         let list = new_stats_record_list(&[(a, params.clone()), (b, vec![])]).unwrap();
         assert_eq!((**list).nparams, 1);
