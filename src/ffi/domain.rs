@@ -1425,3 +1425,107 @@ pub extern "C" fn virConnectDomainEventDeregister(
             .domain_event_deregister_legacy(c.conn.owner_key(), f as usize)
     })
 }
+
+// ---------------------------------------------------------------------------
+// Save and restore
+
+/// libvirt hands drivers absolute paths.
+fn absolute(path: &str) -> String {
+    if path.starts_with('/') {
+        return path.to_string();
+    }
+    match std::env::current_dir() {
+        Ok(cwd) => cwd.join(path).to_string_lossy().into_owned(),
+        Err(_) => path.to_string(),
+    }
+}
+
+/// # Safety
+/// `to` and `dxml` must be NULL or C strings.
+unsafe fn save(
+    domain: virDomainPtr,
+    to: *const c_char,
+    dxml: *const c_char,
+    flags: c_uint,
+    func: &str,
+) -> c_int {
+    stopping(domain, func, |drv, d| {
+        // SAFETY: the caller's contract.
+        let to = unsafe { cstr::req(to, FROM, func, "to") }?;
+        // SAFETY: the caller's contract.
+        let dxml = unsafe { cstr::opt(dxml, FROM, func, "dxml") }?;
+        drv.domain_save(d, &absolute(to), dxml, flags)
+    })
+}
+
+/// Saves a running domain to a file and stops it.
+///
+/// # Safety
+/// `to` must be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainSave(domain: virDomainPtr, to: *const c_char) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe { save(domain, to, std::ptr::null(), 0, "virDomainSave") }
+}
+
+/// Saves a running domain to a file, with an XML replacement and flags.
+///
+/// # Safety
+/// `to` and `dxml` must be NULL or C strings.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainSaveFlags(
+    domain: virDomainPtr,
+    to: *const c_char,
+    dxml: *const c_char,
+    flags: c_uint,
+) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe { save(domain, to, dxml, flags, "virDomainSaveFlags") }
+}
+
+/// # Safety
+/// `from` and `dxml` must be NULL or C strings.
+unsafe fn restore(
+    conn: virConnectPtr,
+    from: *const c_char,
+    dxml: *const c_char,
+    flags: c_uint,
+    func: &str,
+) -> c_int {
+    with_conn(conn, func, FROM, |c| {
+        writable(c, FROM, func)?;
+        // SAFETY: the caller's contract.
+        let from = unsafe { cstr::req(from, FROM, func, "from") }?;
+        // SAFETY: the caller's contract.
+        let dxml = unsafe { cstr::opt(dxml, FROM, func, "dxml") }?;
+        c.conn
+            .driver()
+            .domain_restore(&absolute(from), dxml, flags)
+            .map(|_| 0)
+    })
+}
+
+/// Starts a domain saved with `virDomainSave`.
+///
+/// # Safety
+/// `from` must be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainRestore(conn: virConnectPtr, from: *const c_char) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe { restore(conn, from, std::ptr::null(), 0, "virDomainRestore") }
+}
+
+/// Starts a saved domain, with an XML replacement and flags.
+///
+/// # Safety
+/// `from` and `dxml` must be NULL or C strings.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainRestoreFlags(
+    conn: virConnectPtr,
+    from: *const c_char,
+    dxml: *const c_char,
+    flags: c_uint,
+) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe { restore(conn, from, dxml, flags, "virDomainRestoreFlags") }
+}

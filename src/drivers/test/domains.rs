@@ -7,6 +7,65 @@ use crate::domain_events::{DomainEvent, DomainEventState};
 use crate::driver::{DomainInfo, DomainRef};
 use crate::error::{Error, Result};
 
+/// The test driver's save files: a magic string, the length of the domain
+/// XML (native byte order) and the XML.
+mod save_image {
+    use std::io::{Read, Write};
+    use std::os::unix::fs::OpenOptionsExt;
+
+    use crate::abi::*;
+    use crate::error::{Error, Result};
+
+    /// The magic, NUL-padded to its field's 15 bytes.
+    const MAGIC: &[u8; 15] = b"TestGuestMagic\0";
+
+    /// Writes an image; on failure, which step failed and why.
+    pub fn write(path: &str, xml: &str) -> std::result::Result<(), (&'static str, std::io::Error)> {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| ("open failed", e))?;
+        let len = i32::try_from(xml.len())
+            .map_err(|_| ("write failed", std::io::Error::from_raw_os_error(libc::EFBIG)))?;
+        f.write_all(MAGIC).map_err(|e| ("write failed", e))?;
+        f.write_all(&len.to_ne_bytes()).map_err(|e| ("write failed", e))?;
+        f.write_all(xml.as_bytes()).map_err(|e| ("write failed", e))?;
+        Ok(())
+    }
+
+    /// Reads an image's XML, refusing files that are not complete images.
+    pub fn read(path: &str) -> Result<String> {
+        let mut f = std::fs::File::open(path)
+            .map_err(|e| Error::io(VIR_FROM_TEST, &e, format!("cannot read domain image '{path}'")))?;
+        let mut header = [0u8; 19];
+        let incomplete = || Error::system(VIR_FROM_TEST, 0, format!("incomplete save header in '{path}'"));
+        f.read_exact(&mut header).map_err(|_| incomplete())?;
+        if &header[..15] != MAGIC {
+            return Err(Error::with(
+                VIR_FROM_TEST,
+                VIR_ERR_INTERNAL_ERROR,
+                "mismatched header magic",
+            ));
+        }
+        let len = i32::from_ne_bytes([header[15], header[16], header[17], header[18]]);
+        if !(1..=10 * 1024 * 1024).contains(&len) {
+            return Err(Error::with(
+                VIR_FROM_TEST,
+                VIR_ERR_INTERNAL_ERROR,
+                "length of metadata out of range",
+            ));
+        }
+        let mut xml = vec![0u8; len as usize];
+        f.read_exact(&mut xml)
+            .map_err(|_| Error::system(VIR_FROM_TEST, 0, format!("incomplete metadata in '{path}'")))?;
+        String::from_utf8(xml)
+            .map_err(|_| Error::with(VIR_FROM_TEST, VIR_ERR_INTERNAL_ERROR, "mismatched header magic"))
+    }
+}
+
 /// One domain of a test hypervisor.
 #[derive(Debug, Clone)]
 pub struct DomainObj {
@@ -715,6 +774,95 @@ impl Domains {
     pub fn managed_save_remove(&mut self, dom: &DomainRef, flags: u32) -> Result<()> {
         check_flags(flags, 0, "testDomainManagedSaveRemove")?;
         self.get_mut(dom)?.managed_save = false;
+        Ok(())
+    }
+
+    /// `virDomainSaveFlags`: writes the running definition to `path` in the
+    /// test driver's format and stops the domain.
+    pub fn save(
+        &mut self,
+        dom: &DomainRef,
+        path: &str,
+        xml: Option<&str>,
+        flags: u32,
+        events: &DomainEventState,
+    ) -> Result<()> {
+        check_flags(flags, 0, "testDomainSaveFlags")?;
+        if xml.is_some() {
+            return Err(Error::with(
+                VIR_FROM_TEST,
+                VIR_ERR_ARGUMENT_UNSUPPORTED,
+                "xml modification unsupported",
+            ));
+        }
+        let i = self.index_by_uuid(dom)?;
+        if !self.list[i].active() {
+            return Err(not_running_generic());
+        }
+        let opts = FormatOptions {
+            id: Some(self.list[i].id),
+            secure: true,
+            ..Default::default()
+        };
+        let text = domain::format(&self.list[i].def, &opts);
+        save_image::write(path, &text).map_err(|(what, e)| {
+            Error::io(
+                VIR_FROM_TEST,
+                &e,
+                format!("saving domain '{}' to '{path}': {what}", dom.name),
+            )
+        })?;
+        let r = self.list[i].reference();
+        self.stop(i, VIR_DOMAIN_SHUTOFF_SAVED);
+        events.queue(
+            &r,
+            DomainEvent::lifecycle(VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SAVED),
+        );
+        Ok(())
+    }
+
+    /// `virDomainRestoreFlags`: starts the domain saved in `path`.
+    pub fn restore(
+        &mut self,
+        path: &str,
+        xml: Option<&str>,
+        flags: u32,
+        events: &DomainEventState,
+    ) -> Result<()> {
+        check_flags(flags, 0, "testDomainRestoreFlags")?;
+        if xml.is_some() {
+            return Err(Error::with(
+                VIR_FROM_TEST,
+                VIR_ERR_ARGUMENT_UNSUPPORTED,
+                "xml modification unsupported",
+            ));
+        }
+        let text = save_image::read(path)?;
+        let def = parse_def(&text)?;
+        let i = match self.find_same(&def)? {
+            Some(i) if self.list[i].active() => {
+                return Err(Error::with(
+                    VIR_FROM_DOMAIN,
+                    VIR_ERR_OPERATION_INVALID,
+                    format!("domain '{}' is already active", def.name),
+                ))
+            }
+            Some(i) => {
+                let obj = &mut self.list[i];
+                obj.new_def = Some(std::mem::replace(&mut obj.def, def));
+                i
+            }
+            None => {
+                self.list.push(DomainObj::new(def, false));
+                self.list.len() - 1
+            }
+        };
+        self.start(i, VIR_DOMAIN_RUNNING_RESTORED);
+        let r = self.list[i].reference();
+        events.queue(
+            &r,
+            DomainEvent::lifecycle(VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_RESTORED),
+        );
         Ok(())
     }
 

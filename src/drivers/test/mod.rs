@@ -356,6 +356,16 @@ impl Driver for TestDriver {
         self.state.lock().domains.managed_save_remove(dom, flags)
     }
 
+    fn domain_save(&self, dom: &DomainRef, path: &str, xml: Option<&str>, flags: u32) -> Result<()> {
+        let st = &mut *self.state.lock();
+        st.domains.save(dom, path, xml, flags, &st.events)
+    }
+
+    fn domain_restore(&self, path: &str, xml: Option<&str>, flags: u32) -> Result<()> {
+        let st = &mut *self.state.lock();
+        st.domains.restore(path, xml, flags, &st.events)
+    }
+
     fn domain_get_scheduler_type(&self, dom: &DomainRef) -> Result<(String, i32)> {
         self.state
             .lock()

@@ -1324,31 +1324,6 @@ pub unsafe extern "C" fn virDomainRename(dom: virDomainPtr, new_name: *const c_c
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainRestore(conn: virConnectPtr, from: *const c_char) -> c_int {
-    let _ = from;
-    unsupported(
-        c"virDomainRestore",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainRestoreFlags(
-    conn: virConnectPtr,
-    from: *const c_char,
-    dxml: *const c_char,
-    flags: c_uint,
-) -> c_int {
-    let _ = (from, dxml, flags);
-    unsupported(
-        c"virDomainRestoreFlags",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainRestoreParams(
     conn: virConnectPtr,
     params: virTypedParameterPtr,
@@ -1359,27 +1334,6 @@ pub unsafe extern "C" fn virDomainRestoreParams(
     unsupported(
         c"virDomainRestoreParams",
         Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainSave(domain: virDomainPtr, to: *const c_char) -> c_int {
-    let _ = to;
-    unsupported(c"virDomainSave", Subject::Domain(domain.cast()), VIR_FROM_DOMAIN)
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainSaveFlags(
-    domain: virDomainPtr,
-    to: *const c_char,
-    dxml: *const c_char,
-    flags: c_uint,
-) -> c_int {
-    let _ = (to, dxml, flags);
-    unsupported(
-        c"virDomainSaveFlags",
-        Subject::Domain(domain.cast()),
         VIR_FROM_DOMAIN,
     )
 }
