@@ -34,6 +34,21 @@ pub struct DomainInfo {
     pub cpu_time: u64,
 }
 
+/// One vCPU as `virDomainGetVcpus` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VcpuInfo {
+    /// vCPU number.
+    pub number: u32,
+    /// `virVcpuState`.
+    pub state: i32,
+    /// CPU time used, in nanoseconds.
+    pub cpu_time: u64,
+    /// The host CPU it runs on.
+    pub cpu: i32,
+    /// Which host CPUs it may run on.
+    pub affinity: Vec<bool>,
+}
+
 /// A snapshot handle's identity: the domain and the snapshot's name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnapshotRef {
@@ -126,6 +141,18 @@ pub trait Driver: Send + Sync {
         let _ = owner;
     }
 
+    /// The host's CPU count and which CPUs are online.
+    fn node_get_cpu_map(&self, flags: u32) -> Result<(i32, Vec<bool>)> {
+        let _ = flags;
+        unsupported("virNodeGetCPUMap")
+    }
+
+    /// The domain's vCPUs.
+    fn domain_get_vcpus(&self, dom: &DomainRef) -> Result<Vec<VcpuInfo>> {
+        let _ = dom;
+        unsupported("virDomainGetVcpus")
+    }
+
     /// The number of running domains.
     fn num_of_domains(&self) -> Result<i32> {
         unsupported("virConnectNumOfDomains")
@@ -200,14 +227,14 @@ pub trait Driver: Send + Sync {
         unsupported("virDomainDestroy")
     }
 
-    /// Asks a domain to shut down.
-    fn domain_shutdown(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+    /// Asks a domain to shut down; returns its id afterwards (-1 when it stopped).
+    fn domain_shutdown(&self, dom: &DomainRef, flags: u32) -> Result<i32> {
         let _ = (dom, flags);
         unsupported("virDomainShutdown")
     }
 
-    /// Reboots a domain.
-    fn domain_reboot(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+    /// Reboots a domain; returns its id afterwards (-1 when it stopped).
+    fn domain_reboot(&self, dom: &DomainRef, flags: u32) -> Result<i32> {
         let _ = (dom, flags);
         unsupported("virDomainReboot")
     }

@@ -536,7 +536,7 @@ pub unsafe extern "C" fn virDomainGetState(
 #[no_mangle]
 pub extern "C" fn virDomainGetXMLDesc(domain: virDomainPtr, flags: c_uint) -> *mut c_char {
     with_dom(domain, "virDomainGetXMLDesc", |d| {
-        if d.conn.conn.read_only() && flags & VIR_DOMAIN_XML_SECURE != 0 {
+        if d.conn.conn.read_only() && flags & (VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_MIGRATABLE) != 0 {
             return Err(Error::with(
                 FROM,
                 VIR_ERR_OPERATION_DENIED,
@@ -731,6 +731,24 @@ unsafe fn define(conn: virConnectPtr, xml: *const c_char, flags: c_uint, func: &
     })
 }
 
+/// libvirt's check that two flags (given with their C names) are not set together.
+fn exclusive(flags: c_uint, a: (c_uint, &str), b: (c_uint, &str), func: &str) -> Result<()> {
+    if flags & a.0 == 0 || flags & b.0 == 0 {
+        return Ok(());
+    }
+    Err(Error::arg_check(
+        FROM,
+        format!("Flags '{}' and '{}' are mutually exclusive", a.1, b.1),
+        func,
+        "flags",
+    ))
+}
+
+/// `VIR_DOMAIN_AFFECT_LIVE`, named for [`exclusive`].
+const LIVE: (c_uint, &str) = (VIR_DOMAIN_AFFECT_LIVE, "VIR_DOMAIN_AFFECT_LIVE");
+/// `VIR_DOMAIN_AFFECT_CONFIG`, named for [`exclusive`].
+const CONFIG: (c_uint, &str) = (VIR_DOMAIN_AFFECT_CONFIG, "VIR_DOMAIN_AFFECT_CONFIG");
+
 /// Runs a state-changing call on a domain of a writable connection.
 fn change<R: Failure>(domain: virDomainPtr, func: &str, f: impl FnOnce(&DomainHandle) -> Result<R>) -> R {
     with_dom(domain, func, |d| {
@@ -792,6 +810,21 @@ fn stopping(
     })
 }
 
+/// Runs a shutdown or reboot: the handle forgets its id only when the
+/// domain's lifecycle action left it stopped.
+fn powering_down(
+    domain: virDomainPtr,
+    func: &str,
+    f: impl FnOnce(&dyn crate::driver::Driver, &DomainRef) -> Result<i32>,
+) -> c_int {
+    change(domain, func, |d| {
+        if f(d.conn.conn.driver(), &d.reference())? < 0 {
+            d.set_id(-1);
+        }
+        Ok(0)
+    })
+}
+
 /// Stops a domain immediately.
 #[no_mangle]
 pub extern "C" fn virDomainDestroy(domain: virDomainPtr) -> c_int {
@@ -809,13 +842,13 @@ pub extern "C" fn virDomainDestroyFlags(domain: virDomainPtr, flags: c_uint) -> 
 /// Asks a domain to shut down.
 #[no_mangle]
 pub extern "C" fn virDomainShutdown(domain: virDomainPtr) -> c_int {
-    stopping(domain, "virDomainShutdown", |drv, d| drv.domain_shutdown(d, 0))
+    powering_down(domain, "virDomainShutdown", |drv, d| drv.domain_shutdown(d, 0))
 }
 
 /// Asks a domain to shut down, with `VIR_DOMAIN_SHUTDOWN_*` flags.
 #[no_mangle]
 pub extern "C" fn virDomainShutdownFlags(domain: virDomainPtr, flags: c_uint) -> c_int {
-    stopping(domain, "virDomainShutdownFlags", |drv, d| {
+    powering_down(domain, "virDomainShutdownFlags", |drv, d| {
         drv.domain_shutdown(d, flags)
     })
 }
@@ -823,13 +856,7 @@ pub extern "C" fn virDomainShutdownFlags(domain: virDomainPtr, flags: c_uint) ->
 /// Reboots a domain.
 #[no_mangle]
 pub extern "C" fn virDomainReboot(domain: virDomainPtr, flags: c_uint) -> c_int {
-    change(domain, "virDomainReboot", |d| {
-        d.conn
-            .conn
-            .driver()
-            .domain_reboot(&d.reference(), flags)
-            .map(|_| 0)
-    })
+    powering_down(domain, "virDomainReboot", |drv, d| drv.domain_reboot(d, flags))
 }
 
 /// Resets a domain.
@@ -935,6 +962,14 @@ fn set_memory(domain: virDomainPtr, memory: c_ulong, flags: c_uint, func: &str) 
                 "memory",
             ));
         }
+        // Memory is kept in bytes internally, which caps it at LLONG_MAX / 1024 KiB.
+        if memory > (i64::MAX as u64) / 1024 {
+            return Err(Error::with(
+                FROM,
+                VIR_ERR_OVERFLOW,
+                format!("input too large: {memory}"),
+            ));
+        }
         d.conn
             .conn
             .driver()
@@ -1003,15 +1038,7 @@ pub extern "C" fn virDomainSetVcpusFlags(domain: virDomainPtr, nvcpus: c_uint, f
 #[no_mangle]
 pub extern "C" fn virDomainGetVcpusFlags(domain: virDomainPtr, flags: c_uint) -> c_int {
     with_dom(domain, "virDomainGetVcpusFlags", |d| {
-        let both = VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG;
-        if flags & both == both {
-            return Err(Error::arg_check(
-                FROM,
-                "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive".into(),
-                "virDomainGetVcpusFlags",
-                "flags",
-            ));
-        }
+        exclusive(flags, LIVE, CONFIG, "virDomainGetVcpusFlags")?;
         d.conn.conn.driver().domain_get_vcpus_flags(&d.reference(), flags)
     })
 }
@@ -1090,6 +1117,13 @@ unsafe fn get_sched(
         if params.is_null() {
             return Err(Error::null_arg(FROM, func, "params"));
         }
+        exclusive(flags, LIVE, CONFIG, func)?;
+        // The flags variant tells drivers the caller takes string parameters.
+        let flags = if func.ends_with("Flags") {
+            flags | VIR_TYPED_PARAM_STRING_OKAY
+        } else {
+            flags
+        };
         let found = d
             .conn
             .conn
@@ -1153,6 +1187,7 @@ unsafe fn set_sched(
         if params.is_null() {
             return Err(Error::null_arg(FROM, func, "params"));
         }
+        exclusive(flags, LIVE, CONFIG, func)?;
         if nparams < 0 {
             return Err(Error::arg_check(
                 FROM,
@@ -1450,6 +1485,12 @@ unsafe fn save(
     func: &str,
 ) -> c_int {
     stopping(domain, func, |drv, d| {
+        exclusive(
+            flags,
+            (VIR_DOMAIN_SAVE_RUNNING, "VIR_DOMAIN_SAVE_RUNNING"),
+            (VIR_DOMAIN_SAVE_PAUSED, "VIR_DOMAIN_SAVE_PAUSED"),
+            func,
+        )?;
         // SAFETY: the caller's contract.
         let to = unsafe { cstr::req(to, FROM, func, "to") }?;
         // SAFETY: the caller's contract.
@@ -1528,4 +1569,77 @@ pub unsafe extern "C" fn virDomainRestoreFlags(
 ) -> c_int {
     // SAFETY: forwarded contract.
     unsafe { restore(conn, from, dxml, flags, "virDomainRestoreFlags") }
+}
+
+// ---------------------------------------------------------------------------
+// vCPUs
+
+/// Fills up to `maxinfo` vCPU records and, when given, their CPU maps.
+///
+/// # Safety
+/// `info` must have room for `maxinfo` records; `cpumaps`, when not NULL,
+/// for `maxinfo * maplen` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainGetVcpus(
+    domain: virDomainPtr,
+    info: virVcpuInfoPtr,
+    maxinfo: c_int,
+    cpumaps: *mut c_uchar,
+    maplen: c_int,
+) -> c_int {
+    const F: &str = "virDomainGetVcpus";
+    with_dom(domain, F, |d| {
+        if info.is_null() {
+            return Err(Error::null_arg(FROM, F, "info"));
+        }
+        if maxinfo <= 0 {
+            return Err(Error::arg_check(
+                FROM,
+                format!("maxinfo in {F} must be greater than zero"),
+                F,
+                "maxinfo",
+            ));
+        }
+        if !cpumaps.is_null() && maplen <= 0 {
+            return Err(Error::arg_check(
+                FROM,
+                format!("maplen in {F} must be greater than zero"),
+                F,
+                "maplen",
+            ));
+        }
+        if cpumaps.is_null() && maplen != 0 {
+            return Err(Error::arg_check(
+                FROM,
+                format!("maplen in {F} must be zero"),
+                F,
+                "maplen",
+            ));
+        }
+        let vcpus = d.conn.conn.driver().domain_get_vcpus(&d.reference())?;
+        let n = vcpus.len().min(maxinfo as usize);
+        if !cpumaps.is_null() {
+            // SAFETY: room for maxinfo * maplen bytes by the caller's contract.
+            unsafe { std::ptr::write_bytes(cpumaps, 0, maxinfo as usize * maplen as usize) };
+        }
+        for (i, v) in vcpus.iter().take(n).enumerate() {
+            let record = virVcpuInfo {
+                number: v.number,
+                state: v.state,
+                cpuTime: v.cpu_time,
+                cpu: v.cpu,
+            };
+            // SAFETY: i < maxinfo, within the caller's array.
+            unsafe { info.add(i).write(record) };
+            if !cpumaps.is_null() {
+                for (cpu, _) in v.affinity.iter().enumerate().filter(|(_, on)| **on) {
+                    if cpu / 8 < maplen as usize {
+                        // SAFETY: within this vCPU's maplen bytes of the caller's buffer.
+                        unsafe { *cpumaps.add(i * maplen as usize + cpu / 8) |= 1 << (cpu % 8) };
+                    }
+                }
+            }
+        }
+        Ok(n as c_int)
+    })
 }

@@ -420,3 +420,34 @@ unsafe extern "C" fn default_auth_callback(
         0
     })
 }
+
+/// The host's CPU count; optionally its online map (the caller frees it) and
+/// how many are online.
+///
+/// # Safety
+/// `cpumap` and `online` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn virNodeGetCPUMap(
+    conn: virConnectPtr,
+    cpumap: *mut *mut c_uchar,
+    online: *mut c_uint,
+    flags: c_uint,
+) -> c_int {
+    with_conn(conn, "virNodeGetCPUMap", |c| {
+        let (total, map) = c.conn.driver().node_get_cpu_map(flags)?;
+        if !cpumap.is_null() {
+            let mut bytes = vec![0u8; map.len().div_ceil(8)];
+            for (cpu, _) in map.iter().enumerate().filter(|(_, on)| **on) {
+                bytes[cpu / 8] |= 1 << (cpu % 8);
+            }
+            let out = crate::ffi::common::alloc_array(&bytes)?;
+            // SAFETY: writable by the caller's contract.
+            unsafe { cpumap.write(out) };
+        }
+        if !online.is_null() {
+            // SAFETY: writable by the caller's contract.
+            unsafe { online.write(map.iter().filter(|b| **b).count() as c_uint) };
+        }
+        Ok(total)
+    })
+}

@@ -4,7 +4,7 @@
 use crate::abi::*;
 use crate::domain::{self, DomainDef, FormatOptions, ParseOptions, Profile, Uuid};
 use crate::domain_events::{DomainEvent, DomainEventState};
-use crate::driver::{DomainInfo, DomainRef};
+use crate::driver::{DomainInfo, DomainRef, VcpuInfo};
 use crate::error::{Error, Result};
 
 /// The test driver's save files: a magic string, the length of the domain
@@ -41,8 +41,30 @@ mod save_image {
         let mut f = std::fs::File::open(path)
             .map_err(|e| Error::io(VIR_FROM_TEST, &e, format!("cannot read domain image '{path}'")))?;
         let mut header = [0u8; 19];
-        let incomplete = || Error::system(VIR_FROM_TEST, 0, format!("incomplete save header in '{path}'"));
-        f.read_exact(&mut header).map_err(|_| incomplete())?;
+        let mut got = 0;
+        while got < header.len() {
+            match f.read(&mut header[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) => {
+                    return Err(Error::io(
+                        VIR_FROM_TEST,
+                        &e,
+                        format!("incomplete save header in '{path}'"),
+                    ))
+                }
+            }
+        }
+        if got < header.len() {
+            // libvirt reports whatever errno was left behind: ENOTTY from its
+            // earlier terminal check for an empty file, none for a short one.
+            let errno = if got == 0 { libc::ENOTTY } else { 0 };
+            return Err(Error::system(
+                VIR_FROM_TEST,
+                errno,
+                format!("incomplete save header in '{path}'"),
+            ));
+        }
         if &header[..15] != MAGIC {
             return Err(Error::with(
                 VIR_FROM_TEST,
@@ -193,6 +215,31 @@ pub fn parse_def(xml: &str) -> Result<DomainDef> {
     Ok(def)
 }
 
+/// A CPU list in libvirt's syntax ("0-3,^2,8"), as a map of `max` CPUs;
+/// entries at or beyond `max` are ignored.
+fn parse_cpuset(text: &str, max: usize) -> Vec<bool> {
+    let mut map = vec![false; max];
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (negate, range) = match part.strip_prefix('^') {
+            Some(r) => (true, r),
+            None => (false, part),
+        };
+        let (lo, hi) = match range.split_once('-') {
+            Some((a, b)) => (a.trim().parse::<usize>(), b.trim().parse::<usize>()),
+            None => (range.parse::<usize>(), range.parse::<usize>()),
+        };
+        if let (Ok(lo), Ok(hi)) = (lo, hi) {
+            for c in lo..=hi.min(max.saturating_sub(1)) {
+                map[c] = !negate;
+            }
+        }
+    }
+    map
+}
+
+/// The most vCPUs a test guest may have (`virConnectGetMaxVcpus`).
+pub const MAX_VCPUS: u32 = 32;
+
 /// Domain types libvirt knows (the test driver accepts any of them).
 const KNOWN_TYPES: &[&str] = &[
     "none",
@@ -237,6 +284,9 @@ impl Domains {
         if state != VIR_DOMAIN_SHUTOFF {
             obj.id = self.next_id;
             self.next_id += 1;
+            if obj.persistent {
+                obj.new_def = Some(obj.def.clone());
+            }
         }
         obj.state = state;
         obj.reason = 0;
@@ -325,6 +375,31 @@ impl Domains {
         obj.id = id;
         obj.state = VIR_DOMAIN_RUNNING;
         obj.reason = reason;
+        // A running persistent domain keeps its definition apart from the live
+        // one: changes to the live domain do not touch what the next start uses.
+        if obj.persistent && obj.new_def.is_none() {
+            obj.new_def = Some(obj.def.clone());
+        }
+    }
+
+    /// The domain's `on_poweroff` / `on_reboot` action after the guest went
+    /// down: the restart actions leave it running, booted again under the same
+    /// id (no events, as libvirt's test driver); the others shut it off.
+    /// Returns the id the domain has afterwards (-1 when stopped).
+    fn power_action(&mut self, i: usize, action: &str, events: &DomainEventState) -> i32 {
+        if matches!(action, "restart" | "rename-restart") {
+            let obj = &mut self.list[i];
+            obj.state = VIR_DOMAIN_RUNNING;
+            obj.reason = VIR_DOMAIN_RUNNING_BOOTED;
+            return obj.id;
+        }
+        let r = self.list[i].reference();
+        self.stop(i, VIR_DOMAIN_SHUTOFF_SHUTDOWN);
+        events.queue(
+            &r,
+            DomainEvent::lifecycle(VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN),
+        );
+        -1
     }
 
     /// Stops domain `i`; a transient domain disappears.
@@ -480,22 +555,23 @@ impl Domains {
         Ok(())
     }
 
-    /// `virDomainShutdownFlags`.
-    pub fn shutdown(&mut self, dom: &DomainRef, flags: u32, events: &DomainEventState) -> Result<()> {
+    /// `virDomainShutdownFlags`; returns the domain's id afterwards.
+    pub fn shutdown(&mut self, dom: &DomainRef, flags: u32, events: &DomainEventState) -> Result<i32> {
         check_flags(flags, 0, "testDomainShutdownFlags")?;
         let i = self.index_by_uuid(dom)?;
-        self.require_state(i, VIR_DOMAIN_RUNNING, "not running")?;
-        let r = self.list[i].reference();
-        self.stop(i, VIR_DOMAIN_SHUTOFF_SHUTDOWN);
-        events.queue(
-            &r,
-            DomainEvent::lifecycle(VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN),
-        );
-        Ok(())
+        if !self.list[i].active() {
+            return Err(Error::internal(
+                VIR_FROM_TEST,
+                format!("domain '{}' not running", dom.name),
+            ));
+        }
+        let action = self.list[i].def.on_poweroff.clone();
+        Ok(self.power_action(i, &action, events))
     }
 
-    /// `virDomainReboot`: the domain's `on_reboot` action decides what follows.
-    pub fn reboot(&mut self, dom: &DomainRef, flags: u32, events: &DomainEventState) -> Result<()> {
+    /// `virDomainReboot`: the domain's `on_reboot` action decides what follows;
+    /// returns the domain's id afterwards.
+    pub fn reboot(&mut self, dom: &DomainRef, flags: u32, events: &DomainEventState) -> Result<i32> {
         let modes = VIR_DOMAIN_REBOOT_ACPI_POWER_BTN
             | VIR_DOMAIN_REBOOT_GUEST_AGENT
             | VIR_DOMAIN_REBOOT_INITCTL
@@ -507,27 +583,7 @@ impl Domains {
             return Err(not_running_generic());
         }
         let action = self.list[i].def.on_reboot.clone();
-        match action.as_str() {
-            "destroy" => {
-                let r = self.list[i].reference();
-                self.stop(i, VIR_DOMAIN_SHUTOFF_SHUTDOWN);
-                events.queue(
-                    &r,
-                    DomainEvent::lifecycle(VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN),
-                );
-            }
-            "preserve" => {
-                let obj = &mut self.list[i];
-                obj.state = VIR_DOMAIN_SHUTDOWN;
-                obj.reason = VIR_DOMAIN_SHUTDOWN_USER;
-            }
-            _ => {
-                let obj = &mut self.list[i];
-                obj.state = VIR_DOMAIN_RUNNING;
-                obj.reason = VIR_DOMAIN_RUNNING_BOOTED;
-            }
-        }
-        Ok(())
+        Ok(self.power_action(i, &action, events))
     }
 
     /// `virDomainReset`.
@@ -578,6 +634,39 @@ impl Domains {
             nr_virt_cpu: obj.def.vcpu.current.unwrap_or(obj.def.vcpu.max),
             cpu_time: now_ns(),
         })
+    }
+
+    /// `virDomainGetVcpus`: every online vCPU running on the last host CPU of
+    /// its affinity (the domain's cpuset, or every host CPU).
+    pub fn vcpus(&self, dom: &DomainRef, host_cpus: usize) -> Result<Vec<VcpuInfo>> {
+        let obj = self.get(dom)?;
+        if !obj.active() {
+            return Err(Error::with(
+                VIR_FROM_TEST,
+                VIR_ERR_OPERATION_INVALID,
+                "cannot list vcpus for an inactive domain",
+            ));
+        }
+        let affinity: Vec<bool> = match &obj.def.vcpu.cpuset {
+            Some(set) => {
+                let mut map = parse_cpuset(set, host_cpus);
+                map.resize(host_cpus, false);
+                map
+            }
+            None => vec![true; host_cpus],
+        };
+        let cpu = affinity.iter().rposition(|&b| b).map_or(-1, |c| c as i32);
+        let now = now_ns();
+        let n = obj.def.vcpu.current.unwrap_or(obj.def.vcpu.max);
+        Ok((0..n)
+            .map(|number| VcpuInfo {
+                number,
+                state: VIR_VCPU_RUNNING,
+                cpu_time: now,
+                cpu,
+                affinity: affinity.clone(),
+            })
+            .collect())
     }
 
     /// `virDomainGetState`.
@@ -699,6 +788,15 @@ impl Domains {
             def.vcpu.max = n;
             def.vcpu.current = def.vcpu.current.map(|c| c.min(n));
             return Ok(());
+        }
+        if n > MAX_VCPUS {
+            return Err(Error::invalid_arg(
+                VIR_FROM_TEST,
+                format!(
+                    "requested cpu amount exceeds maximum supported amount ({} > {MAX_VCPUS})",
+                    n as i32
+                ),
+            ));
         }
         for (selected, def) in [(live, &obj.def), (config, obj.persistent_def())] {
             if selected && n > def.vcpu.max {
@@ -867,7 +965,12 @@ impl Domains {
     }
 
     /// `virConnectListAllDomains` filtering.
-    pub fn list_all(&self, flags: u32) -> Vec<DomainRef> {
+    pub fn list_all(&self, flags: u32) -> Result<Vec<DomainRef>> {
+        check_flags(flags, 0xffff, "testConnectListAllDomains")?;
+        Ok(self.list_all_unchecked(flags))
+    }
+
+    fn list_all_unchecked(&self, flags: u32) -> Vec<DomainRef> {
         let pair = |yes: u32, no: u32, value: bool| {
             let (y, n) = (flags & yes != 0, flags & no != 0);
             !(y ^ n) || (y && value) || (n && !value)

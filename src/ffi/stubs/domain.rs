@@ -874,22 +874,6 @@ pub unsafe extern "C" fn virDomainGetVcpuPinInfo(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainGetVcpus(
-    domain: virDomainPtr,
-    info: virVcpuInfoPtr,
-    maxinfo: c_int,
-    cpumaps: *mut c_uchar,
-    maplen: c_int,
-) -> c_int {
-    let _ = (info, maxinfo, cpumaps, maplen);
-    unsupported(
-        c"virDomainGetVcpus",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainInjectNMI(domain: virDomainPtr, flags: c_uint) -> c_int {
     let _ = flags;
     unsupported(

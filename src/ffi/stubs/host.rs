@@ -130,21 +130,6 @@ pub unsafe extern "C" fn virNodeAllocPages(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virNodeGetCPUMap(
-    conn: virConnectPtr,
-    cpumap: *mut *mut c_uchar,
-    online: *mut c_uint,
-    flags: c_uint,
-) -> c_int {
-    let _ = (cpumap, online, flags);
-    unsupported(
-        c"virNodeGetCPUMap",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virNodeGetCPUStats(
     conn: virConnectPtr,
     cpuNum: c_int,
