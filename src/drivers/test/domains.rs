@@ -229,8 +229,10 @@ fn parse_cpuset(text: &str, max: usize) -> Vec<bool> {
             None => (range.parse::<usize>(), range.parse::<usize>()),
         };
         if let (Ok(lo), Ok(hi)) = (lo, hi) {
-            for c in lo..=hi.min(max.saturating_sub(1)) {
-                map[c] = !negate;
+                        if lo < max {
+                for slot in &mut map[lo..=hi.min(max - 1)] {
+                    *slot = !negate;
+                }
             }
         }
     }
