@@ -645,6 +645,11 @@ pub unsafe extern "C" fn virConnectListAllDomains(
     flags: c_uint,
 ) -> c_int {
     with_conn(conn, "virConnectListAllDomains", FROM, |c| {
+        if !domains.is_null() {
+            // The caller's pointer is NULL whatever happens next, as libvirt sets it.
+            // SAFETY: writable by the caller's contract.
+            unsafe { domains.write(std::ptr::null_mut()) };
+        }
         let found = c.conn.driver().list_all_domains(flags)?;
         if !domains.is_null() {
             let handles: Vec<virDomainPtr> = found.iter().map(|d| handle(c, conn, d.clone())).collect();
@@ -1101,6 +1106,9 @@ unsafe fn get_sched(
     func: &str,
 ) -> c_int {
     with_dom(domain, func, |d| {
+        if params.is_null() {
+            return Err(Error::null_arg(FROM, func, "params"));
+        }
         if nparams.is_null() {
             return Err(Error::null_arg(FROM, func, "nparams"));
         }
@@ -1109,13 +1117,10 @@ unsafe fn get_sched(
         if room <= 0 {
             return Err(Error::arg_check(
                 FROM,
-                format!("nparams in {func} must be greater than zero"),
+                format!("*nparams in {func} must be greater than zero"),
                 func,
-                "nparams",
+                "*nparams",
             ));
-        }
-        if params.is_null() {
-            return Err(Error::null_arg(FROM, func, "params"));
         }
         exclusive(flags, LIVE, CONFIG, func)?;
         // The flags variant tells drivers the caller takes string parameters.
@@ -1349,7 +1354,7 @@ fn register(
         if event_id >= EVENT_ID_LAST {
             return Err(Error::arg_check(
                 FROM,
-                format!("eventID in {func} must be less than {EVENT_ID_LAST}"),
+                format!("eventID must be less than {EVENT_ID_LAST}"),
                 func,
                 "eventID",
             ));
@@ -1609,9 +1614,10 @@ pub unsafe extern "C" fn virDomainGetVcpus(
             ));
         }
         if cpumaps.is_null() && maplen != 0 {
+            // (libvirt's wording, inverted as it is.)
             return Err(Error::arg_check(
                 FROM,
-                format!("maplen in {F} must be zero"),
+                format!("maplen in {F} must not be zero"),
                 F,
                 "maplen",
             ));

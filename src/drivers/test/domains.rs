@@ -229,7 +229,7 @@ fn parse_cpuset(text: &str, max: usize) -> Vec<bool> {
             None => (range.parse::<usize>(), range.parse::<usize>()),
         };
         if let (Ok(lo), Ok(hi)) = (lo, hi) {
-                                    if lo < max && lo <= hi {
+            if lo < max && lo <= hi {
                 for slot in &mut map[lo..=hi.min(max - 1)] {
                     *slot = !negate;
                 }
@@ -1034,7 +1034,13 @@ mod tests {
 
     #[test]
     fn cpusets_parse_like_libvirt_lists() {
-        let on = |map: Vec<bool>| map.iter().enumerate().filter(|(_, b)| **b).map(|(i, _)| i).collect::<Vec<_>>();
+        let on = |map: Vec<bool>| {
+            map.iter()
+                .enumerate()
+                .filter(|(_, b)| **b)
+                .map(|(i, _)| i)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(on(parse_cpuset("1-3", 8)), vec![1, 2, 3]);
         assert_eq!(on(parse_cpuset("0-5,^2,7", 8)), vec![0, 1, 3, 4, 5, 7]);
         assert_eq!(on(parse_cpuset("5-3,9,x,", 8)), Vec::<usize>::new());

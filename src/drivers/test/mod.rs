@@ -342,8 +342,9 @@ impl Driver for TestDriver {
         Ok(self.state.lock().domains.get(dom)?.persistent)
     }
 
-    fn domain_is_updated(&self, dom: &DomainRef) -> Result<bool> {
-        self.state.lock().domains.get(dom).map(|_| false)
+    fn domain_is_updated(&self, _dom: &DomainRef) -> Result<bool> {
+        // libvirt's test driver answers 0 without looking the domain up.
+        Ok(false)
     }
 
     fn domain_get_autostart(&self, dom: &DomainRef) -> Result<bool> {
