@@ -1145,15 +1145,14 @@ static void saving(virConnectPtr conn)
     status(dom);
     snprintf(bad, sizeof(bad), "%s/truncated.img", scratch);
     if ((fp = fopen(bad, "w"))) {
-        fputs("LibvirtQemudSave", fp);
+        fputs("LibvirtQemudSave and some more bytes than a header has, so that the magic is what fails. "
+              "LibvirtQemudSave and some more bytes than a header has, so that the magic is what fails.", fp);
         fclose(fp);
     }
     INT(virDomainRestore(conn, bad));
-    if ((fp = fopen(bad, "w"))) {
-        fputs("TestGuestMagic", fp);
-        fclose(fp);
-    }
-    INT(virDomainRestore(conn, bad));
+    /* A file shorter than the header fails with "incomplete save header in
+     * '...': " and whatever errno the process last left behind, which is not
+     * a behaviour to compare. */
     unlink(bad);
     snprintf(bad, sizeof(bad), "%s", scratch);
     INT(virDomainRestore(conn, bad));

@@ -652,7 +652,8 @@ def saving():
             None, libvirt.VIR_DOMAIN_SAVE_RUNNING | libvirt.VIR_DOMAIN_SAVE_PAUSED)
     attempt("restore a missing file", conn.restore, os.path.join(TMP, "nothing.img"))
     attempt("restore a file that is not an image", conn.restore, write("junk.img", "not a save image" * 10))
-    attempt("restore an empty file", conn.restore, write("empty.img", ""))
+    # (An empty or short file fails with "incomplete save header in '...': " and
+    # whatever errno the process last left behind: not a behaviour to compare.)
     attempt("save", d.save, img)
     attempt("undefine", d.undefine)
     attempt("restore an image of an undefined domain", conn.restore, img)
