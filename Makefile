@@ -33,10 +33,25 @@ install: all
 stage:
 	$(MAKE) --no-print-directory install PREFIX=$(STAGE) DESTDIR=
 
+# examples-c/*.c, each built like a libvirt user builds it and run on test:///default
+# (domain-xml with its NAME argument); every example runs, then the rule fails if one did.
+EXAMPLES := list-domains domain-xml lifecycle errors events
+STAGE_LIBVIRT = $$(PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig pkg-config --cflags --libs libvirt)
+
 demo: deps-build stage
 	mkdir -p build
-	cc -o build/demo examples-c/demo.c $$(PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig pkg-config --cflags --libs libvirt)
+	cc -o build/demo examples-c/demo.c $(STAGE_LIBVIRT)
 	LD_LIBRARY_PATH=$(STAGE)/lib ./build/demo test:///default
+	@for e in $(EXAMPLES); do \
+	  echo "cc -std=c11 -Wall -Werror -o build/$$e examples-c/$$e.c \$$(pkg-config --cflags --libs libvirt)"; \
+	  cc -std=c11 -Wall -Werror -o build/$$e examples-c/$$e.c $(STAGE_LIBVIRT) || exit 1; \
+	done
+	@failed=; for e in $(EXAMPLES); do \
+	  args=test:///default; [ $$e = domain-xml ] && args="$$args test"; \
+	  echo "== ./build/$$e $$args"; \
+	  LD_LIBRARY_PATH=$(STAGE)/lib ./build/$$e $$args || { echo "(exit status $$?)"; failed="$$failed $$e"; }; \
+	done; \
+	if [ -n "$$failed" ]; then echo "demo: failed:$$failed"; exit 1; fi
 
 # Debian packages the tests need (installed when missing; needs root).
 TEST_PACKAGES := gcc pkg-config binutils util-linux libvirt0 libvirt-clients libvirt-dev python3-libvirt \
