@@ -156,7 +156,7 @@ pub fn parse(xml: &str, opts: &ParseOptions) -> Result<DomainDef> {
         Error::with(
             VIR_FROM_DOMAIN,
             VIR_ERR_XML_DETAIL,
-            format!("(domain_definition):{}: {}", e.line, e.message),
+            e.detail("(domain_definition)"),
         )
     })?;
     if root.name != "domain" {

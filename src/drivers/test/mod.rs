@@ -324,10 +324,14 @@ impl Driver for TestDriver {
         if flags != 0 {
             return Err(Error::bad_flags(VIR_FROM_TEST, "testDomainGetHostname", flags));
         }
-                let st = self.state.lock();
+        let st = self.state.lock();
         let obj = st.domains.get(dom)?;
         if !obj.active() {
-            return Err(Error::with(VIR_FROM_DOMAIN, VIR_ERR_OPERATION_INVALID, "domain is not running"));
+            return Err(Error::with(
+                VIR_FROM_DOMAIN,
+                VIR_ERR_OPERATION_INVALID,
+                "domain is not running",
+            ));
         }
         // libvirt's test driver makes the guest's host name from its name.
         Ok(format!("{}host", obj.def.name))

@@ -224,13 +224,7 @@ fn read_document(path: &str) -> Result<Element> {
     };
     let text = std::fs::read(path).map_err(|_| parse_failed())?;
     let text = String::from_utf8(text).map_err(|_| parse_failed())?;
-    dom::parse(&text).map_err(|e| {
-        Error::with(
-            VIR_FROM_TEST,
-            VIR_ERR_XML_DETAIL,
-            format!("{path}:{}: {}", e.line, e.message),
-        )
-    })
+    dom::parse(&text).map_err(|e| Error::with(VIR_FROM_TEST, VIR_ERR_XML_DETAIL, e.detail(path)))
 }
 
 /// A non-negative decimal child value; libvirt's "invalid node ... value" otherwise.
