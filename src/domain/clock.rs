@@ -70,31 +70,6 @@ pub struct Clock {
     pub timers: Vec<Timer>,
 }
 
-/// XPath 1.0 `number()`: optional blanks, optional '-', digits with an
-/// optional fraction; anything else is NaN (None).
-pub(crate) fn xpath_number(s: &str) -> Option<f64> {
-    let t = s.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
-    let body = t.strip_prefix('-').unwrap_or(t);
-    let mut seen_digit = false;
-    let mut seen_dot = false;
-    for c in body.chars() {
-        match c {
-            '0'..='9' => seen_digit = true,
-            '.' if !seen_dot => seen_dot = true,
-            _ => return None,
-        }
-    }
-    if !seen_digit {
-        return None;
-    }
-    t.parse::<f64>().ok().or_else(|| format!("{t}0").parse().ok())
-}
-
-/// `virXPathLongLong("number(...)")`: the number truncated like a C cast.
-pub(crate) fn xpath_long_long(s: &str) -> Option<i64> {
-    xpath_number(s).map(|f| f as i64)
-}
-
 fn parse_timer(el: &Element) -> Result<Timer> {
     let name = prop_enum_str(el, "name", TIMER_NAMES, true)?.unwrap_or_default();
     let present = prop_yes_no(el, "present", false)?;
@@ -149,8 +124,7 @@ pub fn parse(el: Option<&Element>) -> Result<Clock> {
                 }
             }
             Some(a) => {
-                let adj =
-                    parse_ll(a).ok_or_else(|| unsupported(format!("unknown clock adjustment '{a}'")))?;
+                let adj = parse_ll(a).ok_or_else(|| xml_error(format!("unknown clock adjustment '{a}'")))?;
                 Offset::Variable {
                     adjustment: adj,
                     basis: offset_name.to_string(),
@@ -165,7 +139,7 @@ pub fn parse(el: Option<&Element>) -> Result<Clock> {
             }
         },
         "variable" => {
-            let adj = el.attr("adjustment").and_then(xpath_long_long).unwrap_or(0);
+            let adj = el.attr("adjustment").and_then(parse_ll).unwrap_or(0);
             let basis = match el.attr("basis").filter(|s| !s.is_empty()) {
                 None => "utc",
                 Some(b @ ("utc" | "localtime")) => b,
@@ -185,10 +159,9 @@ pub fn parse(el: Option<&Element>) -> Result<Clock> {
         "absolute" => {
             let start = el
                 .attr("start")
-                .and_then(xpath_number)
-                .filter(|f| *f >= 0.0)
+                .and_then(parse_ullp)
                 .ok_or_else(|| internal("missing 'start' attribute for clock with offset='absolute'"))?;
-            Offset::Absolute(start as u64)
+            Offset::Absolute(start)
         }
         other => return Err(unsupported(format!("unknown clock offset '{other}'"))),
     };

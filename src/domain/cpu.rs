@@ -187,6 +187,9 @@ pub fn parse(el: &Element) -> Result<Cpu> {
 fn parse_numa(el: &Element) -> Result<Vec<NumaCell>> {
     let nodes: Vec<&Element> = el.children_named("cell").collect();
     let n = nodes.len();
+    if n == 0 {
+        return Err(xml_error("NUMA topology defined without NUMA cells"));
+    }
     let mut cells: Vec<Option<NumaCell>> = vec![None; n];
     let mut distances: Vec<Vec<u32>> = vec![Vec::new(); n];
     for (i, node) in nodes.iter().enumerate() {
@@ -248,7 +251,7 @@ fn parse_numa(el: &Element) -> Result<Vec<NumaCell>> {
             distances: Vec::new(),
         });
     }
-    Ok(cells
+    let cells: Vec<NumaCell> = cells
         .into_iter()
         .zip(distances)
         .map(|(c, d)| {
@@ -256,7 +259,19 @@ fn parse_numa(el: &Element) -> Result<Vec<NumaCell>> {
             c.distances = d;
             c
         })
-        .collect())
+        .collect();
+    for i in 0..cells.len() {
+        for j in 0..i {
+            if let (Some(a), Some(b)) = (&cells[i].cpus, &cells[j].cpus) {
+                if a.intersects(b) {
+                    return Err(unsupported(format!(
+                        "NUMA cells {i} and {j} have overlapping vCPU ids"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(cells)
 }
 
 /// Checks of the NUMA cells against the vCPU count.
@@ -276,17 +291,6 @@ pub fn validate_numa(cpu: Option<&Cpu>, max_vcpus: u32) -> Result<()> {
         .unwrap_or(0);
     if max_id >= max_vcpus as usize {
         return Err(internal("CPU IDs in <numa> exceed the <vcpu> count"));
-    }
-    for i in 0..cells.len() {
-        for j in 0..i {
-            if let (Some(a), Some(b)) = (&cells[i].cpus, &cells[j].cpus) {
-                if a.intersects(b) {
-                    return Err(unsupported(format!(
-                        "NUMA cells {i} and {j} have overlapping vCPU ids"
-                    )));
-                }
-            }
-        }
     }
     Ok(())
 }
