@@ -663,6 +663,14 @@ fn post_parse(def: &mut DomainDef, max_memory: u64, slots: u32) -> Result<()> {
         def.memory.max = Some((max_memory, slots));
     }
     cpu::validate_numa(def.cpu.as_ref(), def.vcpu.max)?;
+    if def.cpu.as_ref().is_none_or(|c| c.numa.is_empty()) {
+        // Without guest NUMA the only node is 0; naming it says nothing.
+        for p in &mut def.memory_backing.hugepages {
+            if p.nodeset.as_ref().is_some_and(|n| n.iter().eq([0])) {
+                p.nodeset = None;
+            }
+        }
+    }
     if def.os.os_type == "hvm" && def.os.boot.is_empty() && def.bootloader.is_none() {
         def.os.boot.push("hd".into());
     }
