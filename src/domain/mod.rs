@@ -861,7 +861,7 @@ pub fn format_into(def: &DomainDef, opts: &FormatOptions, w: &mut Writer, depth:
     }
     devices::format(&def.devices, w, opts);
     for s in &def.seclabels {
-        seclabel::format(s, w, opts.migratable);
+        seclabel::format(s, w);
     }
     if let Some(k) = &def.keywrap {
         seclabel::format_keywrap(k, w);

@@ -76,13 +76,10 @@ pub fn parse_all(root: &Element, inactive: bool) -> Result<Vec<SecLabel>> {
 }
 
 /// Writes one `<seclabel>`.
-pub fn format(s: &SecLabel, w: &mut Writer, migratable: bool) {
+pub fn format(s: &SecLabel, w: &mut Writer) {
     let Some(kind) = &s.kind else {
         return;
     };
-    if kind == "none" && s.model.as_deref() == Some("none") && migratable {
-        return;
-    }
     let mut a = vec![("type", kind.as_str())];
     if let Some(m) = &s.model {
         a.push(("model", m));
