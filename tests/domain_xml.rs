@@ -86,16 +86,12 @@ fn line_diff(want: &str, got: &str) -> String {
     out
 }
 
-#[test]
-fn domain_xml_matches_libvirt() {
+/// Runs every case through the oracle and ours; returns the differences.
+fn compare(paths: &[PathBuf]) -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/domain_xml");
-    let mut paths = Vec::new();
-    cases(&root.join("cases"), &mut paths);
-    paths.sort();
-    assert!(!paths.is_empty(), "no cases");
     let output = Command::new("/usr/bin/python3")
         .arg(root.join("oracle.py"))
-        .args(&paths)
+        .args(paths)
         .output()
         .expect("python3-libvirt (make check installs it)");
     assert!(
@@ -105,7 +101,7 @@ fn domain_xml_matches_libvirt() {
     );
     let oracle = parse_json(&String::from_utf8(output.stdout).unwrap());
     let mut failures = Vec::new();
-    for path in &paths {
+    for path in paths {
         let key = path.to_string_lossy().into_owned();
         let want = &oracle[&key];
         let xml = std::fs::read_to_string(path).unwrap();
@@ -172,6 +168,17 @@ fn domain_xml_matches_libvirt() {
             }
         }
     }
+    failures
+}
+
+#[test]
+fn domain_xml_matches_libvirt() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/domain_xml");
+    let mut paths = Vec::new();
+    cases(&root.join("cases"), &mut paths);
+    paths.sort();
+    assert!(!paths.is_empty(), "no cases");
+    let failures = compare(&paths);
     assert!(
         failures.is_empty(),
         "{} of {} cases differ:\n{}",
@@ -180,4 +187,59 @@ fn domain_xml_matches_libvirt() {
         failures.join("\n")
     );
     eprintln!("domain_xml: {} cases identical to libvirt", paths.len());
+}
+
+/// Documents too big to keep in the repository, written at test time: a
+/// 10 MB description, ten megabytes of unknown elements, and nesting far
+/// beyond libxml2's limit (which must fail, not exhaust the stack).
+#[test]
+fn huge_documents_match_libvirt() {
+    let dir = std::env::temp_dir().join(format!("domain_xml_huge_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let head = |name: &str, n: u32| {
+        format!(
+            "<domain type='test'><name>{name}</name><uuid>c0de000a-0000-4000-8000-{n:012x}</uuid>\
+             <memory>1024</memory><os><type>hvm</type></os>"
+        )
+    };
+    let docs = [
+        (
+            "big-description",
+            format!(
+                "{}<description>{}</description></domain>",
+                head("big-description", 1),
+                "x".repeat(10 << 20)
+            ),
+        ),
+        (
+            "many-elements",
+            format!(
+                "{}{}</domain>",
+                head("many-elements", 2),
+                "<unknown a='1'/>".repeat(10 << 16)
+            ),
+        ),
+        (
+            "deep-nesting",
+            format!(
+                "{}<foo>{}{}</foo></domain>",
+                head("deep-nesting", 3),
+                "<x>".repeat(200_000),
+                "</x>".repeat(200_000)
+            ),
+        ),
+    ];
+    let mut paths = Vec::new();
+    for (name, doc) in &docs {
+        let p = dir.join(format!("{name}.xml"));
+        std::fs::write(&p, doc).unwrap();
+        paths.push(p);
+    }
+    let failures = compare(&paths);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        failures.is_empty(),
+        "{}",
+        failures.join("\n").chars().take(4000).collect::<String>()
+    );
 }

@@ -15,6 +15,7 @@ pub mod snapshot;
 pub mod tune;
 mod util;
 mod uuid;
+mod xmlcheck;
 
 pub use clock::{Clock, Offset, Timer};
 pub use cpu::{Cpu, CpuFeature, NumaCell, Topology};
@@ -320,6 +321,13 @@ fn lifecycle(root: &Element, name: &str, event: &str, default: &str, allowed: &[
 
 /// Reads a domain document.
 pub fn parse(xml: &str, opts: &ParseOptions) -> Result<DomainDef> {
+    xmlcheck::check(xml).map_err(|(line, message)| {
+        Error::with(
+            VIR_FROM_DOMAIN,
+            VIR_ERR_XML_DETAIL,
+            format!("(domain_definition):{line}: {message}"),
+        )
+    })?;
     let root = dom::parse(xml).map_err(|e| {
         Error::with(
             VIR_FROM_DOMAIN,
