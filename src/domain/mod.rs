@@ -41,7 +41,8 @@ use util::*;
 /// driver's capabilities and XML options.
 #[derive(Debug, Clone)]
 pub struct Profile {
-    /// Architecture filled into `<os><type arch=...>` when absent.
+    /// Architecture filled into `<os><type arch=...>` when absent (empty:
+    /// leave it absent).
     pub default_arch: &'static str,
     /// First three bytes of generated MAC addresses.
     pub mac_prefix: [u8; 3],
@@ -69,6 +70,13 @@ impl Profile {
         default_arch: "x86_64",
         mac_prefix: [0x00, 0x16, 0x3e],
         namespace: Some(Namespace::Xen),
+    };
+
+    /// XenD's s-expression era (libvirt 4.5): no architecture filled in.
+    pub const XEN_SXPR: Profile = Profile {
+        default_arch: "",
+        mac_prefix: [0x00, 0x16, 0x3e],
+        namespace: None,
     };
 }
 
@@ -384,10 +392,13 @@ pub fn parse_element(mut root: Element, opts: &ParseOptions) -> Result<DomainDef
     def.virt_type = virt_type.to_string();
     let os_el = root.child("os");
     let type_el = os_el.and_then(|o| o.child("type"));
-    let os_type = type_el
-        .map(Element::text)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| xml_error("an os <type> must be specified"))?;
+    let has_bootloader = root.child("bootloader").is_some_and(|b| !b.text().is_empty());
+    let os_type = match type_el.map(Element::text).filter(|t| !t.is_empty()) {
+        Some(t) => t,
+        // A bootloader without an OS type means a Xen paravirtual guest.
+        None if has_bootloader => "xen".to_string(),
+        None => return Err(xml_error("an os <type> must be specified")),
+    };
     if !os::OS_TYPES.contains(&os_type.as_str()) {
         return Err(unsupported(format!("unknown OS type '{os_type}'")));
     }
@@ -406,7 +417,7 @@ pub fn parse_element(mut root: Element, opts: &ParseOptions) -> Result<DomainDef
         .and_then(|t| t.attr("machine"))
         .filter(|m| !m.is_empty())
         .map(str::to_string);
-    if def.os.arch.is_none() {
+    if def.os.arch.is_none() && !opts.profile.default_arch.is_empty() {
         def.os.arch = Some(opts.profile.default_arch.to_string());
     }
     if let Some(t) = root.child("title") {
