@@ -171,16 +171,24 @@ pub fn parse_snapshot(xml: &str, opts: &SnapshotParseOptions) -> Result<Snapshot
         }
         def.creation_time = child_text_nonempty(&root, "creationTime")
             .and_then(|t| parse_ll(&t))
-            .ok_or_else(|| snap_xml_error("missing creationTime from existing snapshot"))?;
+            .ok_or_else(|| {
+                Error::with(
+                    VIR_FROM_DOMAIN_SNAPSHOT,
+                    VIR_ERR_INTERNAL_ERROR,
+                    "missing creationTime from existing snapshot",
+                )
+            })?;
         def.parent = root.child("parent").and_then(|p| child_text_nonempty(p, "name"));
         let state = child_text_nonempty(&root, "state")
             .ok_or_else(|| snap_xml_error("missing state from existing snapshot"))?;
         match STATES.iter().position(|s| *s == state) {
             Some(i) if i > 0 => def.state = Some(state.clone()),
             _ => {
-                return Err(snap_xml_error(format!(
-                    "Invalid state '{state}' in domain snapshot XML"
-                )))
+                return Err(Error::with(
+                    VIR_FROM_DOMAIN_SNAPSHOT,
+                    VIR_ERR_CONFIG_UNSUPPORTED,
+                    format!("Invalid state '{state}' in domain snapshot XML"),
+                ))
             }
         }
         offline = state == "shutoff" || state == "disk-snapshot";
