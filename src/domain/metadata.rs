@@ -4,7 +4,9 @@
 //! declarations first, whitespace-only text dropped where libxml2's parser
 //! drops it, and indentation only inside element-only content.
 
-use crate::xml::dom::{Element, Node};
+use crate::abi::*;
+use crate::error::{Error, Result};
+use crate::xml::dom::{self, Element, Node};
 
 /// The `<metadata>` element after libvirt's clean-up: only namespaced
 /// children, the first per namespace, with the namespace declarations they
@@ -250,22 +252,137 @@ pub fn format(m: &Metadata, level: usize) -> String {
     out
 }
 
-/// One namespace's element serialized on its own (for
-/// `virDomainGetMetadata`), or None when the namespace has none.
-pub fn get(m: &Metadata, uri: &str) -> Option<String> {
-    let root_decls = &m.element;
-    for c in m.element.elements() {
-        let prefix = prefix_of(&c.name);
-        if resolve(&[root_decls, c], prefix) == Some(uri) {
-            let mut copy = c.clone();
-            let key = decl_name(prefix);
-            if copy.attr(&key).is_none() {
-                copy.attrs.insert(0, (key, uri.to_string()));
-            }
-            let mut out = String::new();
-            dump(&mut out, &copy, 0, true);
-            return Some(out);
+fn element_uri<'a>(outer: &'a Element, el: &'a Element) -> Option<&'a str> {
+    resolve(&[outer, el], prefix_of(&el.name))
+}
+
+fn strip_namespace(el: &mut Element, uri: &str, scopes: &mut Vec<(String, String)>) {
+    let depth = scopes.len();
+    for (k, v) in &el.attrs {
+        if k == "xmlns" || k.starts_with("xmlns:") {
+            scopes.push((k.clone(), v.clone()));
         }
     }
-    None
+    let key = decl_name(prefix_of(&el.name));
+    let bound = scopes
+        .iter()
+        .rev()
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v.as_str());
+    if bound == Some(uri) {
+        if let Some((_, local)) = el.name.split_once(':') {
+            el.name = local.to_string();
+        }
+    }
+    el.attrs
+        .retain(|(k, v)| !((k == "xmlns" || k.starts_with("xmlns:")) && v == uri));
+    for c in el.children.iter_mut() {
+        if let Node::Element(e) = c {
+            strip_namespace(e, uri, scopes);
+        }
+    }
+    scopes.truncate(depth);
+}
+
+fn dump_flat(out: &mut String, el: &Element) {
+    dump(out, el, 0, false);
+}
+
+/// `VIR_ERR_NO_DOMAIN_METADATA`, what `virDomainGetMetadata` reports for
+/// any absent title, description or element.
+pub fn not_present() -> Error {
+    Error::with(
+        VIR_FROM_DOMAIN,
+        VIR_ERR_NO_DOMAIN_METADATA,
+        "Requested metadata element is not present",
+    )
+}
+
+/// `virDomainGetMetadata(VIR_DOMAIN_METADATA_ELEMENT)`: the element of
+/// namespace `uri`, without its namespace, unindented.
+pub fn get_element(m: Option<&Metadata>, uri: &str) -> Result<String> {
+    let m = m.ok_or_else(not_present)?;
+    let el = m
+        .element
+        .elements()
+        .find(|c| element_uri(&m.element, c) == Some(uri))
+        .ok_or_else(not_present)?;
+    let mut copy = el.clone();
+    let mut scopes: Vec<(String, String)> = m
+        .element
+        .attrs
+        .iter()
+        .filter(|(k, _)| k == "xmlns" || k.starts_with("xmlns:"))
+        .cloned()
+        .collect();
+    strip_namespace(&mut copy, uri, &mut scopes);
+    let mut out = String::new();
+    dump_flat(&mut out, &copy);
+    Ok(out)
+}
+
+/// XML's NCName (a namespace prefix), as libxml2 checks it.
+fn is_ncname(s: &str) -> bool {
+    let mut chars = s.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    (first.is_alphabetic() || first == '_')
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.') || (c as u32) == 0xB7)
+}
+
+fn inject_namespace(el: &mut Element, prefix: &str, default_ns: bool) {
+    let default_ns = default_ns || el.attr("xmlns").is_some_and(|u| !u.is_empty());
+    if !el.name.contains(':') && !default_ns {
+        el.name = format!("{prefix}:{}", el.name);
+    }
+    for c in el.children.iter_mut() {
+        if let Node::Element(e) = c {
+            inject_namespace(e, prefix, default_ns);
+        }
+    }
+}
+
+/// `virDomainSetMetadata(VIR_DOMAIN_METADATA_ELEMENT)`: replaces the
+/// element of namespace `uri` with `xml` (a single element, put in that
+/// namespace under prefix `key`), or removes it when `xml` is None.
+pub fn set_element(m: &mut Option<Metadata>, xml: Option<&str>, key: &str, uri: &str) -> Result<()> {
+    let mut new = None;
+    if let Some(xml) = xml {
+        let detail = |line: usize, message: &str| {
+            Error::with(
+                VIR_FROM_DOMAIN,
+                VIR_ERR_XML_DETAIL,
+                format!("(metadata_xml):{line}: {message}"),
+            )
+        };
+        super::xmlcheck::check(xml).map_err(|(line, message)| detail(line, &message))?;
+        let mut el = dom::parse(xml).map_err(|e| detail(e.line, &e.message))?;
+        if !is_ncname(key) {
+            return Err(Error::internal(
+                VIR_FROM_XML,
+                "failed to validate prefix for a new XML namespace",
+            ));
+        }
+        inject_namespace(&mut el, key, false);
+        let decl = decl_name(Some(key));
+        el.attrs.retain(|(k, _)| *k != decl);
+        el.attrs.push((decl, uri.to_string()));
+        new = Some(el);
+    }
+    let meta = m.get_or_insert_with(|| Metadata {
+        element: Element {
+            name: "metadata".into(),
+            ..Default::default()
+        },
+    });
+    let outer = meta.element.clone();
+    meta.element.children.retain(|n| match n {
+        Node::Element(e) => element_uri(&outer, e) != Some(uri),
+        Node::Text(_) => false,
+    });
+    if let Some(el) = new {
+        meta.element.children.push(Node::Element(el));
+    }
+    Ok(())
 }

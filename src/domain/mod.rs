@@ -274,6 +274,24 @@ impl DomainDef {
     pub fn current_vcpus(&self) -> u32 {
         self.vcpu.current.unwrap_or(self.vcpu.max)
     }
+
+    /// `virDomainSetMetadata(VIR_DOMAIN_METADATA_TITLE)`: None or empty removes it.
+    pub fn set_title(&mut self, title: Option<&str>) -> Result<()> {
+        let title = title.filter(|t| !t.is_empty());
+        if title.is_some_and(|t| t.contains('\n')) {
+            return Err(Error::invalid_arg(
+                VIR_FROM_DOMAIN,
+                "metadata title can't contain newlines",
+            ));
+        }
+        self.title = title.map(str::to_string);
+        Ok(())
+    }
+
+    /// `virDomainSetMetadata(VIR_DOMAIN_METADATA_DESCRIPTION)`: None or empty removes it.
+    pub fn set_description(&mut self, description: Option<&str>) {
+        self.description = description.filter(|d| !d.is_empty()).map(str::to_string);
+    }
 }
 
 fn local_name(name: &str) -> &str {
