@@ -12,6 +12,7 @@ pub mod namespace;
 pub mod os;
 pub mod seclabel;
 pub mod snapshot;
+pub mod sysinfo;
 pub mod tune;
 mod util;
 mod uuid;
@@ -27,6 +28,7 @@ pub use seclabel::{Keywrap, SecLabel};
 pub use snapshot::{
     format_snapshot, parse_snapshot, SnapshotDef, SnapshotDisk, SnapshotFormatOptions, SnapshotParseOptions,
 };
+pub use sysinfo::{Idmap, LaunchSecurity, Sysinfo};
 pub use tune::{Blkiotune, Cputune, IothreadId, MemoryBacking, Memtune, Numatune, Resource};
 pub use util::Bitmap;
 pub use uuid::{fill_random, Uuid};
@@ -235,12 +237,16 @@ pub struct DomainDef {
     pub numatune: Option<Numatune>,
     /// `<resource>`.
     pub resource: Option<Resource>,
+    /// `<sysinfo>`s.
+    pub sysinfo: Vec<Sysinfo>,
     /// `<bootloader>`.
     pub bootloader: Option<String>,
     /// `<bootloader_args>`.
     pub bootloader_args: Option<String>,
     /// Guest OS and boot.
     pub os: Os,
+    /// `<idmap>`.
+    pub idmap: Option<Idmap>,
     /// `<features>`.
     pub features: Features,
     /// `<cpu>`.
@@ -265,6 +271,8 @@ pub struct DomainDef {
     pub seclabels: Vec<SecLabel>,
     /// `<keywrap>`.
     pub keywrap: Option<Keywrap>,
+    /// `<launchSecurity>`.
+    pub launch_security: Option<LaunchSecurity>,
     /// The driver namespace's data (`<xen:commandline>`, ...).
     pub namespace: Option<NamespaceData>,
 }
@@ -381,7 +389,9 @@ pub fn parse_element(mut root: Element, opts: &ParseOptions) -> Result<DomainDef
             .ok_or_else(|| Error::new(VIR_FROM_DOMAIN, VIR_ERR_NO_NAME, None))?,
         ..Default::default()
     };
-    def.uuid = match child_text_nonempty(root, "uuid") {
+    let uuid_text = child_text_nonempty(root, "uuid");
+    let uuid_generated = uuid_text.is_none();
+    def.uuid = match uuid_text {
         Some(text) => Uuid::parse(&text).ok_or_else(|| internal("malformed uuid element"))?,
         None => Uuid::generate(),
     };
@@ -519,6 +529,13 @@ pub fn parse_element(mut root: Element, opts: &ParseOptions) -> Result<DomainDef
     if let Some(r) = root.child("resource") {
         def.resource = Some(tune::parse_resource(r)?);
     }
+    for si in root.children_named("sysinfo") {
+        def.sysinfo
+            .push(sysinfo::parse(si, &mut def.uuid, uuid_generated)?);
+    }
+    if let Some(m) = root.child("idmap") {
+        def.idmap = sysinfo::parse_idmap(m)?;
+    }
 
     // Lifecycle.
     const NORMAL: &[&str] = &["destroy", "restart", "rename-restart", "preserve"];
@@ -583,6 +600,9 @@ pub fn parse_element(mut root: Element, opts: &ParseOptions) -> Result<DomainDef
     def.seclabels = seclabel::parse_all(root, opts.inactive)?;
     if let Some(k) = root.child("keywrap") {
         def.keywrap = seclabel::parse_keywrap(k)?;
+    }
+    if let Some(l) = root.child("launchSecurity") {
+        def.launch_security = Some(sysinfo::parse_launch_security(l)?);
     }
     if let Some(d) = root.child("devices") {
         def.devices = devices::parse(d, opts)?;
@@ -853,6 +873,9 @@ pub fn format_into(def: &DomainDef, opts: &FormatOptions, w: &mut Writer, depth:
     if let Some(r) = &def.resource {
         tune::format_resource(r, w);
     }
+    for si in &def.sysinfo {
+        sysinfo::format(si, w);
+    }
     if let Some(b) = &def.bootloader {
         w.text("bootloader", &[], b);
     }
@@ -860,6 +883,9 @@ pub fn format_into(def: &DomainDef, opts: &FormatOptions, w: &mut Writer, depth:
         w.text("bootloader_args", &[], b);
     }
     os::format(&def.os, os_type_text(def), def.bootloader.is_some(), w);
+    if let Some(m) = &def.idmap {
+        sysinfo::format_idmap(m, w);
+    }
     features::format(&def.features, w);
     if let Some(c) = &def.cpu {
         cpu::format(c, w, opts.update_cpu);
@@ -902,6 +928,9 @@ pub fn format_into(def: &DomainDef, opts: &FormatOptions, w: &mut Writer, depth:
     }
     if let Some(k) = &def.keywrap {
         seclabel::format_keywrap(k, w);
+    }
+    if let Some(l) = &def.launch_security {
+        sysinfo::format_launch_security(l, w);
     }
     if let Some(ns) = &def.namespace {
         namespace::format(ns, w);
