@@ -356,8 +356,8 @@ pub fn set_element(m: &mut Option<Metadata>, xml: Option<&str>, key: &str, uri: 
                 format!("(metadata_xml):{line}: {message}"),
             )
         };
-        super::xmlcheck::check(xml).map_err(|(line, message)| detail(line, &message))?;
-        let mut el = dom::parse(xml).map_err(|e| detail(e.line, &e.message))?;
+        let xml = super::xmlcheck::normalize(xml).map_err(|(line, message)| detail(line, &message))?;
+        let mut el = dom::parse(&xml).map_err(|e| detail(e.line, &e.message))?;
         if !is_ncname(key) {
             return Err(Error::internal(
                 VIR_FROM_XML,

@@ -355,14 +355,14 @@ fn lifecycle(root: &Element, name: &str, event: &str, default: &str, allowed: &[
 
 /// Reads a domain document.
 pub fn parse(xml: &str, opts: &ParseOptions) -> Result<DomainDef> {
-    xmlcheck::check(xml).map_err(|(line, message)| {
+    let xml = xmlcheck::normalize(xml).map_err(|(line, message)| {
         Error::with(
             VIR_FROM_DOMAIN,
             VIR_ERR_XML_DETAIL,
             format!("(domain_definition):{line}: {message}"),
         )
     })?;
-    let root = dom::parse(xml).map_err(|e| {
+    let root = dom::parse(&xml).map_err(|e| {
         Error::with(
             VIR_FROM_DOMAIN,
             VIR_ERR_XML_DETAIL,

@@ -56,6 +56,39 @@ fn bad_char_ref(raw: &[u8]) -> Option<u32> {
 
 /// The (line, message) of the first violation, if any.
 pub fn check(text: &str) -> Result<(), (usize, String)> {
+    scan(text).map(|_| ())
+}
+
+/// What an XML parser does to the text before the tree sees it: line ends
+/// become `\n`, and whitespace characters inside tags (attribute values
+/// among them) become spaces.  Also applies [`check`].
+pub fn normalize(text: &str) -> Result<String, (usize, String)> {
+    let text = if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        text.to_string()
+    };
+    let tags = scan(&text)?;
+    if tags.is_empty() {
+        return Ok(text);
+    }
+    let mut bytes = text.into_bytes();
+    let len = bytes.len();
+    for (start, end) in tags {
+        for b in &mut bytes[start.min(len)..end.min(len)] {
+            if *b == b'\t' || *b == b'\n' {
+                *b = b' ';
+            }
+        }
+    }
+    // Only ASCII bytes were replaced by ASCII, so the text stays UTF-8.
+    Ok(String::from_utf8(bytes).unwrap_or_default())
+}
+
+/// Checks the document; returns the byte ranges of tags holding tabs or
+/// newlines.
+fn scan(text: &str) -> Result<Vec<(usize, usize)>, (usize, String)> {
+    let mut tags = Vec::new();
     let mut reader = Reader::from_str(text);
     reader.config_mut().check_end_names = false;
     let mut depth = 0usize;
@@ -65,7 +98,7 @@ pub fn check(text: &str) -> Result<(), (usize, String)> {
         let event = match reader.read_event() {
             Ok(e) => e,
             // The tree reader reports syntax errors itself.
-            Err(_) => return Ok(()),
+            Err(_) => return Ok(tags),
         };
         match event {
             Event::Start(e) | Event::Empty(e) => {
@@ -87,7 +120,11 @@ pub fn check(text: &str) -> Result<(), (usize, String)> {
                 if depth + 1 > MAX_DEPTH {
                     return err("Excessive depth in document: 256 use XML_PARSE_HUGE option".into());
                 }
-                if !text.as_bytes()[..reader.buffer_position() as usize].ends_with(b"/>") {
+                let end = reader.buffer_position() as usize;
+                if raw.iter().any(|b| *b == b'\t' || *b == b'\n') {
+                    tags.push((pos, end));
+                }
+                if !text.as_bytes()[..end].ends_with(b"/>") {
                     depth += 1;
                 }
             }
@@ -103,13 +140,13 @@ pub fn check(text: &str) -> Result<(), (usize, String)> {
                         return err(format!("xmlParseCharRef: invalid xmlChar value {}", c as u32));
                     }
                 } else if r.is_char_ref() {
-                    return Ok(());
+                    return Ok(tags);
                 }
             }
             Event::Decl(_) if pos > 0 && !text[..pos].trim_start_matches('\u{feff}').is_empty() => {
                 return err("XML declaration allowed only at the start of the document".into());
             }
-            Event::Eof => return Ok(()),
+            Event::Eof => return Ok(tags),
             _ => {}
         }
     }
@@ -130,5 +167,14 @@ mod tests {
         assert!(check(&deep(257)).is_ok());
         assert!(check(&deep(258)).is_err());
         assert!(check(&deep(1_000_000)).is_err());
+    }
+
+    #[test]
+    fn normalizes_line_ends_and_attribute_whitespace() {
+        assert_eq!(
+            normalize("<a b='x\ty\nz'>1\r\n2\r3</a>").unwrap(),
+            "<a b='x y z'>1\n2\n3</a>"
+        );
+        assert_eq!(normalize("<a b='&#9;'>\t</a>").unwrap(), "<a b='&#9;'>\t</a>");
     }
 }
