@@ -54,14 +54,14 @@ fn bad_char_ref(raw: &[u8]) -> Option<u32> {
     None
 }
 
-/// The (line, message) of the first violation, if any.
-pub fn check(text: &str) -> Result<(), (usize, String)> {
+#[cfg(test)]
+fn check(text: &str) -> Result<(), (usize, String)> {
     scan(text).map(|_| ())
 }
 
 /// What an XML parser does to the text before the tree sees it: line ends
 /// become `\n`, and whitespace characters inside tags (attribute values
-/// among them) become spaces.  Also applies [`check`].
+/// among them) become spaces.  Also applies the checks above.
 pub fn normalize(text: &str) -> Result<String, (usize, String)> {
     let text = if text.contains('\r') {
         text.replace("\r\n", "\n").replace('\r', "\n")
