@@ -84,9 +84,10 @@ fn mutations(doc: &str, rng: &mut Rng) -> Vec<String> {
 /// Documents whose libvirt output is not a fixed point either (checked with
 /// the oracle: libvirt drops an empty `<numatune><memory/>` but re-creates
 /// automatic memory placement from `<vcpu placement='auto'>` when it reads
-/// its own output; it writes carriage returns and tabs unescaped, which a
-/// parser turns into newlines and spaces).
-const LIBVIRT_NOT_FIXED: &[&str] = &["numatune-vcpu-auto-memory-empty", "crlf-and-attribute-whitespace"];
+/// its own output).  Output holding carriage returns or tabs is not checked
+/// either: libvirt writes them unescaped and a parser turns them into
+/// newlines (and, in attributes, spaces).
+const LIBVIRT_NOT_FIXED: &[&str] = &["numatune-vcpu-auto-memory-empty"];
 
 fn check(doc: &str, profile: &Profile, what: &str) {
     if LIBVIRT_NOT_FIXED.iter().any(|n| what.contains(n)) {
@@ -117,7 +118,9 @@ fn check(doc: &str, profile: &Profile, what: &str) {
             Ok(d) => domain::format(&d, &f),
             Err(e) => panic!("{what}: our own output does not parse: {}\n{once}", e.message),
         };
-        assert_eq!(once, again, "{what}: output is not a fixed point");
+        if !once.contains('\r') && !once.contains('\t') {
+            assert_eq!(once, again, "{what}: output is not a fixed point");
+        }
     }
 }
 
