@@ -72,6 +72,8 @@ pub struct Cpu {
     pub vendor: Option<String>,
     /// `<topology>`.
     pub topology: Option<Topology>,
+    /// `<maxphysaddr mode bits>`.
+    pub maxphysaddr: Option<(String, Option<u32>)>,
     /// `<cache level mode>`.
     pub cache: Option<(Option<i32>, String)>,
     /// `<feature>`s in document order.
@@ -145,6 +147,11 @@ pub fn parse(el: &Element) -> Result<Cpu> {
             cores,
             threads,
         });
+    }
+    if let Some(m) = el.child("maxphysaddr") {
+        let mode = prop_enum_str(m, "mode", &["emulate", "passthrough"], true)?.unwrap_or_default();
+        let bits = prop_u32(m, "bits", false, false)?;
+        cpu.maxphysaddr = Some((mode.to_string(), bits));
     }
     if let Some(c) = el.child("cache") {
         let level = prop_i32(c, "level", false)?;
@@ -320,6 +327,7 @@ pub fn format(cpu: &Cpu, w: &mut Writer, update_cpu: bool) {
     let has_body = show_model
         || (format_model && cpu.vendor.is_some())
         || cpu.topology.is_some()
+        || cpu.maxphysaddr.is_some()
         || cpu.cache.is_some()
         || !cpu.features.is_empty()
         || cpu.has_numa;
@@ -370,6 +378,14 @@ pub fn format(cpu: &Cpu, w: &mut Writer, update_cpu: bool) {
         }
         a.push(("mode", mode.as_str()));
         body.empty("cache", &a);
+    }
+    if let Some((mode, bits)) = &cpu.maxphysaddr {
+        let b = bits.map(|b| b.to_string());
+        let mut a = vec![("mode", mode.as_str())];
+        if let Some(b) = &b {
+            a.push(("bits", b.as_str()));
+        }
+        body.empty("maxphysaddr", &a);
     }
     for f in &cpu.features {
         body.empty("feature", &[("policy", &f.policy), ("name", &f.name)]);
