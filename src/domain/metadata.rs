@@ -4,9 +4,72 @@
 //! declarations first, whitespace-only text dropped where libxml2's parser
 //! drops it, and indentation only inside element-only content.
 
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
 use crate::abi::*;
 use crate::error::{Error, Result};
-use crate::xml::dom::{self, Element, Node};
+use crate::xml::dom;
+
+/// An element of metadata, with everything libxml2 keeps: comments,
+/// CDATA sections and processing instructions as well as text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Element {
+    /// Tag name (with its prefix).
+    pub name: String,
+    /// Attributes (namespace declarations included) in document order.
+    pub attrs: Vec<(String, String)>,
+    /// Child nodes.
+    pub children: Vec<Node>,
+}
+
+/// A child of a metadata element.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    /// A nested element.
+    Element(Element),
+    /// Character data (entities resolved).
+    Text(String),
+    /// `<![CDATA[...]]>`.
+    CData(String),
+    /// `<!--...-->`.
+    Comment(String),
+    /// `<?target data?>` (target and data).
+    Pi(String),
+}
+
+impl Element {
+    fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn elements(&self) -> impl Iterator<Item = &Element> {
+        self.children.iter().filter_map(|n| match n {
+            Node::Element(e) => Some(e),
+            _ => None,
+        })
+    }
+}
+
+impl From<&dom::Element> for Element {
+    fn from(e: &dom::Element) -> Self {
+        Element {
+            name: e.name.clone(),
+            attrs: e.attrs.clone(),
+            children: e
+                .children
+                .iter()
+                .map(|n| match n {
+                    dom::Node::Element(c) => Node::Element(c.into()),
+                    dom::Node::Text(t) => Node::Text(t.clone()),
+                })
+                .collect(),
+        }
+    }
+}
 
 /// The `<metadata>` element after libvirt's clean-up: only namespaced
 /// children, the first per namespace, with the namespace declarations they
@@ -15,6 +78,134 @@ use crate::xml::dom::{self, Element, Node};
 pub struct Metadata {
     /// The `<metadata>` element (its attributes hold the declarations).
     pub element: Element,
+}
+
+/// Reads, from document `text`, the element found by following `path`
+/// (first child of each name, starting below the document element; an
+/// empty path gives the document element), keeping comments, CDATA and
+/// processing instructions.
+pub fn read_raw(text: &str, path: &[&str]) -> Option<Element> {
+    let mut reader = Reader::from_str(text);
+    let mut depth = 0usize;
+    let mut matched = 0usize;
+    let mut used = vec![false; path.len()];
+    let mut stack: Vec<Element> = Vec::new();
+    let start = |e: &quick_xml::events::BytesStart| -> Element {
+        let attrs = e
+            .attributes()
+            .flatten()
+            .map(|a| {
+                let v = a.unescape_value().map(|v| v.into_owned()).unwrap_or_default();
+                (String::from_utf8_lossy(a.key.as_ref()).into_owned(), v)
+            })
+            .collect();
+        Element {
+            name: String::from_utf8_lossy(e.name().as_ref()).into_owned(),
+            attrs,
+            children: Vec::new(),
+        }
+    };
+    loop {
+        let event = reader.read_event().ok()?;
+        let capturing = !stack.is_empty();
+        match event {
+            Event::Start(e) | Event::Empty(e) => {
+                let empty = text.as_bytes()[..reader.buffer_position() as usize].ends_with(b"/>");
+                if capturing {
+                    let el = start(&e);
+                    if empty {
+                        push(&mut stack, Node::Element(el));
+                    } else {
+                        stack.push(el);
+                    }
+                    continue;
+                }
+                depth += 1;
+                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                let level = depth - 1;
+                let hit = if level == 0 {
+                    path.is_empty()
+                } else {
+                    matched == level - 1 && level <= path.len() && !used[level - 1] && path[level - 1] == name
+                };
+                if level > 0 && hit {
+                    used[level - 1] = true;
+                    matched = level;
+                }
+                if hit && matched == path.len() {
+                    let el = start(&e);
+                    if empty {
+                        return Some(el);
+                    }
+                    stack.push(el);
+                    continue;
+                }
+                if empty {
+                    depth -= 1;
+                }
+            }
+            Event::End(_) => {
+                if capturing {
+                    let el = stack.pop()?;
+                    if stack.is_empty() {
+                        return Some(el);
+                    }
+                    push(&mut stack, Node::Element(el));
+                    continue;
+                }
+                if matched == depth.saturating_sub(1) && matched > 0 {
+                    matched -= 1;
+                }
+                depth = depth.saturating_sub(1);
+            }
+            Event::Text(t) if capturing => {
+                let s = t.decode().ok()?;
+                let s = quick_xml::escape::unescape(&s).ok()?.into_owned();
+                push(&mut stack, Node::Text(s));
+            }
+            Event::GeneralRef(r) if capturing => {
+                let name = r.decode().ok()?;
+                let s = match r.resolve_char_ref().ok()? {
+                    Some(c) => c.to_string(),
+                    None => quick_xml::escape::resolve_xml_entity(&name)?.to_string(),
+                };
+                push(&mut stack, Node::Text(s));
+            }
+            Event::CData(c) if capturing => {
+                push(&mut stack, Node::CData(String::from_utf8_lossy(&c).into_owned()))
+            }
+            Event::Comment(c) if capturing => push(
+                &mut stack,
+                Node::Comment(String::from_utf8_lossy(&c).into_owned()),
+            ),
+            Event::PI(p) if capturing => {
+                let raw = String::from_utf8_lossy(&p).into_owned();
+                let pi = match raw.split_once(|c: char| c.is_ascii_whitespace()) {
+                    Some((target, data)) => {
+                        let data = data.trim_start();
+                        if data.is_empty() {
+                            target.to_string()
+                        } else {
+                            format!("{target} {data}")
+                        }
+                    }
+                    None => raw,
+                };
+                push(&mut stack, Node::Pi(pi));
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
+}
+
+fn push(stack: &mut [Element], node: Node) {
+    if let Some(top) = stack.last_mut() {
+        match (node, top.children.last_mut()) {
+            (Node::Text(t), Some(Node::Text(prev))) => prev.push_str(&t),
+            (n, _) => top.children.push(n),
+        }
+    }
 }
 
 fn is_blank(s: &str) -> bool {
@@ -28,8 +219,8 @@ fn normalize(el: &Element) -> Element {
     for n in &el.children {
         match (n, merged.last_mut()) {
             (Node::Text(t), Some(Node::Text(prev))) => prev.push_str(t),
-            (Node::Text(t), _) => merged.push(Node::Text(t.clone())),
             (Node::Element(e), _) => merged.push(Node::Element(normalize(e))),
+            (n, _) => merged.push(n.clone()),
         }
     }
     let only_child = merged.len() == 1;
@@ -115,10 +306,17 @@ fn undeclared(el: &Element, scopes: &mut Vec<String>, out: &mut Vec<Option<Strin
     scopes.truncate(depth);
 }
 
-/// libvirt's reading of `<metadata>`: `root` is the document element (for
-/// declarations made there).
-pub fn parse(el: &Element, root: &Element) -> Metadata {
-    let el = normalize(el);
+/// libvirt's reading of `<metadata>`: `raw` is the element as read with
+/// [`read_raw`] when the source text is at hand (otherwise `el` is used,
+/// without comments), `root` the document element (for declarations made
+/// there).
+pub fn parse(el: &dom::Element, raw: Option<Element>, root: &dom::Element) -> Metadata {
+    let root = &Element {
+        name: root.name.clone(),
+        attrs: root.attrs.clone(),
+        children: Vec::new(),
+    };
+    let el = normalize(&raw.unwrap_or_else(|| el.into()));
     let mut kept: Vec<Element> = Vec::new();
     let mut uris: Vec<String> = Vec::new();
     for c in el.elements() {
@@ -218,22 +416,43 @@ fn dump(out: &mut String, el: &Element, level: usize, format: bool) {
         return;
     }
     out.push('>');
-    let format = format && !el.children.iter().any(|c| matches!(c, Node::Text(_)));
+    let format = format
+        && !el
+            .children
+            .iter()
+            .any(|c| matches!(c, Node::Text(_) | Node::CData(_)));
     if format {
         out.push('\n');
     }
     for c in &el.children {
+        if let Node::Text(t) = c {
+            escape_text(out, t);
+            continue;
+        }
+        if format {
+            indent(out, level + 1);
+        }
         match c {
-            Node::Text(t) => escape_text(out, t),
-            Node::Element(e) => {
-                if format {
-                    indent(out, level + 1);
-                }
-                dump(out, e, level + 1, format);
-                if format {
-                    out.push('\n');
-                }
+            Node::Element(e) => dump(out, e, level + 1, format),
+            Node::CData(t) => {
+                out.push_str("<![CDATA[");
+                out.push_str(t);
+                out.push_str("]]>");
             }
+            Node::Comment(t) => {
+                out.push_str("<!--");
+                out.push_str(t);
+                out.push_str("-->");
+            }
+            Node::Pi(t) => {
+                out.push_str("<?");
+                out.push_str(t);
+                out.push_str("?>");
+            }
+            Node::Text(_) => {}
+        }
+        if format {
+            out.push('\n');
         }
     }
     if format {
@@ -357,7 +576,8 @@ pub fn set_element(m: &mut Option<Metadata>, xml: Option<&str>, key: &str, uri: 
             )
         };
         let xml = super::xmlcheck::normalize(xml).map_err(|(line, message)| detail(line, &message))?;
-        let mut el = dom::parse(&xml).map_err(|e| detail(e.line, &e.message))?;
+        let parsed = dom::parse(&xml).map_err(|e| detail(e.line, &e.message))?;
+        let mut el = read_raw(&xml, &[]).unwrap_or_else(|| (&parsed).into());
         if !is_ncname(key) {
             return Err(Error::internal(
                 VIR_FROM_XML,
@@ -379,7 +599,7 @@ pub fn set_element(m: &mut Option<Metadata>, xml: Option<&str>, key: &str, uri: 
     let outer = meta.element.clone();
     meta.element.children.retain(|n| match n {
         Node::Element(e) => element_uri(&outer, e) != Some(uri),
-        Node::Text(_) => false,
+        _ => false,
     });
     if let Some(el) = new {
         meta.element.children.push(Node::Element(el));

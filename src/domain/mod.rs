@@ -369,12 +369,24 @@ pub fn parse(xml: &str, opts: &ParseOptions) -> Result<DomainDef> {
             format!("(domain_definition):{}: {}", e.line, e.message),
         )
     })?;
-    parse_element(root, opts)
+    parse_element_with_source(root, opts, Some((&xml, &["metadata"])))
 }
 
 /// Reads a domain from an already parsed `<domain>` element (snapshots and
-/// driver state files embed one).
-pub fn parse_element(mut root: Element, opts: &ParseOptions) -> Result<DomainDef> {
+/// driver state files embed one).  Comments inside `<metadata>` are lost;
+/// [`parse_element_with_source`] keeps them.
+pub fn parse_element(root: Element, opts: &ParseOptions) -> Result<DomainDef> {
+    parse_element_with_source(root, opts, None)
+}
+
+/// [`parse_element`] with the document text and the path from its root
+/// element to this domain's `<metadata>` (for example `["domain",
+/// "metadata"]` in a snapshot), so metadata keeps comments and CDATA.
+pub fn parse_element_with_source(
+    mut root: Element,
+    opts: &ParseOptions,
+    source: Option<(&str, &[&str])>,
+) -> Result<DomainDef> {
     if local_name(&root.name) != "domain" {
         return Err(prop_error(format!(
             "expecting root element of 'domain', not '{}'",
@@ -459,7 +471,8 @@ pub fn parse_element(mut root: Element, opts: &ParseOptions) -> Result<DomainDef
     }
     def.description = child_text_nonempty(root, "description");
     if let Some(m) = root.child("metadata") {
-        def.metadata = Some(metadata::parse(m, root));
+        let raw = source.and_then(|(text, path)| metadata::read_raw(text, path));
+        def.metadata = Some(metadata::parse(m, raw, root));
     }
 
     // Memory.

@@ -193,12 +193,20 @@ pub fn parse_snapshot(xml: &str, opts: &SnapshotParseOptions) -> Result<Snapshot
         }
         offline = state == "shutoff" || state == "disk-snapshot";
         if let Some(d) = root.child("domain") {
-            def.domain = Some(super::parse_element(d.clone(), &opts.domain)?);
+            def.domain = Some(super::parse_element_with_source(
+                d.clone(),
+                &opts.domain,
+                Some((&xml, &["domain", "metadata"])),
+            )?);
         }
         if let Some(d) = root.child("inactiveDomain") {
             let mut d = d.clone();
             d.name = "domain".into();
-            def.inactive_domain = Some(super::parse_element(d, &opts.domain)?);
+            def.inactive_domain = Some(super::parse_element_with_source(
+                d,
+                &opts.domain,
+                Some((&xml, &["inactiveDomain", "metadata"])),
+            )?);
         }
     } else {
         if def.name.is_empty() {
