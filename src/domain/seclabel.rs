@@ -63,14 +63,16 @@ pub fn parse_all(root: &Element, inactive: bool) -> Result<Vec<SecLabel>> {
     let mut out: Vec<SecLabel> = Vec::new();
     for el in root.children_named("seclabel") {
         let s = parse(el, inactive)?;
-        if let Some(m) = &s.model {
-            if out.iter().any(|o| o.model.as_ref() == Some(m)) {
-                return Err(detail_error(format!(
-                    "seclabel for model {m} is already provided"
-                )));
-            }
+        if out.iter().any(|o| o.model == s.model) {
+            return Err(detail_error(format!(
+                "seclabel for model {} is already provided",
+                s.model.as_deref().unwrap_or("(null)")
+            )));
         }
         out.push(s);
+    }
+    if out.len() > 1 && out.iter().any(|s| s.model.is_none()) {
+        return Err(xml_error("missing security model when using multiple labels"));
     }
     Ok(out)
 }
