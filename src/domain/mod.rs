@@ -50,6 +50,10 @@ pub struct Profile {
     pub mac_prefix: [u8; 3],
     /// The driver's own XML namespace (`<test:...>`, `<xen:...>`, ...).
     pub namespace: Option<Namespace>,
+    /// `<maxMemory>` (memory hotplug) is accepted.
+    pub memory_hotplug: bool,
+    /// `<os firmware=...>` (firmware auto-selection) is accepted.
+    pub fw_autoselect: bool,
 }
 
 impl Profile {
@@ -58,6 +62,8 @@ impl Profile {
         default_arch: "i686",
         mac_prefix: [0x52, 0x54, 0x00],
         namespace: Some(Namespace::Test),
+        memory_hotplug: true,
+        fw_autoselect: true,
     };
 
     /// The VMware/ESX drivers' (hvm guests i686 and x86_64; MACs 00:0c:29).
@@ -65,6 +71,8 @@ impl Profile {
         default_arch: "i686",
         mac_prefix: [0x00, 0x0c, 0x29],
         namespace: Some(Namespace::Vmware),
+        memory_hotplug: false,
+        fw_autoselect: true,
     };
 
     /// The Xen drivers' (x86_64 guests; MACs 00:16:3e).
@@ -72,6 +80,8 @@ impl Profile {
         default_arch: "x86_64",
         mac_prefix: [0x00, 0x16, 0x3e],
         namespace: Some(Namespace::Xen),
+        memory_hotplug: false,
+        fw_autoselect: false,
     };
 
     /// XenD's s-expression era (libvirt 4.5): no architecture filled in.
@@ -79,6 +89,8 @@ impl Profile {
         default_arch: "",
         mac_prefix: [0x00, 0x16, 0x3e],
         namespace: None,
+        memory_hotplug: false,
+        fw_autoselect: false,
     };
 }
 
@@ -625,6 +637,16 @@ pub fn parse_element_with_source(
     }
 
     post_parse(&mut def, max_memory, slots)?;
+    if !opts.profile.memory_hotplug && def.memory.max.is_some() {
+        return Err(unsupported(
+            "memory hotplug tuning is not supported by this hypervisor driver",
+        ));
+    }
+    if !opts.profile.fw_autoselect && def.os.firmware.is_some() {
+        return Err(unsupported(
+            "firmware auto selection not implemented for this driver",
+        ));
+    }
     validate(&def)?;
     Ok(def)
 }
