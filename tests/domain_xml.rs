@@ -243,3 +243,58 @@ fn huge_documents_match_libvirt() {
         failures.join("\n").chars().take(4000).collect::<String>()
     );
 }
+
+/// Exploration, not a gate (run with `--ignored`): every case mutated
+/// (numbers replaced, attributes altered, elements repeated) and compared
+/// with the oracle, to find behaviour the cases do not pin down yet.
+#[test]
+#[ignore]
+fn mutated_cases_match_libvirt() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/domain_xml");
+    let mut paths = Vec::new();
+    cases(&root.join("cases"), &mut paths);
+    paths.sort();
+    let dir = std::env::temp_dir().join(format!("domain_xml_mutated_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let edits: &[(&str, &str)] = &[
+        ("='1'", "='0'"),
+        ("='2'", "='-2'"),
+        (">1<", ">0<"),
+        (">2<", "> 2<"),
+        ("'yes'", "'no'"),
+        ("'no'", "'yes'"),
+        ("'on'", "'off'"),
+        ("'off'", "'on'"),
+        ("KiB", "MB"),
+        ("static", "auto"),
+        ("<vcpu>", "<vcpu current='1'>"),
+        ("hvm", "xen"),
+        ("'test'", "'xen'"),
+        ("</os>", "<boot dev='network'/></os>"),
+    ];
+    let mut generated = Vec::new();
+    for p in &paths {
+        let Ok(doc) = std::fs::read_to_string(p) else {
+            continue;
+        };
+        for (i, (from, to)) in edits.iter().enumerate() {
+            if doc.contains(from) {
+                let out = dir.join(format!(
+                    "{}-{i}.xml",
+                    p.strip_prefix(&root).unwrap().to_string_lossy().replace('/', "_")
+                ));
+                std::fs::write(&out, doc.replacen(from, to, 1)).unwrap();
+                generated.push(out);
+            }
+        }
+    }
+    let failures = compare(&generated);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        failures.is_empty(),
+        "{} of {} mutations differ:\n{}",
+        failures.len(),
+        generated.len(),
+        failures.join("\n")
+    );
+}

@@ -251,7 +251,7 @@ pub fn parse(el: &Element) -> Result<Features> {
                 let resizing = prop_enum_str(node, "resizing", &["enabled", "disabled", "required"], false)?
                     .map(str::to_string);
                 let maxpagesize = match node.child("maxpagesize") {
-                    Some(m) => parse_memory_text(m, "./features/hpt/maxpagesize")?,
+                    Some(m) => parse_memory_text(m, "./features/hpt/maxpagesize")?.filter(|v| *v != 0),
                     None => None,
                 };
                 (resizing.is_some() || maxpagesize.is_some()).then_some(Feature::Hpt {
@@ -276,7 +276,9 @@ pub fn parse(el: &Element) -> Result<Features> {
             )?
             .map(|v| Feature::Value(v.to_string())),
             "tcg" => match node.child("tb-cache") {
-                Some(t) => parse_memory_text(t, "./features/tcg/tb-cache")?.map(Feature::Tcg),
+                Some(t) => parse_memory_text(t, "./features/tcg/tb-cache")?
+                    .filter(|v| *v != 0)
+                    .map(Feature::Tcg),
                 None => None,
             },
             "hyperv" => Some(parse_hyperv(node)?),

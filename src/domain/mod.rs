@@ -527,8 +527,8 @@ pub fn parse_element_with_source(
         }
     }
     if let Some(d) = root.child("defaultiothread") {
-        let mn = prop_i32(d, "thread_pool_min", false)?;
-        let mx = prop_i32(d, "thread_pool_max", false)?;
+        let mn = prop_i32_nonneg(d, "thread_pool_min")?;
+        let mx = prop_i32_nonneg(d, "thread_pool_max")?;
         if let (Some(a), Some(b)) = (mn, mx) {
             if a > b {
                 return Err(unsupported(
@@ -774,6 +774,13 @@ fn post_parse(def: &mut DomainDef, max_memory: u64, slots: u32) -> Result<()> {
 fn validate(def: &DomainDef) -> Result<()> {
     if def.name.contains('/') {
         return Err(xml_error(format!("name {} cannot contain '/'", def.name)));
+    }
+    if let Some(states) = &def.vcpus {
+        if let Some(i) = states.iter().position(|s| !s.enabled && !s.hotpluggable) {
+            return Err(unsupported(format!(
+                "vcpu '{i}' is both offline and not hotpluggable"
+            )));
+        }
     }
     os::validate(&def.os)?;
     tune::validate_cputune(&def.cputune)?;

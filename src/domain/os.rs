@@ -314,6 +314,14 @@ pub fn parse_body(os_el: &Element, os: &mut Os, has_bootloader: bool) -> Result<
 
 /// libvirt's firmware/loader consistency checks.
 pub fn validate(os: &Os) -> Result<()> {
+    if let Some(l) = &os.loader {
+        if l.stateless == Some(true) && os.nvram.is_some() {
+            return Err(detail_error("NVRAM is not permitted when loader is stateless"));
+        }
+        if l.stateless == Some(false) && l.kind.as_deref() == Some("rom") {
+            return Err(detail_error("Only pflash loader type permits NVRAM"));
+        }
+    }
     if let Some(fw) = &os.firmware {
         if os.firmware_features.get(&0) == Some(&true) && os.firmware_features.get(&1) == Some(&false) {
             return Err(detail_error(

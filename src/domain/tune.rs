@@ -345,6 +345,26 @@ pub fn parse_memory_backing(el: &Element) -> Result<MemoryBacking> {
                 Some(n) => Some(Bitmap::parse(n)?),
                 None => None,
             };
+            if size == 0 {
+                return Err(detail_error("hugepage size can't be zero"));
+            }
+            for prev in &m.hugepages {
+                match (&nodeset, &prev.nodeset) {
+                    (Some(a), Some(b)) if a.intersects(b) => {
+                        return Err(detail_error(format!(
+                            "nodeset attribute of hugepages of sizes {size} and {} intersect",
+                            prev.size
+                        )))
+                    }
+                    (None, None) => {
+                        return Err(detail_error(format!(
+                            "two master hugepages detected: {size} and {}",
+                            prev.size
+                        )))
+                    }
+                    _ => {}
+                }
+            }
             m.hugepages.push(HugePage { size, nodeset });
         }
     }
@@ -503,10 +523,13 @@ pub fn parse_cputune(el: &Element, max_vcpus: u32, iothreads: &[IothreadId]) -> 
         if id >= max_vcpus {
             continue;
         }
-        let set = cpuset(p, "vcpupin")?;
+        if p.attr("cpuset").is_none() {
+            return Err(internal("missing cpuset for vcpupin"));
+        }
         if c.vcpupin.contains_key(&id) {
             return Err(internal(format!("duplicate vcpupin for vcpu '{id}'")));
         }
+        let set = cpuset(p, "vcpupin")?;
         c.vcpupin.insert(id, set);
     }
     let pins: Vec<&Element> = el.children_named("emulatorpin").collect();
@@ -850,8 +873,8 @@ pub fn parse_iothreads(root: &Element) -> Result<Vec<IothreadId>> {
             if ids.iter().any(|x| x.id == id) {
                 return Err(xml_error(format!("duplicate iothread id '{id}' found")));
             }
-            let pool_min = prop_i32(t, "thread_pool_min", false)?;
-            let pool_max = prop_i32(t, "thread_pool_max", false)?;
+            let pool_min = prop_i32_nonneg(t, "thread_pool_min")?;
+            let pool_max = prop_i32_nonneg(t, "thread_pool_max")?;
             ids.push(IothreadId {
                 id,
                 autofill: false,

@@ -218,6 +218,19 @@ pub(crate) fn prop_i32(el: &Element, name: &str, required: bool) -> Result<Optio
     })
 }
 
+/// `virXMLPropInt` with `VIR_XML_PROP_NONNEGATIVE`.
+pub(crate) fn prop_i32_nonneg(el: &Element, name: &str) -> Result<Option<i32>> {
+    let v = prop_i32(el, name, false)?;
+    if v.is_some_and(|v| v < 0) {
+        return Err(prop_error(format!(
+            "Invalid value for attribute '{name}' in element '{}': '{}'. Expected non-negative value",
+            el.name,
+            el.attr(name).unwrap_or_default()
+        )));
+    }
+    Ok(v)
+}
+
 /// The text of the first child `name`, as XPath `string()` gives it: None
 /// when absent or empty.
 pub(crate) fn child_text_nonempty(el: &Element, name: &str) -> Option<String> {
