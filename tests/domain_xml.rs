@@ -271,6 +271,19 @@ fn mutated_cases_match_libvirt() {
         ("hvm", "xen"),
         ("'test'", "'xen'"),
         ("</os>", "<boot dev='network'/></os>"),
+        ("='0'", "=''"),
+        ("'>", "' bogus='1'>"),
+        ("<memory", "<memory unit='b'"),
+        ("</features>", "<acpi/></features>"),
+        ("unit='KiB'", ""),
+        ("</cpu>", "<feature name='x'/></cpu>"),
+        ("</cputune>", "<shares>2</shares></cputune>"),
+        ("'utc'", "'localtime'"),
+        ("<type>hvm", "<type arch='x86_64' machine='pc'>hvm"),
+        ("'strict'", "'interleave'"),
+        ("enabled='yes'", "enabled='no'"),
+        ("</metadata>", "<z:q xmlns:z='urn:z'/></metadata>"),
+        ("</domain>", "<vcpu>9</vcpu></domain>"),
     ];
     let mut generated = Vec::new();
     for p in &paths {

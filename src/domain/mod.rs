@@ -499,12 +499,9 @@ pub fn parse_element_with_source(
     let mut slots = 0;
     if let Some(m) = root.child("maxMemory") {
         max_memory = parse_memory_text(m, "./maxMemory[1]")?.unwrap_or(0);
-        if let Some(s) = m.attr("slots") {
+        if let Some(s) = m.attr("slots").filter(|s| !s.is_empty()) {
             slots = parse_uip(s).ok_or_else(|| xml_error("Failed to parse memory slot count"))?;
         }
-    }
-    if let Some(mb) = root.child("memoryBacking") {
-        def.memory_backing = tune::parse_memory_backing(mb)?;
     }
     if let Some(b) = root.child("blkiotune") {
         def.blkiotune = tune::parse_blkiotune(b)?;
@@ -545,6 +542,9 @@ pub fn parse_element_with_source(
     }
     if let Some(c) = root.child("cpu") {
         def.cpu = Some(cpu::parse(c)?);
+    }
+    if let Some(mb) = root.child("memoryBacking") {
+        def.memory_backing = tune::parse_memory_backing(mb)?;
     }
     let numa_cells = def.cpu.as_ref().map_or(0, |c| c.numa.len());
     def.numatune = tune::parse_numatune(root, placement_static, numa_cells)?;
