@@ -636,7 +636,13 @@ pub fn parse_element_with_source(
         def.namespace = namespace::parse(ns, root)?;
     }
 
-    post_parse(&mut def, max_memory, slots)?;
+    // Per-device `<boot order>` replaces `<os><boot>`; read straight from
+    // the document so it does not depend on how devices are modelled.
+    let device_boot = root.child("devices").is_some_and(|d| {
+        d.elements()
+            .any(|dev| dev.children_named("boot").any(|b| b.attr("order").is_some()))
+    });
+    post_parse(&mut def, max_memory, slots, device_boot)?;
     if !opts.profile.memory_hotplug && def.memory.max.is_some() {
         return Err(unsupported(
             "memory hotplug tuning is not supported by this hypervisor driver",
@@ -725,7 +731,7 @@ fn parse_vcpus(root: &Element, def: &mut DomainDef) -> Result<bool> {
 }
 
 /// libvirt's post-parse fix-ups that are not device-specific.
-fn post_parse(def: &mut DomainDef, max_memory: u64, slots: u32) -> Result<()> {
+fn post_parse(def: &mut DomainDef, max_memory: u64, slots: u32, device_boot: bool) -> Result<()> {
     if def.memory.total == 0 {
         let numa: u64 = def
             .cpu
@@ -763,8 +769,15 @@ fn post_parse(def: &mut DomainDef, max_memory: u64, slots: u32) -> Result<()> {
             }
         }
     }
-    if def.os.os_type == "hvm" && def.os.boot.is_empty() && def.bootloader.is_none() {
-        def.os.boot.push("hd".into());
+    if def.os.os_type == "hvm" && def.bootloader.is_none() {
+        if !def.os.boot.is_empty() && device_boot {
+            return Err(unsupported(
+                "per-device boot elements cannot be used together with os/boot elements",
+            ));
+        }
+        if def.os.boot.is_empty() && !device_boot {
+            def.os.boot.push("hd".into());
+        }
     }
     Ok(())
 }
