@@ -642,7 +642,17 @@ pub fn parse_element_with_source(
         d.elements()
             .any(|dev| dev.children_named("boot").any(|b| b.attr("order").is_some()))
     });
-    post_parse(&mut def, max_memory, slots, device_boot)?;
+    // Hotplugged memory modules count towards <memory>.
+    let hotplug_memory: u64 = root
+        .child("devices")
+        .map(|d| {
+            d.children_named("memory")
+                .filter_map(|m| m.child("target").and_then(|t| t.child("size")))
+                .filter_map(|sz| parse_memory_text(sz, "./size").ok().flatten())
+                .sum()
+        })
+        .unwrap_or(0);
+    post_parse(&mut def, max_memory, slots, device_boot, hotplug_memory)?;
     if !opts.profile.memory_hotplug && def.memory.max.is_some() {
         return Err(unsupported(
             "memory hotplug tuning is not supported by this hypervisor driver",
@@ -731,15 +741,33 @@ fn parse_vcpus(root: &Element, def: &mut DomainDef) -> Result<bool> {
 }
 
 /// libvirt's post-parse fix-ups that are not device-specific.
-fn post_parse(def: &mut DomainDef, max_memory: u64, slots: u32, device_boot: bool) -> Result<()> {
-    if def.memory.total == 0 {
-        let numa: u64 = def
-            .cpu
+fn post_parse(
+    def: &mut DomainDef,
+    max_memory: u64,
+    slots: u32,
+    device_boot: bool,
+    hotplug_memory: u64,
+) -> Result<()> {
+    let numa: u64 = if def.memory.total == 0 {
+        def.cpu
             .as_ref()
-            .map_or(0, |c| c.numa.iter().map(|n| n.memory).sum());
-        def.memory.total = numa;
+            .map_or(0, |c| c.numa.iter().map(|n| n.memory).sum())
+    } else {
+        0
+    };
+    if numa != 0 {
+        def.memory.total = numa + hotplug_memory;
+    } else if hotplug_memory > def.memory.total {
+        return Err(xml_error(
+            "Total size of memory devices exceeds the total memory size",
+        ));
     }
-    if def.memory.total == 0 {
+    let initial = if numa != 0 {
+        numa
+    } else {
+        def.memory.total - hotplug_memory
+    };
+    if initial == 0 {
         return Err(xml_error(
             "Memory size must be specified via <memory> or in the <numa> configuration",
         ));
