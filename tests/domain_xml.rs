@@ -46,16 +46,52 @@ fn parse_json(text: &str) -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
     out
 }
 
-#[test]
-fn domain_xml_matches_libvirt() {
+/// The lines that differ ("-" libvirt, "+" ours), with one line of context.
+fn line_diff(want: &str, got: &str) -> String {
+    let a: Vec<&str> = want.lines().collect();
+    let b: Vec<&str> = got.lines().collect();
+    let (n, m) = (a.len(), b.len());
+    let mut lcs = vec![vec![0usize; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let mut ops = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < n || j < m {
+        if i < n && j < m && a[i] == b[j] {
+            ops.push((' ', a[i]));
+            i += 1;
+            j += 1;
+        } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            ops.push(('+', b[j]));
+            j += 1;
+        } else {
+            ops.push(('-', a[i]));
+            i += 1;
+        }
+    }
+    let mut out = String::new();
+    for (k, (op, line)) in ops.iter().enumerate() {
+        let near = |d: usize| ops.get(d).is_some_and(|(o, _)| *o != ' ');
+        if *op != ' ' || near(k + 1) || (k > 0 && near(k - 1)) {
+            out.push_str(&format!("{op} {line}\n"));
+        }
+    }
+    out
+}
+
+/// Runs every case through the oracle and ours; returns the differences.
+fn compare(paths: &[PathBuf]) -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/domain_xml");
-    let mut paths = Vec::new();
-    cases(&root.join("cases"), &mut paths);
-    paths.sort();
-    assert!(!paths.is_empty(), "no cases");
     let output = Command::new("/usr/bin/python3")
         .arg(root.join("oracle.py"))
-        .args(&paths)
+        .args(paths)
         .output()
         .expect("python3-libvirt (make check installs it)");
     assert!(
@@ -65,7 +101,7 @@ fn domain_xml_matches_libvirt() {
     );
     let oracle = parse_json(&String::from_utf8(output.stdout).unwrap());
     let mut failures = Vec::new();
-    for path in &paths {
+    for path in paths {
         let key = path.to_string_lossy().into_owned();
         let want = &oracle[&key];
         let xml = std::fs::read_to_string(path).unwrap();
@@ -97,6 +133,7 @@ fn domain_xml_matches_libvirt() {
             }
             (None, Err(e)) => failures.push(format!("{key}: libvirt accepts it, ours fails: {}", e.message)),
             (None, Ok(def)) => {
+                let mut reported = false;
                 for (flag, opts) in [
                     ("default", FormatOptions::default()),
                     (
@@ -122,16 +159,26 @@ fn domain_xml_matches_libvirt() {
                     ),
                 ] {
                     let got = domain::format(&def, &opts);
-                    if got != want[flag][0] {
-                        failures.push(format!(
-                            "{key} [{flag}]:\n--- libvirt\n{}\n--- ours\n{got}",
-                            want[flag][0]
-                        ));
+                    if got != want[flag][0] && !reported {
+                        // One report per case: the flags rarely differ in more than one.
+                        reported = true;
+                        failures.push(format!("{key} [{flag}]:\n{}", line_diff(&want[flag][0], &got)));
                     }
                 }
             }
         }
     }
+    failures
+}
+
+#[test]
+fn domain_xml_matches_libvirt() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/domain_xml");
+    let mut paths = Vec::new();
+    cases(&root.join("cases"), &mut paths);
+    paths.sort();
+    assert!(!paths.is_empty(), "no cases");
+    let failures = compare(&paths);
     assert!(
         failures.is_empty(),
         "{} of {} cases differ:\n{}",
@@ -140,4 +187,127 @@ fn domain_xml_matches_libvirt() {
         failures.join("\n")
     );
     eprintln!("domain_xml: {} cases identical to libvirt", paths.len());
+}
+
+/// Documents too big to keep in the repository, written at test time: a
+/// 10 MB description, ten megabytes of unknown elements, and nesting far
+/// beyond libxml2's limit (which must fail, not exhaust the stack).
+#[test]
+fn huge_documents_match_libvirt() {
+    let dir = std::env::temp_dir().join(format!("domain_xml_huge_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let head = |name: &str, n: u32| {
+        format!(
+            "<domain type='test'><name>{name}</name><uuid>c0de000a-0000-4000-8000-{n:012x}</uuid>\
+             <memory>1024</memory><os><type>hvm</type></os>"
+        )
+    };
+    let docs = [
+        (
+            "big-description",
+            format!(
+                "{}<description>{}</description></domain>",
+                head("big-description", 1),
+                "x".repeat(10 << 20)
+            ),
+        ),
+        (
+            "many-elements",
+            format!(
+                "{}{}</domain>",
+                head("many-elements", 2),
+                "<unknown a='1'/>".repeat(10 << 16)
+            ),
+        ),
+        (
+            "deep-nesting",
+            format!(
+                "{}<foo>{}{}</foo></domain>",
+                head("deep-nesting", 3),
+                "<x>".repeat(200_000),
+                "</x>".repeat(200_000)
+            ),
+        ),
+    ];
+    let mut paths = Vec::new();
+    for (name, doc) in &docs {
+        let p = dir.join(format!("{name}.xml"));
+        std::fs::write(&p, doc).unwrap();
+        paths.push(p);
+    }
+    let failures = compare(&paths);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        failures.is_empty(),
+        "{}",
+        failures.join("\n").chars().take(4000).collect::<String>()
+    );
+}
+
+/// Exploration, not a gate (run with `--ignored`): every case mutated
+/// (numbers replaced, attributes altered, elements repeated) and compared
+/// with the oracle, to find behaviour the cases do not pin down yet.
+#[test]
+#[ignore]
+fn mutated_cases_match_libvirt() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/domain_xml");
+    let mut paths = Vec::new();
+    cases(&root.join("cases"), &mut paths);
+    paths.sort();
+    let dir = std::env::temp_dir().join(format!("domain_xml_mutated_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let edits: &[(&str, &str)] = &[
+        ("='1'", "='0'"),
+        ("='2'", "='-2'"),
+        (">1<", ">0<"),
+        (">2<", "> 2<"),
+        ("'yes'", "'no'"),
+        ("'no'", "'yes'"),
+        ("'on'", "'off'"),
+        ("'off'", "'on'"),
+        ("KiB", "MB"),
+        ("static", "auto"),
+        ("<vcpu>", "<vcpu current='1'>"),
+        ("hvm", "xen"),
+        ("'test'", "'xen'"),
+        ("</os>", "<boot dev='network'/></os>"),
+        ("='0'", "=''"),
+        ("'>", "' bogus='1'>"),
+        ("<memory", "<memory unit='b'"),
+        ("</features>", "<acpi/></features>"),
+        ("unit='KiB'", ""),
+        ("</cpu>", "<feature name='x'/></cpu>"),
+        ("</cputune>", "<shares>2</shares></cputune>"),
+        ("'utc'", "'localtime'"),
+        ("<type>hvm", "<type arch='x86_64' machine='pc'>hvm"),
+        ("'strict'", "'interleave'"),
+        ("enabled='yes'", "enabled='no'"),
+        ("</metadata>", "<z:q xmlns:z='urn:z'/></metadata>"),
+        ("</domain>", "<vcpu>9</vcpu></domain>"),
+    ];
+    let mut generated = Vec::new();
+    for p in &paths {
+        let Ok(doc) = std::fs::read_to_string(p) else {
+            continue;
+        };
+        for (i, (from, to)) in edits.iter().enumerate() {
+            if doc.contains(from) {
+                let out = dir.join(format!(
+                    "{}-{i}.xml",
+                    p.strip_prefix(&root).unwrap().to_string_lossy().replace('/', "_")
+                ));
+                std::fs::write(&out, doc.replacen(from, to, 1)).unwrap();
+                generated.push(out);
+            }
+        }
+    }
+    let failures = compare(&generated);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        failures.is_empty(),
+        "{} of {} mutations differ:\n{}",
+        failures.len(),
+        generated.len(),
+        failures.join("\n")
+    );
 }
