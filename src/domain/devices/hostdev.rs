@@ -1,0 +1,323 @@
+//! `<hostdev>`: host PCI, USB, SCSI, SCSI-host and mediated devices
+//! (subsystem mode) and storage, misc and net capabilities.
+
+use super::address::*;
+use super::util::*;
+use crate::error::Result;
+use crate::xml::dom::Element;
+
+/// A `<hostdev>`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Hostdev {
+    /// `mode`: subsystem or capabilities.
+    pub mode: String,
+    /// `type`.
+    pub kind: String,
+    /// `managed` (subsystem mode; libvirt writes `no` when absent).
+    pub managed: bool,
+    /// Further attributes in libvirt's order (`sgio`, `rawio`, `model`, `display`, `ramfb`).
+    pub attrs: Attrs,
+    /// `<driver name=...>`.
+    pub driver: Option<String>,
+    /// `<source>` attributes.
+    pub source_attrs: Attrs,
+    /// PCI `<source><address>`.
+    pub pci: Option<PciAddress>,
+    /// USB `<vendor id>`.
+    pub vendor: Option<String>,
+    /// USB `<product id>`.
+    pub product: Option<String>,
+    /// USB `<address bus device>`.
+    pub usb_addr: Option<(u32, u32)>,
+    /// SCSI `<adapter name>`.
+    pub adapter: Option<String>,
+    /// SCSI `<address bus target unit>`.
+    pub scsi_addr: Option<(u32, u32, u64)>,
+    /// iSCSI host(s): (name, port).
+    pub hosts: Vec<(String, Option<String>)>,
+    /// iSCSI `<auth>`: (username, secret type, uuid, usage).
+    pub auth: Option<(String, Option<String>, Option<String>, Option<String>)>,
+    /// iSCSI `<initiator><iqn name>`.
+    pub initiator: Option<String>,
+    /// mdev `<address uuid>`.
+    pub mdev_uuid: Option<String>,
+    /// Capability source text: (element, value) such as ("block", "/dev/sdf1").
+    pub caps_source: Option<(String, String)>,
+    /// `<ip>`/`<route>` of net capabilities, written as given.
+    pub net_ips: Vec<(String, Attrs)>,
+    /// `<readonly/>`.
+    pub readonly: bool,
+    /// `<shareable/>`.
+    pub shareable: bool,
+    /// Guest address, boot order, ROM.
+    pub info: DeviceInfo,
+}
+
+fn hex_id(el: &Element, what: &str) -> Result<String> {
+    let id = el
+        .attr("id")
+        .ok_or_else(|| dom_xml_err(format!("usb {what} needs id")))?;
+    let n = to_uint(id, 0)
+        .filter(|n| *n <= 0xffff)
+        .ok_or_else(|| unsupported(format!("cannot parse {what} {id}")))?;
+    Ok(format!("0x{n:04x}"))
+}
+
+/// Reads a `<hostdev>`.
+pub fn parse(el: &Element) -> Result<Hostdev> {
+    let mode =
+        prop_enum(el, "mode", &["subsystem", "capabilities"], false)?.unwrap_or_else(|| "subsystem".into());
+    let mut h = Hostdev {
+        mode: mode.clone(),
+        ..Default::default()
+    };
+    let kind = el.attr("type").unwrap_or("").to_string();
+    let src = el.child("source");
+    if mode == "subsystem" {
+        if !["usb", "pci", "scsi", "scsi_host", "mdev"].contains(&kind.as_str()) {
+            return Err(unsupported(format!(
+                "unknown host device source address type '{kind}'"
+            )));
+        }
+        h.managed = prop_yesno(el, "managed")? == Some(true);
+        let mut a = Attrs::default();
+        if kind == "scsi" {
+            if let Some(v) = prop_enum(el, "sgio", &["default", "filtered", "unfiltered"], true)? {
+                a.set("sgio", v);
+            }
+            if let Some(v) = prop_yesno(el, "rawio")? {
+                a.set("rawio", yesno(v));
+            }
+        }
+        if kind == "mdev" {
+            if let Some(v) = prop_enum(el, "model", &["", "vfio-pci", "vfio-ccw", "vfio-ap"], true)? {
+                a.set("model", v);
+            }
+            if let Some(v) = prop_onoff(el, "display")? {
+                a.set("display", onoff(v));
+            }
+            if let Some(v) = prop_onoff(el, "ramfb")? {
+                a.set("ramfb", onoff(v));
+            }
+        }
+        h.attrs = a;
+        if let Some(d) = el.child("driver") {
+            h.driver = prop_enum(d, "name", &["default", "kvm", "vfio", "xen"], false)?;
+        }
+        if let Some(s) = src {
+            match kind.as_str() {
+                "pci" => {
+                    h.source_attrs = Attrs::read(s, &[("writeFiltering", Kind::YesNo)])?;
+                    if let Some(a) = s.child("address") {
+                        let mut a2 = a.clone();
+                        a2.attrs.retain(|(k, _)| k != "type");
+                        a2.attrs.insert(0, ("type".into(), "pci".into()));
+                        if let Address::Pci(p) = parse_address(&a2)? {
+                            h.pci = Some(p);
+                        }
+                    }
+                }
+                "usb" => {
+                    h.source_attrs = Attrs::read(
+                        s,
+                        &[
+                            (
+                                "startupPolicy",
+                                Kind::EnumNz(&["default", "mandatory", "requisite", "optional"]),
+                            ),
+                            (
+                                "guestReset",
+                                Kind::EnumNz(&["default", "off", "uninitialized", "on"]),
+                            ),
+                        ],
+                    )?;
+                    if let Some(v) = s.child("vendor") {
+                        h.vendor = Some(hex_id(v, "vendor")?);
+                    }
+                    if let Some(p) = s.child("product") {
+                        h.product = Some(hex_id(p, "product")?);
+                    }
+                    if let Some(a) = s.child("address") {
+                        let bus = prop_uint(a, "bus", 0)?.unwrap_or(0);
+                        let dev = prop_uint(a, "device", 0)?.unwrap_or(0);
+                        h.usb_addr = Some((bus, dev));
+                    }
+                }
+                "scsi" => {
+                    let protocol = prop_enum(s, "protocol", &["adapter", "iscsi"], false)?;
+                    if protocol.as_deref() == Some("iscsi") {
+                        h.source_attrs.set("protocol", "iscsi");
+                        let name = attr(s, "name").unwrap_or_default();
+                        h.source_attrs.set("name", name);
+                        for x in s.children_named("host") {
+                            h.hosts.push((
+                                attr(x, "name").unwrap_or_default(),
+                                Some(attr(x, "port").unwrap_or_else(|| "3260".into())),
+                            ));
+                        }
+                        if let Some(au) = s.child("auth") {
+                            let sec = au.child("secret");
+                            h.auth = Some((
+                                attr(au, "username").unwrap_or_default(),
+                                sec.and_then(|x| attr(x, "type")),
+                                sec.and_then(|x| attr(x, "uuid")),
+                                sec.and_then(|x| attr(x, "usage")),
+                            ));
+                        }
+                        h.initiator = s
+                            .child("initiator")
+                            .and_then(|i| i.child("iqn"))
+                            .and_then(|q| attr(q, "name"));
+                    } else {
+                        h.adapter = s.child("adapter").and_then(|a| attr(a, "name"));
+                        if let Some(a) = s.child("address") {
+                            h.scsi_addr = Some((
+                                prop_uint(a, "bus", 0)?.unwrap_or(0),
+                                prop_uint(a, "target", 0)?.unwrap_or(0),
+                                prop_ull(a, "unit", 0)?.unwrap_or(0),
+                            ));
+                        }
+                    }
+                }
+                "scsi_host" => {
+                    h.source_attrs = Attrs::read(s, &[("protocol", Kind::Str), ("wwpn", Kind::Str)])?;
+                }
+                "mdev" => {
+                    h.mdev_uuid = s.child("address").and_then(|a| attr(a, "uuid"));
+                }
+                _ => {}
+            }
+        }
+        h.readonly = el.child("readonly").is_some();
+        h.shareable = el.child("shareable").is_some();
+    } else {
+        if !["storage", "misc", "net"].contains(&kind.as_str()) {
+            return Err(unsupported(format!(
+                "unknown host device source address type '{kind}'"
+            )));
+        }
+        let tag = match kind.as_str() {
+            "storage" => "block",
+            "misc" => "char",
+            _ => "interface",
+        };
+        if let Some(t) = src.and_then(|s| s.child_text(tag)) {
+            h.caps_source = Some((tag.to_string(), t));
+        }
+        if kind == "net" {
+            for c in el.elements() {
+                if c.name == "ip" || c.name == "route" {
+                    let mut a = Attrs::default();
+                    for (k, v) in &c.attrs {
+                        a.set(k, v.clone());
+                    }
+                    h.net_ips.push((c.name.clone(), a));
+                }
+            }
+        }
+    }
+    h.kind = kind;
+    h.info = parse_info(el, INFO_BOOT_ROM)?;
+    Ok(h)
+}
+
+/// Writes a `<hostdev>`.
+pub fn format(h: &Hostdev) -> Out {
+    let mut o = Out::new("hostdev");
+    o.a("mode", &h.mode).a("type", &h.kind);
+    if h.mode == "subsystem" {
+        o.a("managed", yesno(h.managed));
+    }
+    h.attrs.write_to(&mut o);
+    if let Some(d) = &h.driver {
+        let mut x = Out::new("driver");
+        x.a("name", d);
+        o.push(x);
+    }
+    let mut s = Out::new("source");
+    s.keep_open();
+    h.source_attrs.write_to(&mut s);
+    if let Some(p) = &h.pci {
+        let mut a = Out::new("address");
+        a.a("domain", format!("0x{:04x}", p.domain))
+            .a("bus", format!("0x{:02x}", p.bus))
+            .a("slot", format!("0x{:02x}", p.slot))
+            .a("function", format!("0x{:x}", p.function));
+        s.push(a);
+    }
+    if let Some(v) = &h.vendor {
+        let mut x = Out::new("vendor");
+        x.a("id", v);
+        s.push(x);
+    }
+    if let Some(v) = &h.product {
+        let mut x = Out::new("product");
+        x.a("id", v);
+        s.push(x);
+    }
+    if let Some((b, d)) = h.usb_addr {
+        let mut x = Out::new("address");
+        x.a("bus", b).a("device", d);
+        s.push(x);
+    }
+    for (name, port) in &h.hosts {
+        let mut x = Out::new("host");
+        x.a("name", name).o("port", port.as_ref());
+        s.push(x);
+    }
+    if let Some((u, t, id, usage)) = &h.auth {
+        let mut x = Out::new("auth");
+        x.a("username", u);
+        let mut y = Out::new("secret");
+        y.o("type", t.as_ref())
+            .o("uuid", id.as_ref())
+            .o("usage", usage.as_ref());
+        x.push(y);
+        s.push(x);
+    }
+    if let Some(q) = &h.initiator {
+        let mut i = Out::new("initiator");
+        let mut x = Out::new("iqn");
+        x.a("name", q);
+        i.push(x);
+        s.push(i);
+    }
+    if let Some(a) = &h.adapter {
+        let mut x = Out::new("adapter");
+        x.a("name", a);
+        s.push(x);
+    }
+    if let Some((b, t, u)) = h.scsi_addr {
+        let mut x = Out::new("address");
+        x.a("bus", b).a("target", t).a("unit", u);
+        s.push(x);
+    }
+    if let Some(u) = &h.mdev_uuid {
+        let mut x = Out::new("address");
+        x.a("uuid", u);
+        s.push(x);
+    }
+    if let Some((tag, v)) = &h.caps_source {
+        s.push(Out::text(tag, v.clone()));
+    }
+    if h.kind == "scsi_host" && !s.has_content() {
+        let mut s2 = Out::new("source");
+        h.source_attrs.write_to(&mut s2);
+        o.push(s2);
+    } else {
+        o.push(s);
+    }
+    for (name, a) in &h.net_ips {
+        let mut x = Out::new(name);
+        a.write_to(&mut x);
+        o.push(x);
+    }
+    if h.readonly {
+        o.push(Out::new("readonly"));
+    }
+    if h.shareable {
+        o.push(Out::new("shareable"));
+    }
+    format_info(&mut o, &h.info);
+    o
+}

@@ -1,0 +1,219 @@
+//! `<video>`: models with their memory defaults, heads, primary flag,
+//! acceleration; and the default adapter libvirt adds for graphics.
+
+use super::address::*;
+use super::util::*;
+use crate::abi::*;
+use crate::error::{Error, Result};
+use crate::xml::dom::Element;
+
+const MODELS: &[&str] = &[
+    "vga",
+    "cirrus",
+    "vmvga",
+    "xen",
+    "vbox",
+    "qxl",
+    "parallels",
+    "virtio",
+    "gop",
+    "none",
+    "bochs",
+    "ramfb",
+];
+
+/// A `<video>` device.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Video {
+    /// `<model type=...>`.
+    pub model: String,
+    /// `ram` (qxl) in KiB.
+    pub ram: u32,
+    /// `vram` in KiB.
+    pub vram: u32,
+    /// `vram64` (qxl) in KiB.
+    pub vram64: u32,
+    /// `vgamem` (qxl) in KiB.
+    pub vgamem: u32,
+    /// `heads`.
+    pub heads: u32,
+    /// `primary='yes'`.
+    pub primary: bool,
+    /// `blob` on/off.
+    pub blob: Option<bool>,
+    /// `<acceleration>` attributes.
+    pub accel: Option<Attrs>,
+    /// `<resolution x y>`.
+    pub resolution: Option<(u32, u32)>,
+    /// `<driver>` attributes (virtio options first, as libvirt writes them).
+    pub driver: Attrs,
+    /// Address, alias.
+    pub info: DeviceInfo,
+}
+
+impl Video {
+    /// The adapter libvirt's test driver adds when graphics exist without video.
+    pub fn default_for_graphics() -> Video {
+        Video {
+            model: "cirrus".into(),
+            vram: 16384,
+            heads: 1,
+            primary: true,
+            ..Default::default()
+        }
+    }
+}
+
+fn default_vram(model: &str) -> u32 {
+    match model {
+        "vga" | "cirrus" | "vmvga" | "bochs" => 16 * 1024,
+        "qxl" => 64 * 1024,
+        "xen" => 4 * 1024,
+        _ => 0,
+    }
+}
+
+fn video_num(el: &Element, name: &str) -> Result<u32> {
+    match el.attr(name) {
+        None => Ok(0),
+        Some(v) => to_uint(v, 10).ok_or_else(|| dom_xml_err(format!("cannot parse video {name} '{v}'"))),
+    }
+}
+
+/// Reads a `<video>`.
+pub fn parse(el: &Element) -> Result<Video> {
+    let mut v = Video::default();
+    let model_el = el.child("model");
+    let mut model = None;
+    if let Some(m) = model_el {
+        if let Some(t) = m.attr("type") {
+            if !MODELS.contains(&t) {
+                return Err(unsupported(format!("unknown video model '{t}'")));
+            }
+            model = Some(t.to_string());
+        }
+        v.ram = video_num(m, "ram")?;
+        v.vram = video_num(m, "vram")?;
+        v.vram64 = video_num(m, "vram64")?;
+        v.vgamem = video_num(m, "vgamem")?;
+        v.heads = match m.attr("heads") {
+            None => 1,
+            Some(h) => to_uint(h, 10)
+                .ok_or_else(|| Error::internal(VIR_FROM_DOMAIN, format!("cannot parse video heads '{h}'")))?,
+        };
+        v.primary = prop_yesno(m, "primary")? == Some(true);
+        v.blob = prop_onoff(m, "blob")?;
+        if let Some(a) = m.child("acceleration") {
+            v.accel = Some(Attrs::read(
+                a,
+                &[
+                    ("accel3d", Kind::YesNo),
+                    ("accel2d", Kind::YesNo),
+                    ("rendernode", Kind::Str),
+                ],
+            )?);
+        }
+        if let Some(r) = m.child("resolution") {
+            let x = prop_uint(r, "x", 10)?;
+            let y = prop_uint(r, "y", 10)?;
+            match (x, y) {
+                (Some(x), Some(y)) => v.resolution = Some((x, y)),
+                _ => return Err(dom_xml_err("missing values for resolution")),
+            }
+        }
+    } else {
+        v.heads = 1;
+    }
+    if let Some(d) = el.child("driver") {
+        v.driver = Attrs::read(
+            d,
+            &[
+                ("iommu", Kind::OnOff),
+                ("ats", Kind::OnOff),
+                ("packed", Kind::OnOff),
+                ("page_per_vq", Kind::OnOff),
+                ("name", Kind::EnumNz(&["default", "qemu", "vhostuser"])),
+            ],
+        )?;
+    }
+    v.model = model.unwrap_or_else(|| "cirrus".into());
+    if v.ram != 0 && v.model != "qxl" {
+        return Err(unsupported("ram attribute only supported for video type qxl"));
+    }
+    if v.vram64 != 0 && v.model != "qxl" {
+        return Err(unsupported("vram64 attribute only supported for video type qxl"));
+    }
+    if v.vgamem != 0 && v.model != "qxl" {
+        return Err(unsupported("vgamem attribute only supported for video type qxl"));
+    }
+    if let Some(a) = &v.accel {
+        if a.get("rendernode").is_some() && v.driver.get("name") != Some("vhostuser") {
+            return Err(unsupported(
+                "unsupported rendernode accel attribute without 'vhostuser'",
+            ));
+        }
+    }
+    if v.model == "none" {
+        v.heads = 0;
+        v.vram = 0;
+    } else {
+        if v.vram == 0 {
+            v.vram = default_vram(&v.model);
+        }
+        if v.model == "qxl" && v.ram == 0 {
+            v.ram = 64 * 1024;
+        }
+        if matches!(v.model.as_str(), "vga" | "cirrus" | "vmvga" | "qxl" | "bochs") {
+            v.vram = v.vram.checked_next_power_of_two().unwrap_or(v.vram);
+        }
+        if v.model == "qxl" {
+            v.ram = v.ram.checked_next_power_of_two().unwrap_or(v.ram);
+        }
+    }
+    v.info = parse_info(el, INFO_PLAIN)?;
+    Ok(v)
+}
+
+/// Writes a `<video>`.
+pub fn format(v: &Video) -> Out {
+    let mut o = Out::new("video");
+    if !v.driver.is_empty() {
+        let mut d = Out::new("driver");
+        v.driver.write_to(&mut d);
+        o.push(d);
+    }
+    let mut m = Out::new("model");
+    m.a("type", &v.model);
+    if v.ram != 0 {
+        m.a("ram", v.ram);
+    }
+    if v.vram != 0 {
+        m.a("vram", v.vram);
+    }
+    if v.vram64 != 0 {
+        m.a("vram64", v.vram64);
+    }
+    if v.vgamem != 0 {
+        m.a("vgamem", v.vgamem);
+    }
+    if v.heads != 0 {
+        m.a("heads", v.heads);
+    }
+    if v.primary {
+        m.a("primary", "yes");
+    }
+    m.o("blob", v.blob.map(onoff));
+    if let Some(a) = &v.accel {
+        let mut x = Out::new("acceleration");
+        a.write_to(&mut x);
+        m.push(x);
+    }
+    if let Some((x, y)) = v.resolution {
+        let mut r = Out::new("resolution");
+        r.a("x", x).a("y", y);
+        m.push(r);
+    }
+    o.push(m);
+    format_info(&mut o, &v.info);
+    o
+}
