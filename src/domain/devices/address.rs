@@ -384,10 +384,8 @@ pub fn parse_info(el: &Element, flags: InfoFlags) -> Result<DeviceInfo> {
     }
     if let Some(m) = el.child("master") {
         if let Some(sp) = m.attr("startport") {
-            info.master_startport = Some(
-                to_uint(sp, 10)
-                    .ok_or_else(|| internal(format!("Cannot parse <master> 'startport' attribute")))?,
-            );
+            info.master_startport =
+                Some(to_uint(sp, 10).ok_or_else(|| internal("Cannot parse <master> 'startport' attribute"))?);
         }
     }
     if flags.boot {

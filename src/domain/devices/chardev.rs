@@ -222,10 +222,8 @@ pub fn parse_source(el: &Element, kind: &str, inactive: bool) -> Result<ChrSourc
                     }
                 }
             }
-            "spiceport" | "dbus" => {
-                if s.channel.is_none() {
-                    s.channel = attr(src, "channel");
-                }
+            "spiceport" | "dbus" if s.channel.is_none() => {
+                s.channel = attr(src, "channel");
             }
             "nmdm" => {
                 if s.master.is_none() {
@@ -295,13 +293,11 @@ pub fn format_source(o: &mut Out, s: &ChrSource) {
         }
     };
     match s.kind.as_str() {
-        "pty" | "dev" | "file" | "pipe" => {
-            if s.path.is_some() || !s.seclabels.is_empty() {
-                let mut x = Out::new("source");
-                x.o("path", s.path.as_ref()).o("append", s.append.map(onoff));
-                seclabels(&mut x);
-                o.push(x);
-            }
+        "pty" | "dev" | "file" | "pipe" if s.path.is_some() || !s.seclabels.is_empty() => {
+            let mut x = Out::new("source");
+            x.o("path", s.path.as_ref()).o("append", s.append.map(onoff));
+            seclabels(&mut x);
+            o.push(x);
         }
         "nmdm" => {
             let mut x = Out::new("source");

@@ -201,12 +201,21 @@ pub struct DiskSource {
     pub slice: Option<(u64, u64)>,
     /// `<seclabel>`s.
     pub seclabels: Vec<SourceSeclabel>,
-    /// `<reservations>`: managed, and the unmanaged helper's socket (type, path, mode).
-    pub reservations: Option<(bool, Option<(String, String, String)>)>,
+    /// `<reservations>`.
+    pub reservations: Option<Reservations>,
     /// `<auth>` when written inside `<source>`.
     pub auth: Option<Auth>,
     /// `<encryption>` when written inside `<source>`.
     pub encryption: Option<Encryption>,
+}
+
+/// Persistent reservations (`<reservations managed=...>`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reservations {
+    /// `managed`.
+    pub managed: bool,
+    /// The unmanaged helper's `<source>`: type, path, mode.
+    pub source: Option<(String, String, String)>,
 }
 
 /// One link of a backing chain; `None` store = the explicit chain end `<backingStore/>`.
@@ -368,7 +377,8 @@ fn secret_out(s: &SecretRef) -> Out {
     o
 }
 
-fn parse_auth(el: &Element) -> Result<Auth> {
+/// Reads an `<auth>` (disks and iSCSI host devices).
+pub fn parse_auth(el: &Element) -> Result<Auth> {
     let username = el
         .attr("username")
         .ok_or_else(|| Error::with(VIR_FROM_NONE, VIR_ERR_XML_ERROR, "missing username for auth"))?
@@ -386,7 +396,8 @@ fn parse_auth(el: &Element) -> Result<Auth> {
     Ok(Auth { username, secret })
 }
 
-fn auth_out(a: &Auth) -> Out {
+/// Writes an `<auth>`.
+pub fn auth_out(a: &Auth) -> Out {
     let mut o = Out::new("auth");
     o.a("username", &a.username);
     o.push(secret_out(&a.secret));
@@ -664,7 +675,7 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
                 ));
             }
         }
-        s.reservations = Some((managed, src));
+        s.reservations = Some(Reservations { managed, source: src });
     }
     if let Some(a) = el.child("auth") {
         s.auth = Some(parse_auth(a)?);
@@ -795,10 +806,10 @@ fn source_out(s: &DiskSource, secure: bool, backing_index: bool) -> Out {
     if let Some(e) = &s.encryption {
         o.push(encryption_out(e));
     }
-    if let Some((managed, src)) = &s.reservations {
+    if let Some(r) = &s.reservations {
         let mut x = Out::new("reservations");
-        x.a("managed", yesno(*managed));
-        if let Some((t, p, m)) = src {
+        x.a("managed", yesno(r.managed));
+        if let Some((t, p, m)) = &r.source {
             let mut y = Out::new("source");
             y.a("type", t).a("path", p).a("mode", m);
             x.push(y);
@@ -1039,7 +1050,7 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Disk> {
         return Err(Error::with(
             VIR_FROM_DOMAIN,
             VIR_ERR_NO_TARGET,
-            d.source_name().unwrap_or("").to_string(),
+            d.source_name().unwrap_or(""),
         ));
     }
     let needs_source = !matches!(d.device.as_str(), "cdrom" | "floppy");
@@ -1049,7 +1060,8 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Disk> {
         "volume" => d.source.volume.is_some(),
         _ => d.has_source,
     };
-    if needs_source && !has {
+    // A startup policy tolerates a missing source (the disk is dropped at start).
+    if needs_source && !has && d.source.startup_policy.is_none() {
         return Err(Error::with(VIR_FROM_DOMAIN, VIR_ERR_NO_SOURCE, d.target.clone()));
     }
     if kind == "vhostuser" && d.snapshot.is_none() {

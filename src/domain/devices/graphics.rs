@@ -246,19 +246,14 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Graphics> {
             g.default_mode = prop_enum(el, "defaultMode", &["any", "secure", "insecure"], false)?;
             g.keymap = attr(el, "keymap");
             auth(&mut g)?;
-            for c in el.elements() {
-                match c.name.as_str() {
-                    "channel" => {
-                        let name = prop_enum_req(c, "name", &{
-                            let mut v = vec![""];
-                            v.extend_from_slice(SPICE_CHANNELS);
-                            v
-                        })?;
-                        let mode = prop_enum_req(c, "mode", &["", "any", "secure", "insecure"])?;
-                        g.channels.push((name, mode));
-                    }
-                    _ => {}
-                }
+            for c in el.children_named("channel") {
+                let name = prop_enum_req(c, "name", &{
+                    let mut v = vec![""];
+                    v.extend_from_slice(SPICE_CHANNELS);
+                    v
+                })?;
+                let mode = prop_enum_req(c, "mode", &["", "any", "secure", "insecure"])?;
+                g.channels.push((name, mode));
             }
             let opts: &[(&str, &str, &[&str])] = &[
                 (

@@ -35,8 +35,8 @@ pub struct Hostdev {
     pub scsi_addr: Option<(u32, u32, u64)>,
     /// iSCSI host(s): (name, port).
     pub hosts: Vec<(String, Option<String>)>,
-    /// iSCSI `<auth>`: (username, secret type, uuid, usage).
-    pub auth: Option<(String, Option<String>, Option<String>, Option<String>)>,
+    /// iSCSI `<auth>`.
+    pub auth: Option<super::disk::Auth>,
     /// iSCSI `<initiator><iqn name>`.
     pub initiator: Option<String>,
     /// mdev `<address uuid>`.
@@ -156,13 +156,7 @@ pub fn parse(el: &Element) -> Result<Hostdev> {
                             ));
                         }
                         if let Some(au) = s.child("auth") {
-                            let sec = au.child("secret");
-                            h.auth = Some((
-                                attr(au, "username").unwrap_or_default(),
-                                sec.and_then(|x| attr(x, "type")),
-                                sec.and_then(|x| attr(x, "uuid")),
-                                sec.and_then(|x| attr(x, "usage")),
-                            ));
+                            h.auth = Some(super::disk::parse_auth(au)?);
                         }
                         h.initiator = s
                             .child("initiator")
@@ -265,15 +259,8 @@ pub fn format(h: &Hostdev) -> Out {
         x.a("name", name).o("port", port.as_ref());
         s.push(x);
     }
-    if let Some((u, t, id, usage)) = &h.auth {
-        let mut x = Out::new("auth");
-        x.a("username", u);
-        let mut y = Out::new("secret");
-        y.o("type", t.as_ref())
-            .o("uuid", id.as_ref())
-            .o("usage", usage.as_ref());
-        x.push(y);
-        s.push(x);
+    if let Some(a) = &h.auth {
+        s.push(super::disk::auth_out(a));
     }
     if let Some(q) = &h.initiator {
         let mut i = Out::new("initiator");

@@ -329,18 +329,11 @@ fn rate_empty(a: &Attrs) -> bool {
 
 /// Reads an `<interface>`; `mac_prefix` seeds a generated MAC.
 pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interface> {
-    let kind = prop_enum_req(el, "type", &{
-        let mut v = vec![""];
-        v.extend_from_slice(TYPES);
-        v
-    })
-    .or_else(|e| {
-        if el.attr("type").is_none() {
-            Err(missing_attr(el, "type"))
-        } else {
-            Err(e)
-        }
-    })?;
+    let kind = match el.attr("type") {
+        None => return Err(missing_attr(el, "type")),
+        Some(t) if TYPES.contains(&t) => t.to_string(),
+        Some(t) => return Err(bad_value(el, "type", t, "")),
+    };
     let mut n = Interface {
         kind: kind.clone(),
         trust_guest_rx_filters: prop_yesno(el, "trustGuestRxFilters")?,

@@ -944,9 +944,9 @@ pub fn parse_tpm(el: &Element) -> Result<Tpm> {
                     "yes" => true,
                     "no" => false,
                     _ => {
-                        return Err(dom_xml_err(format!(
-                            "Invalid persistent_state value, either 'yes' or 'no'"
-                        )))
+                        return Err(dom_xml_err(
+                            "Invalid persistent_state value, either 'yes' or 'no'",
+                        ))
                     }
                 };
                 if yes {

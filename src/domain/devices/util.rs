@@ -119,20 +119,6 @@ pub fn to_int(s: &str, base: u32) -> Option<i32> {
     }
 }
 
-/// `virStrToLong_ui`: 32 bits, where a negative number wraps as C's
-/// `strtoul` makes it (`-1` is 4294967295).
-pub fn to_uint_wrapping(s: &str, base: u32) -> Option<u32> {
-    let (neg, v) = c_number(s, base)?;
-    if neg {
-        if v > u32::MAX as u64 {
-            return None;
-        }
-        Some((v as u32).wrapping_neg())
-    } else {
-        u32::try_from(v).ok()
-    }
-}
-
 /// An optional non-negative 32-bit attribute (libvirt's `virXMLPropUInt`).
 pub fn prop_uint(el: &Element, attr: &str, base: u32) -> Result<Option<u32>> {
     match el.attr(attr) {
@@ -352,7 +338,6 @@ mod tests {
         assert_eq!(to_uint("-1", 10), None);
         assert_eq!(to_uint("4294967296", 10), None);
         assert_eq!(to_int("-5", 10), Some(-5));
-        assert_eq!(to_uint_wrapping("-1", 10), Some(u32::MAX));
         assert_eq!(to_uint("", 10), None);
     }
 
