@@ -129,22 +129,33 @@ pub struct InfoFlags {
     pub boot: bool,
     /// `<rom>` allowed.
     pub rom: bool,
+    /// `type='unassigned'` addresses allowed (host devices only).
+    pub unassigned: bool,
 }
 
 /// The information block every device kind reads.
 pub const INFO_PLAIN: InfoFlags = InfoFlags {
     boot: false,
     rom: false,
+    unassigned: false,
 };
 /// Devices that can boot (disks, interfaces, host devices, redirected USB).
 pub const INFO_BOOT: InfoFlags = InfoFlags {
     boot: true,
     rom: false,
+    unassigned: false,
 };
 /// Devices that can boot and carry an option ROM.
 pub const INFO_BOOT_ROM: InfoFlags = InfoFlags {
     boot: true,
     rom: true,
+    unassigned: false,
+};
+/// Host devices: boot, ROM and unassigned addresses.
+pub const INFO_HOSTDEV: InfoFlags = InfoFlags {
+    boot: true,
+    rom: true,
+    unassigned: true,
 };
 
 fn dev_internal(detail: impl AsRef<str>) -> Error {
@@ -250,9 +261,9 @@ pub fn parse_address(el: &Element) -> Result<Address> {
             reg: prop_ull(el, "reg", 16)?,
         },
         "ccw" => {
-            let cssid = prop_uint(el, "cssid", 16)?;
-            let ssid = prop_uint(el, "ssid", 16)?;
-            let devno = prop_uint(el, "devno", 16)?;
+            let cssid = prop_uint(el, "cssid", 0)?;
+            let ssid = prop_uint(el, "ssid", 0)?;
+            let devno = prop_uint(el, "devno", 0)?;
             match (cssid, ssid, devno) {
                 (None, None, None) => Address::Ccw(None),
                 (Some(c), Some(s), Some(d)) => {
@@ -324,10 +335,8 @@ pub fn format_address(a: &Address) -> Out {
         } => {
             o.a("type", "virtio-serial")
                 .a("controller", controller)
-                .a("bus", bus);
-            if *port != 0 {
-                o.a("port", port);
-            }
+                .a("bus", bus)
+                .a("port", port);
         }
         Address::Ccid { controller, slot } => {
             o.a("type", "ccid").a("controller", controller).a("slot", slot);
@@ -383,19 +392,11 @@ pub fn parse_info(el: &Element, flags: InfoFlags) -> Result<DeviceInfo> {
             .map(str::to_string);
     }
     if let Some(m) = el.child("master") {
-        if let Some(sp) = m.attr("startport") {
-            info.master_startport =
-                Some(to_uint(sp, 10).ok_or_else(|| internal("Cannot parse <master> 'startport' attribute"))?);
-        }
+        info.master_startport = prop_uint(m, "startport", 10)?;
     }
     if flags.boot {
         if let Some(b) = el.child("boot") {
-            let order = b.attr("order").ok_or_else(|| missing_attr(b, "order"))?;
-            let n = to_uint(order, 10).filter(|n| *n > 0).ok_or_else(|| {
-                dom_xml_err(format!(
-                    "incorrect boot order '{order}', expecting positive integer"
-                ))
-            })?;
+            let n = prop_uint_nonzero(b, "order", 10)?.ok_or_else(|| missing_attr(b, "order"))?;
             info.boot_order = Some(n);
             if let Some(lp) = b.attr("loadparm") {
                 info.loadparm = Some(lp.to_uppercase());
@@ -413,7 +414,13 @@ pub fn parse_info(el: &Element, flags: InfoFlags) -> Result<DeviceInfo> {
         info.acpi_index = prop_uint(a, "index", 10)?;
     }
     if let Some(a) = el.child("address") {
-        info.address = Some(parse_address(a)?);
+        let addr = parse_address(a)?;
+        if addr == Address::Unassigned && !flags.unassigned {
+            return Err(unsupported(
+                "address of type 'unassigned' is supported only for hostdevs",
+            ));
+        }
+        info.address = Some(addr);
     }
     Ok(info)
 }

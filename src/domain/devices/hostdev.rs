@@ -211,7 +211,7 @@ pub fn parse(el: &Element) -> Result<Hostdev> {
         }
     }
     h.kind = kind;
-    h.info = parse_info(el, INFO_BOOT_ROM)?;
+    h.info = parse_info(el, INFO_HOSTDEV)?;
     Ok(h)
 }
 

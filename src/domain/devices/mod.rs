@@ -452,7 +452,7 @@ fn validate(d: &Devices) -> Result<()> {
         if let Some(b) = info.boot_order {
             if seen.contains(&b) {
                 return Err(unsupported(format!(
-                    "boot order {b} is used for more than one device"
+                    "boot order '{b}' used for more than one device"
                 )));
             }
             seen.push(b);
