@@ -352,11 +352,11 @@ fn parse_secret(el: &Element) -> Result<SecretRef> {
         usage: attr(el, "usage"),
     };
     if s.uuid.is_some() && s.usage.is_some() {
-        return Err(dom_xml_err("either secret uuid or usage expected"));
+        return Err(xml_err(VIR_FROM_NONE, "either secret uuid or usage expected"));
     }
     if let Some(u) = &s.uuid {
         if crate::domain::Uuid::parse(u).is_none() {
-            return Err(dom_xml_err(format!("malformed secret uuid '{u}'")));
+            return Err(xml_err(VIR_FROM_NONE, format!("invalid secret uuid '{u}'")));
         }
     }
     Ok(s)
@@ -381,7 +381,7 @@ fn secret_out(s: &SecretRef) -> Out {
 pub fn parse_auth(el: &Element) -> Result<Auth> {
     let username = el
         .attr("username")
-        .ok_or_else(|| Error::with(VIR_FROM_NONE, VIR_ERR_XML_ERROR, "missing username for auth"))?
+        .ok_or_else(|| xml_err(VIR_FROM_STORAGE, "missing username for auth"))?
         .to_string();
     let secret = match el.child("secret") {
         Some(s) => parse_secret(s)?,
@@ -406,10 +406,16 @@ pub fn auth_out(a: &Auth) -> Out {
 
 fn parse_encryption(el: &Element) -> Result<Encryption> {
     let format = match el.attr("format") {
-        None => return Err(dom_xml_err("unknown volume encryption format")),
+        None => return Err(xml_err(VIR_FROM_STORAGE, "unknown volume encryption format")),
         Some(f) => match f {
             "default" | "qcow" | "luks" | "luks2" | "luks-any" => f.to_string(),
-            _ => return Err(dom_xml_err(format!("unknown volume encryption format type {f}"))),
+            _ => {
+                return Err(Error::with(
+                    VIR_FROM_STORAGE,
+                    VIR_ERR_CONFIG_UNSUPPORTED,
+                    format!("unknown volume encryption format type {f}"),
+                ))
+            }
         },
     };
     let mut e = Encryption {
@@ -419,6 +425,14 @@ fn parse_encryption(el: &Element) -> Result<Encryption> {
     };
     for s in el.children_named("secret") {
         e.secrets.push(parse_secret(s)?);
+    }
+    // A disk's encryption comes from its image; only volumes describe ciphers.
+    for name in ["cipher", "ivgen"] {
+        if el.child(name).is_some() {
+            return Err(unsupported(format!(
+                "supplying <{name}> for domain disk definition is unnecessary"
+            )));
+        }
     }
     if let Some(c) = el.child("cipher") {
         e.cipher = Some(Attrs::read(
@@ -474,7 +488,11 @@ fn default_port(protocol: &str) -> u32 {
 }
 
 fn parse_host(el: &Element, protocol: &str) -> Result<DiskHost> {
-    let transport = prop_enum(el, "transport", &["tcp", "unix", "rdma"], false)?;
+    let transport = match el.attr("transport") {
+        None => None,
+        Some(t) if ["tcp", "unix", "rdma"].contains(&t) => Some(t.to_string()),
+        Some(t) => return Err(unsupported(format!("unknown protocol transport type '{t}'"))),
+    };
     let mut h = DiskHost {
         name: None,
         port: 0,
@@ -495,11 +513,16 @@ fn parse_host(el: &Element, protocol: &str) -> Result<DiskHost> {
         }
         h.name = attr(el, "name");
         if h.name.is_none() {
-            return Err(dom_xml_err("missing hostname for tcp transport"));
+            return Err(dom_xml_err("missing name for host"));
         }
         if let Some(p) = el.attr("port") {
-            h.port =
-                to_uint(p, 10).ok_or_else(|| dom_xml_err(format!("failed to parse port number '{p}'")))?;
+            h.port = to_uint(p, 10).ok_or_else(|| {
+                Error::with(
+                    VIR_FROM_NONE,
+                    VIR_ERR_INVALID_ARG,
+                    format!("failed to parse port number '{p}'"),
+                )
+            })?;
         }
     }
     if h.port == 0 && h.transport.as_deref().is_none_or(|t| t == "tcp") {
@@ -528,7 +551,7 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
             s.mode = prop_enum(el, "mode", &["default", "host", "direct"], false)?;
             if s.pool.is_none() || s.volume.is_none() {
                 return Err(dom_xml_err(
-                    "'pool' and 'volume' attributes are required for volume disk source",
+                    "'pool' and 'volume' must be specified together for 'pool' type source",
                 ));
             }
         }
@@ -538,7 +561,7 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
             s.tls_hostname = attr(el, "tlsHostname");
             s.name = attr(el, "name");
             if s.name.is_none() && protocol != "nbd" {
-                return Err(dom_xml_err(format!("missing name for '{protocol}' protocol")));
+                return Err(dom_xml_err("missing name for disk source"));
             }
             if protocol == "iscsi" {
                 if let Some(n) = &s.name {
@@ -827,11 +850,11 @@ fn parse_backing(el: &Element, inactive: bool, depth: usize) -> Result<BackingSt
         return Ok(BackingStore { store: None });
     };
     if !DISK_TYPES[1..].contains(&kind) {
-        return Err(dom_xml_err(format!("unknown disk backing store type '{kind}'")));
+        return Err(dom_xml_err(format!("unknown storage source type '{kind}'")));
     }
     let format = match el.child("format").and_then(|f| f.attr("type")) {
         Some(f) => Some(storage_format(f)?),
-        None => return Err(dom_xml_err("missing backing store format")),
+        None => return Err(dom_xml_err("missing disk backing store format")),
     };
     let src = el
         .child("source")
@@ -1033,13 +1056,13 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Disk> {
     d.product = el.child_text("product");
     if let Some(a) = el.child("auth") {
         if d.source.auth.is_some() {
-            return Err(dom_xml_err("an <auth> definition already found for disk source"));
+            return Err(unsupported("an <auth> definition already found for disk source"));
         }
         d.auth = Some(parse_auth(a)?);
     }
     if let Some(e) = el.child("encryption") {
         if d.source.encryption.is_some() {
-            return Err(dom_xml_err(
+            return Err(unsupported(
                 "an <encryption> definition already found for disk source",
             ));
         }
