@@ -285,12 +285,12 @@ pub fn insert_sorted(list: &mut Vec<Controller>, c: Controller) {
         let cur_idx = cur.index.unwrap_or(-1);
         if cur_idx > new_idx {
             at = Some(i);
-        } else if c.info.master_startport.is_some()
-            && cur.info.master_startport.is_none()
+        } else if c.info.master_startport.is_none()
+            && cur.info.master_startport.is_some()
             && cur_idx == new_idx
         {
-            at = Some(i + 1);
-            break;
+            // A USB master goes before its companions.
+            at = Some(i);
         } else if at.is_none() {
             at = Some(i + 1);
         }

@@ -35,12 +35,14 @@ const DRIVER_ATTRS: &[(&str, Kind)] = &[
     ("queues", Kind::Uint(10)),
     ("rx_queue_size", Kind::Uint(10)),
     ("tx_queue_size", Kind::Uint(10)),
+    ("rss", Kind::OnOff),
+    ("rss_hash_report", Kind::OnOff),
+];
+const VIRTIO_OPTIONS: &[(&str, Kind)] = &[
     ("iommu", Kind::OnOff),
     ("ats", Kind::OnOff),
     ("packed", Kind::OnOff),
     ("page_per_vq", Kind::OnOff),
-    ("rss", Kind::OnOff),
-    ("rss_hash_report", Kind::OnOff),
 ];
 const HOST_OFFLOADS: &[(&str, Kind)] = &[
     ("csum", Kind::OnOff),
@@ -206,7 +208,7 @@ pub struct Interface {
     pub guest: Attrs,
     /// `<model type=...>`.
     pub model: Option<String>,
-    /// `<driver>` attributes.
+    /// `<driver>` attributes (virtio models; `name` alone for hostdev interfaces).
     pub driver: Attrs,
     /// `<driver><host>` attributes.
     pub driver_host: Attrs,
@@ -242,35 +244,21 @@ fn is_ipv6(s: &str) -> bool {
 const GENERATED_PREFIXES: &[&str] = &["vnet", "macvtap", "macvlan"];
 
 fn parse_ip(el: &Element) -> Result<IpEntry> {
-    let address = el.attr("address").ok_or_else(|| {
-        Error::new(
-            VIR_FROM_NONE,
-            VIR_ERR_XML_ERROR,
-            Some("Missing required address in <ip>"),
-        )
-    })?;
+    let address = el
+        .attr("address")
+        .ok_or_else(|| dom_xml_err("Missing required address in <ip>"))?;
     let family = if is_ipv4(address) {
         "ipv4"
     } else if is_ipv6(address) {
         "ipv6"
     } else {
-        return Err(Error::new(
-            VIR_FROM_NONE,
-            VIR_ERR_XML_ERROR,
-            Some(&format!("Invalid address '{address}' in <ip>")),
-        ));
+        return Err(dom_xml_err(format!("Invalid address '{address}' in <ip>")));
     };
     let mut a = Attrs::default();
     a.set("address", address);
     a.set("family", family);
     if let Some(p) = el.attr("prefix") {
-        let n = to_uint(p, 10).ok_or_else(|| {
-            Error::with(
-                VIR_FROM_NONE,
-                VIR_ERR_XML_ERROR,
-                format!("Invalid prefix value '{p}' in <ip>"),
-            )
-        })?;
+        let n = to_uint(p, 10).ok_or_else(|| dom_xml_err(format!("Invalid prefix value '{p}' in <ip>")))?;
         if n > 0 {
             a.set("prefix", n.to_string());
         }
@@ -330,7 +318,7 @@ fn rate_empty(a: &Attrs) -> bool {
 /// Reads an `<interface>`; `mac_prefix` seeds a generated MAC.
 pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interface> {
     let kind = match el.attr("type") {
-        None => return Err(missing_attr(el, "type")),
+        None => "user".to_string(),
         Some(t) if TYPES.contains(&t) => t.to_string(),
         Some(t) => return Err(bad_value(el, "type", t, "")),
     };
@@ -360,6 +348,29 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
         n.mac = Some(Mac::generate(mac_prefix).to_string());
     }
     let src = el.child("source");
+    if src.is_none()
+        && matches!(
+            kind.as_str(),
+            "network"
+                | "bridge"
+                | "internal"
+                | "direct"
+                | "vhostuser"
+                | "server"
+                | "client"
+                | "mcast"
+                | "udp"
+                | "vdpa"
+                | "vds"
+        )
+    {
+        return Err(dom_xml_err(format!(
+            "interface type='{kind}' requires a 'source' element"
+        )));
+    }
+    if kind == "hostdev" && src.and_then(|s| s.child("address")).is_none() {
+        return Err(dom_xml_err("missing source address type"));
+    }
     if let Some(s) = src {
         let table: &[(&str, Kind)] = match kind.as_str() {
             "network" => &[
@@ -379,7 +390,7 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
             "vdpa" => &[("dev", Kind::Str)],
             "server" | "client" | "mcast" | "udp" => &[("address", Kind::Str), ("port", Kind::Str)],
             "vhostuser" => &[("type", Kind::Str), ("path", Kind::Str), ("mode", Kind::Str)],
-            "user" | "ethernet" => &[("dev", Kind::Str)],
+            "user" | "ethernet" => &[],
             "vds" => &[
                 ("switchid", Kind::Str),
                 ("portid", Kind::Str),
@@ -389,6 +400,9 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
             _ => &[],
         };
         n.source = Attrs::read(s, table)?;
+        if kind == "direct" && n.source.get("mode").is_none() {
+            n.source.set("mode", "vepa");
+        }
         if kind == "vds" {
             if let Some(u) = n.source.get("switchid").map(str::to_string) {
                 let uuid = crate::domain::Uuid::parse(&u)
@@ -403,6 +417,11 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
         }
         if kind == "vhostuser" {
             if let Some(r) = s.child("reconnect") {
+                if n.source.get("mode") == Some("server") {
+                    return Err(unsupported(
+                        "'reconnect' attribute unsupported 'server' mode for <interface type='vhostuser'>",
+                    ));
+                }
                 n.source_reconnect = Some(Attrs::read(
                     r,
                     &[("enabled", Kind::YesNo), ("timeout", Kind::Uint(10))],
@@ -428,7 +447,7 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
                 Error::with(
                     VIR_FROM_NONE,
                     VIR_ERR_XML_ERROR,
-                    format!("vlan tag id {id} is out of range (0 - 4095)"),
+                    format!("vlan tag id {id} too large (maximum 4095)"),
                 )
             })?;
             let native = prop_enum(t, "nativeMode", &["", "tagged", "untagged"], true)?;
@@ -447,12 +466,17 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
         n.vlan = Some(vl);
     }
     if let Some(v) = el.child("virtualport") {
-        let kind = prop_enum(
-            v,
-            "type",
-            &["none", "802.1Qbg", "802.1Qbh", "openvswitch", "midonet"],
-            false,
-        )?;
+        let kind = match v.attr("type") {
+            None => None,
+            Some(t) if ["802.1Qbg", "802.1Qbh", "openvswitch", "midonet"].contains(&t) => Some(t.to_string()),
+            Some(t) => {
+                return Err(Error::with(
+                    VIR_FROM_NONE,
+                    VIR_ERR_CONFIG_UNSUPPORTED,
+                    format!("unknown virtualport type {t}"),
+                ))
+            }
+        };
         let params = match v.child("parameters") {
             Some(p) => Attrs::read(
                 p,
@@ -467,7 +491,36 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
             )?,
             None => Attrs::default(),
         };
-        n.virtualport = Some(VirtualPort { kind, params });
+        let mut params = params;
+        if kind.is_none() && !matches!(n.kind.as_str(), "network") {
+            return Err(xml_err(VIR_FROM_NONE, "missing required virtualport type"));
+        }
+        // libvirt fills in the identifiers a port type needs with random UUIDs.
+        if matches!(kind.as_deref(), None | Some("802.1Qbg")) && params.get("instanceid").is_none() {
+            params.set("instanceid", crate::domain::Uuid::generate().to_string());
+        }
+        if matches!(kind.as_deref(), None | Some("openvswitch") | Some("midonet"))
+            && params.get("interfaceid").is_none()
+        {
+            params.set("interfaceid", crate::domain::Uuid::generate().to_string());
+        }
+        let mut ordered = Attrs::default();
+        for k in [
+            "managerid",
+            "typeid",
+            "typeidversion",
+            "instanceid",
+            "interfaceid",
+            "profileid",
+        ] {
+            if let Some(v) = params.get(k) {
+                ordered.set(k, v);
+            }
+        }
+        n.virtualport = Some(VirtualPort {
+            kind,
+            params: ordered,
+        });
     }
     if let Some(b) = el.child("bandwidth") {
         let mut bw = Bandwidth::default();
@@ -481,6 +534,16 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
     }
     if let Some(p) = el.child("port") {
         n.port_isolated = prop_yesno(p, "isolated")?;
+    }
+    if n.port_isolated.is_some()
+        && n.virtualport
+            .as_ref()
+            .is_some_and(|v| v.kind.as_deref() == Some("openvswitch"))
+    {
+        return Err(unsupported(format!(
+            "interface {} - <port isolated='yes'/> is not supported for network interfaces with virtualport type='openvswitch'",
+            n.mac.as_deref().unwrap_or("")
+        )));
     }
     for ip in el.children_named("ip") {
         n.ips.push(parse_ip(ip)?);
@@ -525,25 +588,62 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
         n.guest = Attrs::read(g, &[("dev", Kind::Str), ("actual", Kind::Str)])?;
     }
     n.model = el.child("model").and_then(|m| attr(m, "type"));
-    if let Some(d) = el.child("driver") {
-        n.driver = Attrs::read(d, DRIVER_ATTRS)?;
-        if let Some(h) = d.child("host") {
-            n.driver_host = Attrs::read(h, HOST_OFFLOADS)?;
+    if let Some(m) = &n.model {
+        if !m
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'+')
+        {
+            return Err(Error::with(
+                VIR_FROM_DOMAIN,
+                VIR_ERR_INVALID_ARG,
+                "Model name contains invalid characters",
+            ));
         }
-        if let Some(g) = d.child("guest") {
-            n.driver_guest = Attrs::read(g, GUEST_OFFLOADS)?;
+    }
+    let virtio = matches!(
+        n.model.as_deref(),
+        Some("virtio") | Some("virtio-transitional") | Some("virtio-non-transitional")
+    );
+    if let Some(d) = el.child("driver") {
+        if kind == "hostdev" {
+            if let Some(v) = prop_enum(d, "name", &["default", "kvm", "vfio", "xen"], true)? {
+                n.driver.set("name", v);
+            }
+        } else if virtio {
+            n.driver = Attrs::read(d, DRIVER_ATTRS)?;
+            if let Some(h) = d.child("host") {
+                n.driver_host = Attrs::read(h, HOST_OFFLOADS)?;
+            }
+            if let Some(g) = d.child("guest") {
+                n.driver_guest = Attrs::read(g, GUEST_OFFLOADS)?;
+            }
+        }
+        let opts = Attrs::read(d, VIRTIO_OPTIONS)?;
+        if let Some((k, _)) = opts.0.first() {
+            if !virtio {
+                return Err(unsupported(format!(
+                    "{k} driver option is only supported for virtio devices"
+                )));
+            }
+        }
+        for (k, v) in opts.0 {
+            n.driver.set(&k, v);
         }
     }
     if let Some(b) = el.child("backend") {
-        n.backend = Attrs::read(
-            b,
-            &[
-                ("type", Kind::Enum(&["default", "passt"])),
-                ("tap", Kind::Str),
-                ("vhost", Kind::Str),
-                ("logFile", Kind::Str),
-            ],
-        )?;
+        if let Some(t) = b.attr("type") {
+            // 9.0 knows the passt value but does not accept it yet.
+            let dom = if t == "passt" {
+                VIR_FROM_DOMAIN
+            } else {
+                VIR_FROM_XML
+            };
+            return Err(xml_err(
+                dom,
+                format!("Invalid value for attribute 'type' in element 'backend': '{t}'."),
+            ));
+        }
+        n.backend = Attrs::read(b, &[("tap", Kind::Str), ("vhost", Kind::Str)])?;
     }
     if let Some(f) = el.child("filterref") {
         let filter = attr(f, "filter").unwrap_or_default();
@@ -561,23 +661,29 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
         }
     }
     if let Some(t) = el.child("teaming") {
-        n.teaming = Attrs::read(
-            t,
-            &[
-                ("type", Kind::EnumNz(&["none", "persistent", "transient"])),
-                ("persistent", Kind::Str),
-            ],
-        )?;
+        if let Some(ty) = t.attr("type") {
+            if !["none", "persistent", "transient"].contains(&ty) {
+                return Err(unsupported(format!("unknown teaming type '{ty}'")));
+            }
+        }
+        n.teaming = Attrs::read(t, &[("type", Kind::Str), ("persistent", Kind::Str)])?;
     }
     if let Some(l) = el.child("link") {
-        n.link_state = prop_enum(l, "state", &["default", "up", "down"], true)?;
+        n.link_state = match l.attr("state") {
+            None => None,
+            Some(v) if v == "up" || v == "down" => Some(v.to_string()),
+            Some(v) => return Err(unsupported(format!("unknown interface link state '{v}'"))),
+        };
     }
     if let Some(m) = el.child("mtu") {
-        n.mtu = prop_uint(m, "size", 10)?;
+        n.mtu = match m.attr("size") {
+            None => None,
+            Some(v) => Some(to_uint(v, 10).ok_or_else(|| dom_xml_err("malformed mtu size"))?),
+        };
     }
     if let Some(c) = el.child("coalesce") {
         if let Some(f) = c.child("rx").and_then(|r| r.child("frames")) {
-            n.coalesce_rx_frames = prop_uint(f, "max", 10)?;
+            n.coalesce_rx_frames = prop_uint(f, "max", 10)?.filter(|m| *m > 0);
         }
     }
     n.info = parse_info(el, INFO_BOOT_ROM)?;
@@ -598,6 +704,13 @@ pub fn format(n: &Interface, opts: &crate::domain::FormatOptions) -> Out {
             .o("type", n.mac_type.as_ref())
             .o("check", n.mac_check.map(yesno));
         o.push(x);
+    }
+    if n.kind == "hostdev" {
+        if let Some(name) = n.driver.get("name") {
+            let mut x = Out::new("driver");
+            x.a("name", name);
+            o.push(x);
+        }
     }
     let mut s = Out::new("source");
     n.source.write_to(&mut s);
@@ -661,9 +774,9 @@ pub fn format(n: &Interface, opts: &crate::domain::FormatOptions) -> Out {
                 x.push(y);
             }
         }
-        if x.has_content() {
-            o.push(x);
-        }
+        // libvirt writes the element even when every rate is zero.
+        x.keep_open();
+        o.push(x);
     }
     if let Some(iso) = n.port_isolated {
         let mut x = Out::new("port");
@@ -723,7 +836,9 @@ pub fn format(n: &Interface, opts: &crate::domain::FormatOptions) -> Out {
         x.a("type", m);
         o.push(x);
     }
-    if !n.driver.is_empty() || !n.driver_host.is_empty() || !n.driver_guest.is_empty() {
+    if n.kind != "hostdev"
+        && (!n.driver.is_empty() || !n.driver_host.is_empty() || !n.driver_guest.is_empty())
+    {
         let mut x = Out::new("driver");
         n.driver.write_to(&mut x);
         if !n.driver_host.is_empty() {
