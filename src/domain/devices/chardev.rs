@@ -246,7 +246,11 @@ pub fn parse_source(el: &Element, kind: &str, inactive: bool) -> Result<ChrSourc
     }
     if kind == "tcp" {
         if let Some(p) = el.child("protocol") {
-            s.protocol = prop_enum(p, "type", &["raw", "telnet", "telnets", "tls"], false)?;
+            s.protocol = match p.attr("type") {
+                None => None,
+                Some(t) if ["raw", "telnet", "telnets", "tls"].contains(&t) => Some(t.to_string()),
+                Some(t) => return Err(unsupported(format!("Unknown protocol '{t}'"))),
+            };
         }
     }
     if let Some(l) = el.child("log") {
@@ -262,13 +266,14 @@ pub fn validate_source(s: &ChrSource) -> Result<()> {
         "file" | "pipe" | "dev" | "unix" if s.path.is_none() => {
             Err(chr_internal("Missing source path attribute for char device"))
         }
-        "nmdm" if s.master.is_none() => Err(chr_internal("Missing master path attribute for nmdm device")),
-        "nmdm" if s.slave.is_none() => Err(chr_internal("Missing slave path attribute for nmdm device")),
+        "nmdm" if s.master.is_none() || s.slave.is_none() => Err(chr_internal(
+            "Should define both master and slave path attributes for nmdm device",
+        )),
         "tcp" if s.host.is_none() => Err(chr_internal("Missing source host attribute for char device")),
         "tcp" if s.service.is_none() => Err(chr_internal("Missing source service attribute for char device")),
         "udp" if s.service.is_none() => Err(chr_internal("Missing source service attribute for char device")),
         "spiceport" if s.channel.is_none() => {
-            Err(chr_internal("Missing source channel attribute for char device"))
+            Err(unsupported("Missing source channel attribute for char device"))
         }
         _ => {
             if s.reconnect.is_some() && s.mode.as_deref() == Some("bind") {
@@ -440,12 +445,18 @@ pub fn parse(el: &Element, dev: ChrKind, inactive: bool) -> Result<Chardev> {
                     let Some(a) = &c.target_address else {
                         return Err(dom_xml_err("guestfwd channel does not define a target address"));
                     };
-                    if a.parse::<std::net::IpAddr>().is_err() {
-                        return Err(dom_xml_err(format!("{a} is not a valid address")));
-                    }
                     let Some(p) = &c.target_fwd_port else {
-                        return Err(dom_xml_err("guestfwd channel does not define a target port"));
+                        return Err(missing_attr(t, "port"));
                     };
+                    // libvirt resolves the name; only literal addresses are
+                    // taken here, without touching the resolver.
+                    if a.parse::<std::net::IpAddr>().is_err() {
+                        return Err(Error::with(
+                            VIR_FROM_NONE,
+                            VIR_ERR_SYSTEM_ERROR,
+                            format!("Cannot parse socket address '{a}': Name or service not known"),
+                        ));
+                    }
                     let n = to_uint(p, 10).ok_or_else(|| dom_xml_err(format!("Invalid port number: {p}")))?;
                     c.target_fwd_port = Some(n.to_string());
                 }

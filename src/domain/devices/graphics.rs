@@ -171,6 +171,9 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Graphics> {
     }
     let auth = |g: &mut Graphics| -> Result<()> {
         g.passwd = attr(el, "passwd");
+        if g.passwd.is_none() {
+            return Ok(());
+        }
         if let Some(v) = el.attr("passwdValidTo") {
             if !valid_time(v) {
                 return Err(Error::internal(
@@ -180,7 +183,11 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Graphics> {
             }
             g.passwd_valid_to = Some(v.to_string());
         }
-        g.connected = prop_enum(el, "connected", &["default", "fail", "disconnect", "keep"], true)?;
+        g.connected = match el.attr("connected") {
+            None => None,
+            Some(c) if ["fail", "disconnect", "keep"].contains(&c) => Some(c.to_string()),
+            Some(c) => return Err(unsupported(format!("unknown connected value {c}"))),
+        };
         Ok(())
     };
     match kind.as_str() {
@@ -196,16 +203,14 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Graphics> {
                 Some(p) => g.port = p,
                 None => g.autoport = true,
             }
-            if let Some(a) = prop_yesno(el, "autoport")? {
-                g.autoport = a;
-                if a && inactive {
+            // Only "yes" means anything here; other values are ignored.
+            if el.attr("autoport") == Some("yes") {
+                g.autoport = true;
+                if inactive {
                     g.port = 0;
                 }
             }
             g.websocket = parse_port(el, "websocket", "vnc websocket port")?;
-            if g.websocket == Some(-1) && inactive {
-                g.websocket = None;
-            }
             g.share_policy = prop_enum(
                 el,
                 "sharePolicy",
@@ -226,12 +231,12 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Graphics> {
             }
         }
         "spice" => {
-            match parse_port(el, "port", "spice port")? {
+            match prop_int(el, "port", 10)? {
                 Some(-1) => g.autoport = true,
                 Some(p) => g.port = p,
                 None => {}
             }
-            match parse_port(el, "tlsPort", "spice tlsPort")? {
+            match prop_int(el, "tlsPort", 10)? {
                 Some(-1) => g.autoport = true,
                 Some(p) => g.tls_port = p,
                 None => {}
@@ -319,6 +324,9 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Graphics> {
         "dbus" => {
             g.dbus_address = attr(el, "address");
             g.p2p = prop_yesno(el, "p2p")? == Some(true);
+            if g.p2p && g.dbus_address.is_some() {
+                return Err(dom_xml_err("D-Bus p2p with an address is not supported"));
+            }
             if let Some(gl) = el.child("gl") {
                 g.gl = Attrs::read(gl, &[("enable", Kind::YesNo), ("rendernode", Kind::Str)])?;
             }
@@ -358,6 +366,8 @@ pub fn format(g: &Graphics, opts: &crate::domain::FormatOptions) -> Out {
     o.a("type", &g.kind);
     let first = g.listens.first();
     let first_kind = first.map(|l| l.kind.as_str()).unwrap_or("");
+    let spice_none_migratable =
+        opts.migratable && g.kind == "spice" && g.listens.len() == 1 && first_kind == "none";
     let listen_attr = first
         .filter(|l| l.kind == "address" || l.kind == "network")
         .and_then(|l| l.address.as_ref());
@@ -410,7 +420,10 @@ pub fn format(g: &Graphics, opts: &crate::domain::FormatOptions) -> Out {
             }
         }
         "spice" => {
-            if first_kind == "address" || first_kind == "network" {
+            if spice_none_migratable {
+                // Older libvirt spelled "no listening" as autoport='no'.
+                o.a("autoport", "no");
+            } else if first_kind == "address" || first_kind == "network" {
                 if g.port != 0 {
                     o.a("port", g.port);
                 }
@@ -432,13 +445,13 @@ pub fn format(g: &Graphics, opts: &crate::domain::FormatOptions) -> Out {
         }
         _ => {}
     }
-    if !g.listens.is_empty() {
+    if !g.listens.is_empty() && !spice_none_migratable {
         o.keep_open();
     }
-    for l in &g.listens {
+    for l in g.listens.iter().filter(|_| !spice_none_migratable) {
         // Older libvirt only knew the socket attribute: migratable output
         // keeps user-given sockets there.
-        if opts.migratable && l.kind == "socket" && l.socket.is_some() {
+        if opts.migratable && g.kind == "vnc" && l.kind == "socket" && l.socket.is_some() {
             continue;
         }
         let mut x = Out::new("listen");

@@ -222,20 +222,15 @@ pub fn parse_in(el: &Element, opts: &ParseOptions, ctx: &DomainCtx) -> Result<De
         d.parallels.push(c);
     }
     for x in el.children_named("serial") {
-        let mut c = chardev::parse(x, ChrKind::Serial, inactive)?;
-        if c.target_port.is_none() {
-            c.target_port = Some(next_port(&d.serials));
-        }
-        d.serials.push(c);
+        d.serials.push(chardev::parse(x, ChrKind::Serial, inactive)?);
     }
     for x in el.children_named("console") {
         let mut c = chardev::parse(x, ChrKind::Console, inactive)?;
         if c.target_type.is_none() && ctx.os_type == "hvm" {
             c.target_type = Some("serial".into());
         }
-        if c.target_port.is_none() {
-            c.target_port = Some(next_port(&d.consoles));
-        }
+        // A console's port is its position among the consoles.
+        c.target_port = Some(d.consoles.len() as i32);
         d.consoles.push(c);
     }
     for x in el.children_named("channel") {
@@ -265,7 +260,7 @@ pub fn parse_in(el: &Element, opts: &ParseOptions, ctx: &DomainCtx) -> Result<De
         }
     }
     if let Some(first) = d.videos.first_mut() {
-        first.primary = true;
+        first.primary = first.model != "none";
     }
     for x in el.children_named("hostdev") {
         d.hostdevs.push(hostdev::parse(x)?);
@@ -342,6 +337,7 @@ fn post_parse(d: &mut Devices, ctx: &DomainCtx) -> Result<()> {
         disk::post_parse(disk)?;
     }
     controller::assign_indexes(&mut d.controllers);
+    assign_serial_ports(&mut d.serials);
     assign_hostdev_scsi(d);
     for c in d
         .serials
@@ -371,6 +367,26 @@ fn post_parse(d: &mut Devices, ctx: &DomainCtx) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// ISA serial ports take the first port no other ISA port uses; the rest
+/// continue after the highest port in use.
+fn assign_serial_ports(serials: &mut [Chardev]) {
+    let isa = |c: &Chardev| c.target_type.as_deref() == Some("isa-serial");
+    for i in 0..serials.len() {
+        if isa(&serials[i]) && serials[i].target_port.is_none() {
+            let mut p = 0;
+            while serials.iter().any(|c| isa(c) && c.target_port == Some(p)) {
+                p += 1;
+            }
+            serials[i].target_port = Some(p);
+        }
+    }
+    for i in 0..serials.len() {
+        if serials[i].target_port.is_none() {
+            serials[i].target_port = Some(next_port(serials));
+        }
+    }
 }
 
 fn drive_used(d: &Devices, controller: u32, unit: u32) -> bool {
@@ -466,13 +482,14 @@ fn console_compat(d: &mut Devices) -> Result<()> {
         .consoles
         .first()
         .is_some_and(|c| matches!(c.target_type.as_deref(), None | Some("serial")));
-    if first_serialish {
-        if d.consoles[1..]
+    if d.consoles.len() > 1
+        && d.consoles[1..]
             .iter()
             .any(|c| c.target_type.as_deref() == Some("serial"))
-        {
-            return Err(unsupported("Only the first console can be a serial port"));
-        }
+    {
+        return Err(unsupported("Only the first console can be a serial port"));
+    }
+    if first_serialish {
         if d.serials.is_empty() {
             let mut s = d.consoles[0].clone();
             s.dev = ChrKind::Serial;

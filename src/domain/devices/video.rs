@@ -39,8 +39,6 @@ pub struct Video {
     pub heads: u32,
     /// `primary='yes'`.
     pub primary: bool,
-    /// `blob` on/off.
-    pub blob: Option<bool>,
     /// `<acceleration>` attributes.
     pub accel: Option<Attrs>,
     /// `<resolution x y>`.
@@ -102,7 +100,6 @@ pub fn parse(el: &Element) -> Result<Video> {
                 .ok_or_else(|| Error::internal(VIR_FROM_DOMAIN, format!("cannot parse video heads '{h}'")))?,
         };
         v.primary = prop_yesno(m, "primary")? == Some(true);
-        v.blob = prop_onoff(m, "blob")?;
         if let Some(a) = m.child("acceleration") {
             v.accel = Some(Attrs::read(
                 a,
@@ -114,12 +111,9 @@ pub fn parse(el: &Element) -> Result<Video> {
             )?);
         }
         if let Some(r) = m.child("resolution") {
-            let x = prop_uint(r, "x", 10)?;
-            let y = prop_uint(r, "y", 10)?;
-            match (x, y) {
-                (Some(x), Some(y)) => v.resolution = Some((x, y)),
-                _ => return Err(dom_xml_err("missing values for resolution")),
-            }
+            let x = prop_uint(r, "x", 10)?.ok_or_else(|| missing_attr(r, "x"))?;
+            let y = prop_uint(r, "y", 10)?.ok_or_else(|| missing_attr(r, "y"))?;
+            v.resolution = Some((x, y));
         }
     } else {
         v.heads = 1;
@@ -132,9 +126,15 @@ pub fn parse(el: &Element) -> Result<Video> {
                 ("ats", Kind::OnOff),
                 ("packed", Kind::OnOff),
                 ("page_per_vq", Kind::OnOff),
-                ("name", Kind::EnumNz(&["default", "qemu", "vhostuser"])),
             ],
         )?;
+        // Unknown vgaconf values are ignored; "io" is the default.
+        if let Some(c) = d.attr("vgaconf").filter(|c| *c == "on" || *c == "off") {
+            v.driver.set("vgaconf", c);
+        }
+        if let Some(n) = prop_enum(d, "name", &["default", "qemu", "vhostuser"], true)? {
+            v.driver.set("name", n);
+        }
     }
     v.model = model.unwrap_or_else(|| "cirrus".into());
     if v.ram != 0 && v.model != "qxl" {
@@ -163,10 +163,10 @@ pub fn parse(el: &Element) -> Result<Video> {
         if v.model == "qxl" && v.ram == 0 {
             v.ram = 64 * 1024;
         }
-        if matches!(v.model.as_str(), "vga" | "cirrus" | "vmvga" | "qxl" | "bochs") {
+        if v.vram != 0 {
             v.vram = v.vram.checked_next_power_of_two().unwrap_or(v.vram);
         }
-        if v.model == "qxl" {
+        if v.ram != 0 {
             v.ram = v.ram.checked_next_power_of_two().unwrap_or(v.ram);
         }
     }
@@ -202,7 +202,6 @@ pub fn format(v: &Video) -> Out {
     if v.primary {
         m.a("primary", "yes");
     }
-    m.o("blob", v.blob.map(onoff));
     if let Some(a) = &v.accel {
         let mut x = Out::new("acceleration");
         a.write_to(&mut x);
