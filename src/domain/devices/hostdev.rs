@@ -53,33 +53,45 @@ pub struct Hostdev {
     pub info: DeviceInfo,
 }
 
-fn hex_id(el: &Element, what: &str) -> Result<String> {
-    let id = el
-        .attr("id")
-        .ok_or_else(|| dom_xml_err(format!("usb {what} needs id")))?;
-    let n = to_uint(id, 0)
-        .filter(|n| *n <= 0xffff)
-        .ok_or_else(|| unsupported(format!("cannot parse {what} {id}")))?;
+fn hex_id(el: &Element) -> Result<String> {
+    let n = prop_uint(el, "id", 0)?.ok_or_else(|| missing_attr(el, "id"))?;
     Ok(format!("0x{n:04x}"))
 }
 
 /// Reads a `<hostdev>`.
 pub fn parse(el: &Element) -> Result<Hostdev> {
-    let mode =
-        prop_enum(el, "mode", &["subsystem", "capabilities"], false)?.unwrap_or_else(|| "subsystem".into());
+    let mode = match el.attr("mode") {
+        None => "subsystem".to_string(),
+        Some(m) if m == "subsystem" || m == "capabilities" => m.to_string(),
+        Some(m) => return Err(unsupported(format!("unknown hostdev mode '{m}'"))),
+    };
     let mut h = Hostdev {
         mode: mode.clone(),
         ..Default::default()
     };
     let kind = el.attr("type").unwrap_or("").to_string();
     let src = el.child("source");
+    let types: &[&str] = if mode == "subsystem" {
+        &["usb", "pci", "scsi", "scsi_host", "mdev"]
+    } else {
+        &["storage", "misc", "net"]
+    };
+    if !types.contains(&kind.as_str()) {
+        return Err(unsupported(format!(
+            "unknown host device source address type '{kind}'"
+        )));
+    }
+    if src.is_none() {
+        return Err(dom_xml_err("Missing <source> element in hostdev device"));
+    }
     if mode == "subsystem" {
         if !["usb", "pci", "scsi", "scsi_host", "mdev"].contains(&kind.as_str()) {
             return Err(unsupported(format!(
                 "unknown host device source address type '{kind}'"
             )));
         }
-        h.managed = prop_yesno(el, "managed")? == Some(true);
+        // Only "yes" counts; anything else means unmanaged.
+        h.managed = el.attr("managed") == Some("yes");
         let mut a = Attrs::default();
         if kind == "scsi" {
             if let Some(v) = prop_enum(el, "sgio", &["default", "filtered", "unfiltered"], true)? {
@@ -132,10 +144,15 @@ pub fn parse(el: &Element) -> Result<Hostdev> {
                         ],
                     )?;
                     if let Some(v) = s.child("vendor") {
-                        h.vendor = Some(hex_id(v, "vendor")?);
+                        h.vendor = Some(hex_id(v)?);
                     }
                     if let Some(p) = s.child("product") {
-                        h.product = Some(hex_id(p, "product")?);
+                        h.product = Some(hex_id(p)?);
+                    }
+                    match (&h.vendor, &h.product) {
+                        (Some(_), None) => return Err(internal("missing product")),
+                        (None, Some(_)) => return Err(internal("missing vendor")),
+                        _ => {}
                     }
                     if let Some(a) = s.child("address") {
                         let bus = prop_uint(a, "bus", 0)?.unwrap_or(0);

@@ -39,13 +39,18 @@ fn read_driver(el: &Element, table: &[(&str, Kind)]) -> Result<Attrs> {
 
 /// Bytes from an element's text and `unit` attribute (default `def_unit`).
 pub fn scaled(el: &Element, def_unit: &str) -> Result<u64> {
+    scaled_as(el, def_unit, &format!("./{}[1]", el.name))
+}
+
+/// [`scaled`], naming the element as `xpath` in the error.
+pub fn scaled_as(el: &Element, def_unit: &str, xpath: &str) -> Result<u64> {
     let text = el.text();
     let t = text.trim();
     let v = to_ull(t, 10).ok_or_else(|| {
-        dom_xml_err(format!(
-            "Invalid value '{t}' for element or attribute './{}[1]'",
-            el.name
-        ))
+        xml_err(
+            VIR_FROM_XML,
+            format!("Invalid value '{t}' for element or attribute '{xpath}'"),
+        )
     })?;
     unit_bytes(v, el.attr("unit").unwrap_or(def_unit))
 }
@@ -114,19 +119,18 @@ pub fn parse_lease(el: &Element) -> Result<Lease> {
     let key = el
         .child_text("key")
         .ok_or_else(|| dom_xml_err("Missing 'key' element for lease"))?;
+    // libvirt 9.0 fails a lease without lockspace without saying why.
+    let Some(lockspace) = el.child_text("lockspace") else {
+        return Err(Error::unknown_cause());
+    };
     let t = el
         .child("target")
         .ok_or_else(|| dom_xml_err("Missing 'target' element for lease"))?;
     let path = attr(t, "path")
         .ok_or_else(|| dom_xml_err("Missing 'path' attribute to 'target' element for lease"))?;
-    let offset = match t.attr("offset") {
-        None => None,
-        Some(o) => {
-            Some(to_ull(o, 10).ok_or_else(|| dom_xml_err(format!("Malformed lease target offset {o}")))?)
-        }
-    };
+    let offset = prop_ull(t, "offset", 10)?;
     Ok(Lease {
-        lockspace: el.child_text("lockspace"),
+        lockspace: Some(lockspace),
         key,
         path,
         offset,
@@ -194,10 +198,13 @@ pub fn parse_filesystem(el: &Element) -> Result<Filesystem> {
         f.attrs.set("multidevs", m);
     }
     for name in ["fmode", "dmode"] {
-        if let Some(v) = el.attr(name) {
-            let n = to_uint(v, 8)
-                .filter(|n| *n <= 0o777)
-                .ok_or_else(|| dom_xml_err(format!("invalid {name}: '{v}'")))?;
+        if let Some(n) = prop_uint(el, name, 8)? {
+            if n > 0o777 {
+                return Err(dom_xml_err(format!(
+                    "invalid {name}: '{}'",
+                    el.attr(name).unwrap_or("")
+                )));
+            }
             f.attrs.set(name, format!("{n:04o}"));
         }
     }
@@ -295,7 +302,11 @@ pub fn parse_filesystem(el: &Element) -> Result<Filesystem> {
 /// Writes a `<filesystem>`.
 pub fn format_filesystem(f: &Filesystem) -> Out {
     let mut o = Out::new("filesystem");
-    o.a("type", &f.kind).a("accessmode", &f.accessmode);
+    o.a("type", &f.kind);
+    // An externally started virtiofsd owns the access mode.
+    if f.source.get("socket").is_none() {
+        o.a("accessmode", &f.accessmode);
+    }
     f.attrs.write_to(&mut o);
     driver_out(&mut o, &f.driver);
     if let Some(b) = &f.binary {
@@ -354,19 +365,19 @@ pub struct Input {
 
 /// Reads an `<input>`; `os_type` decides the default bus.
 pub fn parse_input(el: &Element, os_type: &str) -> Result<Input> {
-    let kind = prop_enum_req(
-        el,
-        "type",
-        &["", "mouse", "tablet", "keyboard", "passthrough", "evdev"],
-    )?;
+    let kind = match el.attr("type") {
+        None => return Err(internal("missing input device type")),
+        Some(t) if ["mouse", "tablet", "keyboard", "passthrough", "evdev"].contains(&t) => t.to_string(),
+        Some(t) => return Err(unsupported(format!("unknown input device type '{t}'"))),
+    };
+    let bus = match el.attr("bus") {
+        None => None,
+        Some(b) if ["ps2", "usb", "xen", "parallels", "virtio", "none"].contains(&b) => Some(b.to_string()),
+        Some(b) => return Err(unsupported(format!("unknown input bus type '{b}'"))),
+    };
     let mut i = Input {
         kind: kind.clone(),
-        bus: prop_enum(
-            el,
-            "bus",
-            &["default", "ps2", "usb", "xen", "parallels", "virtio", "none"],
-            true,
-        )?,
+        bus,
         model: prop_enum(el, "model", VIRTIO_MODELS, true)?,
         ..Default::default()
     };
@@ -397,12 +408,6 @@ pub fn parse_input(el: &Element, os_type: &str) -> Result<Input> {
         };
     }
     i.driver = read_driver(el, VIRTIO_OPTS)?;
-    if kind == "passthrough" && i.source.get("evdev").is_none() {
-        return Err(dom_xml_err("Missing evdev path for input device passthrough"));
-    }
-    if kind == "evdev" && i.source.get("dev").is_none() {
-        return Err(dom_xml_err("Missing evdev path for input device"));
-    }
     let hvm = os_type == "hvm";
     match i.bus.as_deref() {
         None => {
@@ -430,7 +435,7 @@ pub fn parse_input(el: &Element, os_type: &str) -> Result<Input> {
             if hvm && b == "ps2" && kind == "tablet" {
                 return Err(Error::internal(
                     VIR_FROM_DOMAIN,
-                    "ps2 bus does not support tablet input",
+                    "ps2 bus does not support tablet input device",
                 ));
             }
             if !hvm && b != "xen" && (os_type == "xen" || os_type == "linux") {
@@ -491,8 +496,10 @@ pub fn parse_sound(el: &Element) -> Result<Sound> {
     };
     if matches!(model.as_str(), "ich6" | "ich9" | "ich7") {
         for c in el.children_named("codec") {
-            s.codecs
-                .push(prop_enum_req(c, "type", &["", "duplex", "micro", "output"])?);
+            match c.attr("type") {
+                Some(t) if ["duplex", "micro", "output"].contains(&t) => s.codecs.push(t.to_string()),
+                t => return Err(unsupported(format!("unknown codec type '{}'", t.unwrap_or("")))),
+            }
         }
     }
     if let Some(a) = el.child("audio") {
@@ -682,9 +689,9 @@ pub struct Watchdog {
 /// Reads a `<watchdog>`.
 pub fn parse_watchdog(el: &Element) -> Result<Watchdog> {
     let model = match el.attr("model") {
-        None => return Err(dom_xml_err("watchdog must contain model name")),
+        None => return Err(internal("watchdog must contain model name")),
         Some(m) if ["i6300esb", "ib700", "diag288", "itco"].contains(&m) => m.to_string(),
-        Some(m) => return Err(dom_xml_err(format!("unknown watchdog model '{m}'"))),
+        Some(m) => return Err(unsupported(format!("unknown watchdog model '{m}'"))),
     };
     let action = match el.attr("action") {
         None => "reset".to_string(),
@@ -702,7 +709,7 @@ pub fn parse_watchdog(el: &Element) -> Result<Watchdog> {
         {
             a.to_string()
         }
-        Some(a) => return Err(dom_xml_err(format!("unknown watchdog action '{a}'"))),
+        Some(a) => return Err(unsupported(format!("unknown watchdog action '{a}'"))),
     };
     Ok(Watchdog {
         model,
@@ -759,11 +766,7 @@ pub fn parse_memballoon(el: &Element) -> Result<Memballoon> {
         ..Default::default()
     };
     if let Some(s) = el.child("stats") {
-        if let Some(p) = s.attr("period") {
-            let n = to_int(p, 10)
-                .ok_or_else(|| dom_xml_err(format!("invalid statistics collection period '{p}'")))?;
-            m.period = Some(n.max(0));
-        }
+        m.period = prop_int(s, "period", 10)?.filter(|p| *p > 0);
     }
     m.driver = read_driver(el, VIRTIO_OPTS)?;
     m.info = parse_info(el, INFO_PLAIN)?;
@@ -781,8 +784,9 @@ pub fn format_memballoon(m: &Memballoon) -> Out {
         x.a("period", p);
         o.push(x);
     }
-    driver_out(&mut o, &m.driver);
+    // The balloon writes its virtio options after its address.
     format_info(&mut o, &m.info);
+    driver_out(&mut o, &m.driver);
     o
 }
 
@@ -812,26 +816,37 @@ pub fn parse_rng(el: &Element) -> Result<Rng> {
     let model = match el.attr("model") {
         None => return Err(dom_xml_err("missing RNG device model")),
         Some(m) if VIRTIO_MODELS[1..].contains(&m) => m.to_string(),
-        Some(m) => return Err(dom_xml_err(format!("unknown RNG model '{m}'"))),
+        Some(m) => return Err(unsupported(format!("unknown RNG model '{m}'"))),
     };
     let mut r = Rng {
         model,
         ..Default::default()
     };
     if let Some(rate) = el.child("rate") {
-        let a = Attrs::read(rate, &[("bytes", Kind::Uint(10)), ("period", Kind::Uint(10))])?;
-        if a.get("bytes").is_none() {
-            return Err(missing_attr(rate, "bytes"));
+        let mut a = Attrs::default();
+        for name in ["bytes", "period"] {
+            match rate.attr(name) {
+                None if name == "bytes" => return Err(dom_xml_err("missing RNG rate bytes value")),
+                None => {}
+                Some(v) => {
+                    let n = to_uint(v, 10)
+                        .ok_or_else(|| dom_xml_err(format!("invalid RNG rate {name} value")))?;
+                    a.set(name, n.to_string());
+                }
+            }
         }
         r.rate = Some(a);
     }
+    if el.children_named("backend").count() != 1 {
+        return Err(dom_xml_err("only one RNG backend is supported"));
+    }
     let b = el
         .child("backend")
-        .ok_or_else(|| dom_xml_err("missing RNG device backend"))?;
+        .ok_or_else(|| dom_xml_err("only one RNG backend is supported"))?;
     let bm = match b.attr("model") {
         None => return Err(dom_xml_err("missing RNG device backend model")),
         Some(m) if ["random", "egd", "builtin"].contains(&m) => m.to_string(),
-        Some(m) => return Err(dom_xml_err(format!("unknown RNG backend model '{m}'"))),
+        Some(m) => return Err(unsupported(format!("unknown RNG backend model '{m}'"))),
     };
     match bm.as_str() {
         "random" => {
@@ -842,7 +857,7 @@ pub fn parse_rng(el: &Element) -> Result<Rng> {
             let t = match b.attr("type") {
                 None => return Err(dom_xml_err("missing EGD backend type")),
                 Some(t) if chardev::SOURCE_TYPES.contains(&t) => t,
-                Some(t) => return Err(dom_xml_err(format!("invalid backend type '{t}'"))),
+                Some(t) => return Err(unsupported(format!("unknown backend type '{t}' for egd"))),
             };
             let s = chardev::parse_source(b, t, true)?;
             chardev::validate_source(&s)?;
@@ -905,19 +920,21 @@ pub struct Tpm {
 
 /// Reads a `<tpm>`.
 pub fn parse_tpm(el: &Element) -> Result<Tpm> {
-    let model = match el.attr("model") {
-        None => None,
-        Some(m) if ["tpm-tis", "tpm-crb", "tpm-spapr", "spapr-tpm-proxy"].contains(&m) => Some(m.to_string()),
-        Some(m) => return Err(dom_xml_err(format!("Unknown TPM frontend model '{m}'"))),
-    };
+    let model = prop_enum(
+        el,
+        "model",
+        &["default", "tpm-tis", "tpm-crb", "tpm-spapr", "spapr-tpm-proxy"],
+        false,
+    )?;
     let b = el
         .child("backend")
         .ok_or_else(|| dom_xml_err("missing TPM device backend"))?;
-    let kind = match b.attr("type") {
-        None => return Err(dom_xml_err("missing TPM device backend type")),
-        Some(t) if ["passthrough", "emulator", "external"].contains(&t) => t.to_string(),
-        Some(t) => return Err(dom_xml_err(format!("Unknown TPM backend type '{t}'"))),
-    };
+    let kind = prop_enum_req(b, "type", &["passthrough", "emulator", "external"]).or_else(|e| {
+        match b.attr("type") {
+            Some("passthrough") => Ok("passthrough".to_string()),
+            _ => Err(e),
+        }
+    })?;
     let mut t = Tpm {
         model,
         backend: kind.clone(),
@@ -933,21 +950,14 @@ pub fn parse_tpm(el: &Element) -> Result<Tpm> {
         }
         "emulator" => {
             let mut a = Attrs::default();
-            if let Some(v) = b.attr("version") {
-                if !["1.2", "2.0"].contains(&v) {
-                    return Err(dom_xml_err(format!("Unsupported TPM version '{v}'")));
-                }
+            if let Some(v) = prop_enum(b, "version", &["default", "1.2", "2.0"], false)? {
                 a.set("version", v);
             }
             if let Some(v) = b.attr("persistent_state") {
                 let yes = match v {
                     "yes" => true,
                     "no" => false,
-                    _ => {
-                        return Err(dom_xml_err(
-                            "Invalid persistent_state value, either 'yes' or 'no'",
-                        ))
-                    }
+                    _ => return Err(internal("Invalid persistent_state value, either 'yes' or 'no'")),
                 };
                 if yes {
                     a.set("persistent_state", "yes");
@@ -965,7 +975,10 @@ pub fn parse_tpm(el: &Element) -> Result<Tpm> {
         }
         "external" => {
             if let Some(s) = b.child("source") {
-                t.source = Some(Attrs::read(s, &[("type", Kind::Str), ("path", Kind::Str)])?);
+                t.source = Some(Attrs::read(
+                    s,
+                    &[("type", Kind::Str), ("mode", Kind::Str), ("path", Kind::Str)],
+                )?);
             }
         }
         _ => {}
@@ -1035,13 +1048,15 @@ pub fn parse_nvram(el: &Element) -> Result<Simple> {
 /// Reads a `<panic>`.
 pub fn parse_panic(el: &Element) -> Result<Simple> {
     Ok(Simple {
-        attrs: Attrs::read(
-            el,
-            &[(
-                "model",
-                Kind::Enum(&["default", "isa", "pseries", "hyperv", "s390", "pvpanic"]),
-            )],
-        )?,
+        attrs: match el.attr("model") {
+            None => Attrs::default(),
+            Some(m) if ["isa", "pseries", "hyperv", "s390"].contains(&m) => {
+                let mut a = Attrs::default();
+                a.set("model", m);
+                a
+            }
+            Some(m) => return Err(unsupported(format!("unknown panic model '{m}'"))),
+        },
         info: parse_info(el, INFO_PLAIN)?,
         ..Default::default()
     })
@@ -1051,9 +1066,9 @@ pub fn parse_panic(el: &Element) -> Result<Simple> {
 pub fn parse_hub(el: &Element) -> Result<Simple> {
     let t = el
         .attr("type")
-        .ok_or_else(|| dom_xml_err("missing hub device type"))?;
+        .ok_or_else(|| internal("missing hub device type"))?;
     if t != "usb" {
-        return Err(dom_xml_err(format!("unknown hub device type '{t}'")));
+        return Err(unsupported(format!("unknown hub device type '{t}'")));
     }
     let mut a = Attrs::default();
     a.set("type", "usb");
@@ -1102,25 +1117,16 @@ pub fn parse_iommu(el: &Element) -> Result<Simple> {
 pub fn parse_vsock(el: &Element) -> Result<Simple> {
     let attrs = Attrs::read(el, &[("model", Kind::Enum(VIRTIO_MODELS))])?;
     let mut kids = Vec::new();
-    if let Some(c) = el.child("cid") {
-        let mut a = Attrs::default();
-        if let Some(v) = c.attr("address") {
-            let n = to_uint(v, 10)
-                .ok_or_else(|| dom_xml_err(format!("'cid' attribute must be a positive number: {v}")))?;
-            a.set("address", n.to_string());
-        }
-        let auto = prop_yesno(c, "auto")?;
-        let mut cid = Attrs::default();
-        if let Some(au) = auto {
-            cid.set("auto", yesno(au));
-        }
-        if let Some(ad) = a.get("address") {
-            cid.set("address", ad);
-        }
-        if !cid.is_empty() {
-            kids.push(("cid".to_string(), cid));
-        }
+    let (auto, address) = match el.child("cid") {
+        Some(c) => (prop_yesno(c, "auto")?, prop_uint(c, "address", 10)?),
+        None => (None, None),
+    };
+    let mut cid = Attrs::default();
+    cid.set("auto", yesno(auto.unwrap_or(address.is_none())));
+    if let Some(a) = address {
+        cid.set("address", a.to_string());
     }
+    kids.push(("cid".to_string(), cid));
     Ok(Simple {
         attrs,
         kids,
@@ -1169,14 +1175,13 @@ pub fn parse_shmem(el: &Element) -> Result<Shmem> {
         .ok_or_else(|| dom_xml_err("shmem element must contain 'name' attribute"))?
         .to_string();
     let model = match el.child("model") {
-        Some(m) => {
-            prop_enum_req(m, "type", &["", "ivshmem", "ivshmem-plain", "ivshmem-doorbell"]).map_err(|_| {
-                dom_xml_err(format!(
-                    "Unknown shmem model type '{}'",
-                    m.attr("type").unwrap_or("")
-                ))
-            })?
-        }
+        Some(m) => prop_enum(
+            m,
+            "type",
+            &["ivshmem", "ivshmem-plain", "ivshmem-doorbell"],
+            false,
+        )?
+        .unwrap_or_else(|| "ivshmem".into()),
         None => "ivshmem".into(),
     };
     let mut s = Shmem {
@@ -1297,11 +1302,11 @@ pub fn parse_memory(el: &Element, numa_nodes: usize) -> Result<MemoryDevice> {
     }
     let t = el
         .child("target")
-        .ok_or_else(|| dom_xml_err("missing memory target"))?;
+        .ok_or_else(|| dom_xml_err("missing <target> element for <memory> device"))?;
     let size = t
         .child("size")
         .ok_or_else(|| dom_xml_err("missing memory size"))?;
-    m.size = scaled_kib(size)?;
+    m.size = scaled_as(size, "KiB", "./size")?.div_ceil(1024);
     if let Some(n) = t.child_text("node") {
         let v = to_uint(&n, 10).ok_or_else(|| dom_xml_err("invalid value of memory device node"))?;
         if numa_nodes == 0 {
@@ -1373,13 +1378,13 @@ pub fn parse_redirdev(el: &Element) -> Result<Redirdev> {
     let bus = match el.attr("bus") {
         None => "usb".to_string(),
         Some("usb") => "usb".to_string(),
-        Some(b) => return Err(dom_xml_err(format!("unknown redirdev bus '{b}'"))),
+        Some(b) => return Err(unsupported(format!("unknown redirdev bus '{b}'"))),
     };
     let kind = match el.attr("type") {
-        None => return Err(dom_xml_err("missing type in redirdev")),
+        None => return Err(internal("missing type in redirdev")),
         Some(t) if chardev::SOURCE_TYPES.contains(&t) => t,
         Some(t) => {
-            return Err(dom_xml_err(format!(
+            return Err(unsupported(format!(
                 "unknown redirdev character device type '{t}'"
             )))
         }
@@ -1423,9 +1428,16 @@ fn rule_num(el: &Element, name: &str, max: u32) -> Result<Option<u32>> {
         None => Ok(None),
         Some("-1") => Ok(None),
         Some(v) => {
-            let n = to_uint(v, 0).filter(|n| *n <= max).ok_or_else(|| {
-                Error::internal(VIR_FROM_DOMAIN, format!("Cannot parse USB device {name} {v}"))
-            })?;
+            let n = to_uint(v, 0)
+                .ok_or_else(|| Error::internal(VIR_FROM_DOMAIN, format!("Cannot parse USB {name} {v}")))?;
+            if n > max {
+                let what = match name {
+                    "class" => "Class code",
+                    "vendor" => "vendor ID",
+                    _ => "product ID",
+                };
+                return Err(internal(format!("Invalid USB {what} 0x{n:x}")));
+            }
             Ok(Some(n))
         }
     }
@@ -1435,30 +1447,30 @@ fn rule_num(el: &Element, name: &str, max: u32) -> Result<Option<u32>> {
 pub fn parse_redirfilter(el: &Element) -> Result<Vec<UsbRule>> {
     let mut out = Vec::new();
     for u in el.children_named("usbdev") {
+        let class = rule_num(u, "class", 0xff)?;
+        let vendor = rule_num(u, "vendor", 0xffff)?;
+        let product = rule_num(u, "product", 0xffff)?;
         let version = match u.attr("version") {
             None | Some("-1") => None,
             Some(v) => {
-                let (maj, min) = v.split_once('.').unwrap_or((v, "0"));
-                let bad = || internal(format!("Cannot parse USB device version {v}"));
+                // BCD "major.minor"; a one-digit minor is the high nibble.
+                let bad = || dom_xml_err(format!("Cannot parse USB device version {v}"));
+                let (maj, min) = v.split_once('.').unwrap_or((v, ""));
                 let maj = to_uint(maj, 16).filter(|n| *n <= 0xff).ok_or_else(bad)?;
-                let min = to_uint(min, 16).filter(|n| *n <= 0xff).ok_or_else(bad)?;
+                let min = match min.len() {
+                    0 => 0,
+                    1 => to_uint(min, 16).ok_or_else(bad)? << 4,
+                    2 => to_uint(min, 16).ok_or_else(bad)?,
+                    _ => return Err(bad()),
+                };
                 Some((maj << 8) | min)
             }
         };
-        let allow = match u.attr("allow") {
-            None => return Err(internal("Missing attribute 'allow' for usbdev")),
-            Some("yes") => true,
-            Some("no") => false,
-            Some(a) => {
-                return Err(internal(format!(
-                    "Invalid allow value, either 'yes' or 'no': {a}"
-                )))
-            }
-        };
+        let allow = prop_yesno(u, "allow")?.ok_or_else(|| missing_attr(u, "allow"))?;
         out.push(UsbRule {
-            class: rule_num(u, "class", 0xff)?,
-            vendor: rule_num(u, "vendor", 0xffff)?,
-            product: rule_num(u, "product", 0xffff)?,
+            class,
+            vendor,
+            product,
             version,
             allow,
         });
@@ -1503,11 +1515,7 @@ pub struct Smartcard {
 
 /// Reads a `<smartcard>`.
 pub fn parse_smartcard(el: &Element) -> Result<Smartcard> {
-    let mode = match el.attr("mode") {
-        None => return Err(dom_xml_err("missing smartcard device mode")),
-        Some(m) if ["host", "host-certificates", "passthrough"].contains(&m) => m.to_string(),
-        Some(m) => return Err(dom_xml_err(format!("unknown smartcard device mode: {m}"))),
-    };
+    let mode = prop_enum_req(el, "mode", &["", "host", "host-certificates", "passthrough"])?;
     let mut s = Smartcard {
         mode: mode.clone(),
         ..Default::default()
@@ -1547,7 +1555,7 @@ pub fn parse_smartcard(el: &Element) -> Result<Smartcard> {
     s.info = parse_info(el, INFO_PLAIN)?;
     if let Some(a) = &s.info.address {
         if !matches!(a, Address::Ccid { .. }) {
-            return Err(dom_xml_err("Controllers must use the 'ccid' address type"));
+            return Err(unsupported("Controllers must use the 'ccid' address type"));
         }
     }
     Ok(s)

@@ -317,14 +317,14 @@ pub fn parse_in(el: &Element, opts: &ParseOptions, ctx: &DomainCtx) -> Result<De
     let mut iommus = el.children_named("iommu");
     if let Some(x) = iommus.next() {
         if iommus.next().is_some() {
-            return Err(internal("only a single IOMMU device is supported"));
+            return Err(dom_xml_err("only a single IOMMU device is supported"));
         }
         d.iommu = Some(misc::parse_iommu(x)?);
     }
     let mut vsocks = el.children_named("vsock");
     if let Some(x) = vsocks.next() {
         if vsocks.next().is_some() {
-            return Err(internal("only a single vsock device is supported"));
+            return Err(dom_xml_err("only a single vsock device is supported"));
         }
         d.vsock = Some(misc::parse_vsock(x)?);
     }
@@ -455,6 +455,17 @@ fn validate(d: &Devices) -> Result<()> {
             VIR_ERR_XML_DETAIL,
             "Can't add another USB controller: USB is disabled for this domain",
         ));
+    }
+    for (i, p) in d.panics.iter().enumerate() {
+        let model = p.attrs.get("model").unwrap_or("default");
+        if d.panics[..i]
+            .iter()
+            .any(|q| q.attrs.get("model").unwrap_or("default") == model)
+        {
+            return Err(dom_xml_err(format!(
+                "Multiple panic devices with model '{model}'"
+            )));
+        }
     }
     let mut seen: Vec<u32> = Vec::new();
     let infos = d
