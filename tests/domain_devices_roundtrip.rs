@@ -26,6 +26,14 @@ const KNOWN: &[(&str, &str)] = &[
         "a tablet without bus: libvirt's parser gives HVM tablets bus='usb'",
     ),
     (
+        "xlconfig/test-fullvirt-ovswitch-tagged.xml",
+        "an openvswitch virtualport without interfaceid: libvirt's parser generates a random one",
+    ),
+    (
+        "xlconfig/test-fullvirt-ovswitch-trunked.xml",
+        "an openvswitch virtualport without interfaceid: libvirt's parser generates a random one",
+    ),
+    (
         "sexpr2xml/sexpr2xml-fv-legacy-vfb.xml",
         "a 4.5-era file not in formatter order (interface before disk, graphics without listen)",
     ),

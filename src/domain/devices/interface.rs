@@ -499,9 +499,24 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
         if matches!(kind.as_deref(), None | Some("802.1Qbg")) && params.get("instanceid").is_none() {
             params.set("instanceid", crate::domain::Uuid::generate().to_string());
         }
-        if matches!(kind.as_deref(), None | Some("openvswitch") | Some("midonet"))
-            && params.get("interfaceid").is_none()
-        {
+        let required: &[&str] = match kind.as_deref() {
+            Some("802.1Qbg") => &["managerid", "typeid", "typeidversion"],
+            Some("802.1Qbh") => &["profileid"],
+            Some("midonet") => &["interfaceid"],
+            _ => &[],
+        };
+        for r in required {
+            if params.get(r).is_none() {
+                return Err(xml_err(
+                    VIR_FROM_NET,
+                    format!(
+                        "missing {r} in <virtualport type='{}'>",
+                        kind.as_deref().unwrap_or("")
+                    ),
+                ));
+            }
+        }
+        if matches!(kind.as_deref(), None | Some("openvswitch")) && params.get("interfaceid").is_none() {
             params.set("interfaceid", crate::domain::Uuid::generate().to_string());
         }
         let mut ordered = Attrs::default();
