@@ -157,17 +157,22 @@ pub fn parse(el: &Element) -> Result<Video> {
         v.heads = 0;
         v.vram = 0;
     } else {
+        // Rounding happens in 32 bits first: an overflow wraps to zero and
+        // then takes the model's default, as in libvirt.
+        let round = |n: u32| {
+            if n == 0 {
+                0
+            } else {
+                n.checked_next_power_of_two().unwrap_or(0)
+            }
+        };
+        v.vram = round(v.vram);
+        v.ram = round(v.ram);
         if v.vram == 0 {
             v.vram = default_vram(&v.model);
         }
         if v.model == "qxl" && v.ram == 0 {
             v.ram = 64 * 1024;
-        }
-        if v.vram != 0 {
-            v.vram = v.vram.checked_next_power_of_two().unwrap_or(v.vram);
-        }
-        if v.ram != 0 {
-            v.ram = v.ram.checked_next_power_of_two().unwrap_or(v.ram);
         }
     }
     v.info = parse_info(el, INFO_PLAIN)?;
