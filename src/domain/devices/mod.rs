@@ -672,3 +672,119 @@ pub fn format(devs: &Devices, w: &mut Writer, opts: &FormatOptions) {
     }
     w.close("devices");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Profile;
+    use crate::xml::dom;
+
+    fn devices(xml: &str, profile: &Profile, inactive: bool) -> Result<Devices> {
+        let el = dom::parse(&format!("<devices>{xml}</devices>")).expect("well-formed");
+        parse(&el, &ParseOptions { profile, inactive })
+    }
+
+    fn render(d: &Devices, opts: &FormatOptions) -> String {
+        let mut w = Writer::new();
+        format(d, &mut w, opts);
+        w.finish()
+    }
+
+    #[test]
+    fn generated_macs_use_the_profile_prefix_and_differ() {
+        let d = devices(
+            "<interface type='user'/><interface type='network'><source network='n'/></interface>",
+            &Profile::TEST,
+            true,
+        )
+        .unwrap();
+        let macs: Vec<&str> = d.interfaces.iter().map(|n| n.mac.as_deref().unwrap()).collect();
+        assert!(macs.iter().all(|m| m.starts_with("52:54:00:") && Mac::parse(m).is_some()));
+        assert_ne!(macs[0], macs[1]);
+        let xen = Profile {
+            mac_prefix: [0x00, 0x16, 0x3e],
+            ..Profile::TEST
+        };
+        let d = devices("<interface type='user'/>", &xen, true).unwrap();
+        assert!(d.interfaces[0].mac.as_deref().unwrap().starts_with("00:16:3e:"));
+    }
+
+    #[test]
+    fn given_macs_are_normalised_not_replaced() {
+        let d = devices(
+            "<interface type='user'><mac address='52:54:0:AB:c:1'/></interface>",
+            &Profile::TEST,
+            true,
+        )
+        .unwrap();
+        assert_eq!(d.interfaces[0].mac.as_deref(), Some("52:54:00:ab:0c:01"));
+    }
+
+    #[test]
+    fn generated_tap_names_do_not_survive_a_definition() {
+        let xml = "<interface type='ethernet'><mac address='52:54:00:00:00:01'/><target dev='vnet3'/></interface>\
+                   <interface type='ethernet'><mac address='52:54:00:00:00:02'/><target dev='macvtap0'/></interface>\
+                   <interface type='ethernet'><mac address='52:54:00:00:00:03'/><target dev='vnet4' managed='no'/></interface>\
+                   <interface type='ethernet'><mac address='52:54:00:00:00:04'/><target dev='mytap'/></interface>";
+        let inactive = devices(xml, &Profile::TEST, true).unwrap();
+        let names: Vec<Option<&str>> = inactive.interfaces.iter().map(|n| n.target_dev.as_deref()).collect();
+        assert_eq!(names, [None, None, Some("vnet4"), Some("mytap")]);
+        // A running domain keeps them, and only inactive output hides them.
+        let live = devices(xml, &Profile::TEST, false).unwrap();
+        assert_eq!(live.interfaces[0].target_dev.as_deref(), Some("vnet3"));
+        let shown = render(&live, &FormatOptions::default());
+        assert!(shown.contains("<target dev='vnet3'/>"));
+        let hidden = render(
+            &live,
+            &FormatOptions {
+                inactive: true,
+                ..Default::default()
+            },
+        );
+        assert!(!hidden.contains("vnet3") && hidden.contains("<target dev='vnet4' managed='no'/>"));
+    }
+
+    #[test]
+    fn untyped_virtual_ports_get_random_identifiers() {
+        let xml = "<interface type='network'><mac address='52:54:00:00:00:01'/><source network='n'/><virtualport/></interface>";
+        let a = devices(xml, &Profile::TEST, true).unwrap();
+        let b = devices(xml, &Profile::TEST, true).unwrap();
+        let params = |d: &Devices| d.interfaces[0].virtualport.clone().unwrap().params;
+        for key in ["instanceid", "interfaceid"] {
+            let x = params(&a).get(key).map(str::to_string).unwrap();
+            assert!(crate::domain::Uuid::parse(&x).is_some());
+            assert_ne!(Some(x.as_str()), params(&b).get(key));
+        }
+        let ovs = "<interface type='bridge'><mac address='52:54:00:00:00:01'/><source bridge='b'/><virtualport type='openvswitch'/></interface>";
+        let d = devices(ovs, &Profile::TEST, true).unwrap();
+        assert!(params(&d).get("interfaceid").is_some() && params(&d).get("instanceid").is_none());
+    }
+
+    #[test]
+    fn lookups_find_disks_and_interfaces() {
+        let d = devices(
+            "<disk type='file'><source file='/a'/><target dev='vda'/></disk>\
+             <interface type='user'><mac address='52:54:00:00:00:01'/><target dev='t0'/></interface>",
+            &Profile::TEST,
+            true,
+        )
+        .unwrap();
+        assert_eq!(d.disk_by_target("vda").and_then(Disk::path), Some("/a"));
+        assert!(d.interface_by("t0").is_some());
+        assert!(d.interface_by("52:54:00:00:00:01").is_some());
+        assert!(d.interface_by("52:54:00:00:00:02").is_none());
+    }
+
+    #[test]
+    fn boot_orders_and_memory_devices_are_visible_to_the_domain() {
+        let d = devices(
+            "<disk type='file'><source file='/a'/><target dev='vda'/><boot order='1'/></disk>\
+             <memory model='dimm'><target><size unit='MiB'>2</size></target></memory>",
+            &Profile::TEST,
+            true,
+        )
+        .unwrap();
+        assert!(d.has_boot_order());
+        assert_eq!(d.memory_devices_kib(), 2048);
+    }
+}
