@@ -22,6 +22,18 @@ const KNOWN: &[(&str, &str)] = &[
         "two disks with target sda (scsi and sata): libvirt's parser rejects the duplicate",
     ),
     (
+        "vmx2xml/cdrom-ide-empty-2.xml",
+        "a block CD-ROM without <source>: libvirt's parser makes source-less disks type='file'",
+    ),
+    (
+        "xmconfig/test-no-source-cdrom.xml",
+        "a block CD-ROM without <source>: libvirt's parser makes source-less disks type='file'",
+    ),
+    (
+        "xmconfig/test-pci-dev-syntax.xml",
+        "a block CD-ROM without <source>: libvirt's parser makes source-less disks type='file'",
+    ),
+    (
         "xmconfig/test-fullvirt-usbtablet-no-bus.xml",
         "a tablet without bus: libvirt's parser gives HVM tablets bus='usb'",
     ),

@@ -993,6 +993,8 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Disk> {
     };
     let src_el = el.child("source");
     d.has_source = src_el.is_some();
+    // Without any <source>, libvirt treats an empty drive as a file disk.
+    let kind = if d.has_source { kind } else { "file".to_string() };
     d.source = parse_source(src_el, &kind, inactive)?;
     if let Some(drv) = el.child("driver") {
         d.driver = Attrs::read(drv, DRIVER_ATTRS)?;

@@ -438,7 +438,7 @@ pub fn parse_input(el: &Element, os_type: &str) -> Result<Input> {
                     "ps2 bus does not support tablet input device",
                 ));
             }
-            if !hvm && b != "xen" && (os_type == "xen" || os_type == "linux") {
+            if !hvm && b != "xen" && matches!(os_type, "xen" | "linux" | "xenpvh") {
                 return Err(Error::internal(
                     VIR_FROM_DOMAIN,
                     format!("unsupported input bus {b}"),

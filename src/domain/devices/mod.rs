@@ -354,17 +354,18 @@ fn post_parse(d: &mut Devices, ctx: &DomainCtx) -> Result<()> {
     }
     implicit_controllers(d);
     if !d.graphics.is_empty() && d.videos.is_empty() {
-        d.videos.push(if ctx.os_type == "hvm" {
-            Video::default_for_graphics()
-        } else {
-            Video {
-                model: "xen".into(),
-                vram: 4096,
-                heads: 1,
-                primary: true,
-                ..Default::default()
-            }
-        });
+        d.videos
+            .push(if !matches!(ctx.os_type.as_str(), "xen" | "linux") {
+                Video::default_for_graphics()
+            } else {
+                Video {
+                    model: "xen".into(),
+                    vram: 4096,
+                    heads: 1,
+                    primary: true,
+                    ..Default::default()
+                }
+            });
     }
     Ok(())
 }
@@ -699,7 +700,9 @@ mod tests {
         )
         .unwrap();
         let macs: Vec<&str> = d.interfaces.iter().map(|n| n.mac.as_deref().unwrap()).collect();
-        assert!(macs.iter().all(|m| m.starts_with("52:54:00:") && Mac::parse(m).is_some()));
+        assert!(macs
+            .iter()
+            .all(|m| m.starts_with("52:54:00:") && Mac::parse(m).is_some()));
         assert_ne!(macs[0], macs[1]);
         let xen = Profile {
             mac_prefix: [0x00, 0x16, 0x3e],
@@ -727,7 +730,11 @@ mod tests {
                    <interface type='ethernet'><mac address='52:54:00:00:00:03'/><target dev='vnet4' managed='no'/></interface>\
                    <interface type='ethernet'><mac address='52:54:00:00:00:04'/><target dev='mytap'/></interface>";
         let inactive = devices(xml, &Profile::TEST, true).unwrap();
-        let names: Vec<Option<&str>> = inactive.interfaces.iter().map(|n| n.target_dev.as_deref()).collect();
+        let names: Vec<Option<&str>> = inactive
+            .interfaces
+            .iter()
+            .map(|n| n.target_dev.as_deref())
+            .collect();
         assert_eq!(names, [None, None, Some("vnet4"), Some("mytap")]);
         // A running domain keeps them, and only inactive output hides them.
         let live = devices(xml, &Profile::TEST, false).unwrap();
