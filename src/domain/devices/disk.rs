@@ -354,6 +354,9 @@ fn parse_secret(el: &Element) -> Result<SecretRef> {
     if s.uuid.is_some() && s.usage.is_some() {
         return Err(xml_err(VIR_FROM_NONE, "either secret uuid or usage expected"));
     }
+    if s.uuid.is_none() && s.usage.is_none() {
+        return Err(xml_err(VIR_FROM_NONE, "missing secret uuid or usage attribute"));
+    }
     if let Some(u) = &s.uuid {
         if crate::domain::Uuid::parse(u).is_none() {
             return Err(xml_err(VIR_FROM_NONE, format!("invalid secret uuid '{u}'")));
@@ -384,7 +387,16 @@ pub fn parse_auth(el: &Element) -> Result<Auth> {
         .ok_or_else(|| xml_err(VIR_FROM_STORAGE, "missing username for auth"))?
         .to_string();
     let secret = match el.child("secret") {
-        Some(s) => parse_secret(s)?,
+        Some(s) => {
+            let t = s.attr("type");
+            if !t.is_some_and(|t| ["none", "volume", "ceph", "iscsi", "tls", "vtpm"].contains(&t)) {
+                return Err(unsupported(format!(
+                    "unknown secret type '{}'",
+                    t.unwrap_or("<null>")
+                )));
+            }
+            parse_secret(s)?
+        }
         None => {
             return Err(Error::with(
                 VIR_FROM_NONE,
@@ -424,15 +436,18 @@ fn parse_encryption(el: &Element) -> Result<Encryption> {
         ..Default::default()
     };
     for s in el.children_named("secret") {
-        e.secrets.push(parse_secret(s)?);
-    }
-    // A disk's encryption comes from its image; only volumes describe ciphers.
-    for name in ["cipher", "ivgen"] {
-        if el.child(name).is_some() {
-            return Err(unsupported(format!(
-                "supplying <{name}> for domain disk definition is unnecessary"
-            )));
+        match s.attr("type") {
+            Some("passphrase") => {}
+            Some(t) => {
+                return Err(Error::with(
+                    VIR_FROM_STORAGE,
+                    VIR_ERR_CONFIG_UNSUPPORTED,
+                    format!("unknown volume encryption secret type {t}"),
+                ))
+            }
+            None => return Err(xml_err(VIR_FROM_STORAGE, "unknown volume encryption secret type")),
         }
+        e.secrets.push(parse_secret(s)?);
     }
     if let Some(c) = el.child("cipher") {
         e.cipher = Some(Attrs::read(
@@ -610,11 +625,12 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
                 }
             }
             if matches!(protocol.as_str(), "http" | "https" | "ftp" | "ftps") {
-                if let Some(x) = el.child("readahead") {
-                    s.readahead = prop_ull(x, "size", 10)?;
+                let bad = || dom_xml_err("invalid readahead size or timeout");
+                if let Some(v) = el.child("readahead").and_then(|x| x.attr("size")) {
+                    s.readahead = Some(to_ull(v, 10).ok_or_else(bad)?).filter(|n| *n > 0);
                 }
-                if let Some(x) = el.child("timeout") {
-                    s.timeout = prop_ull(x, "seconds", 10)?;
+                if let Some(v) = el.child("timeout").and_then(|x| x.attr("seconds")) {
+                    s.timeout = Some(to_ull(v, 10).ok_or_else(bad)?).filter(|n| *n > 0);
                 }
             }
             if protocol == "nbd" {
@@ -649,8 +665,7 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
         "vhostuser" => {
             match el.attr("type") {
                 Some("unix") => {}
-                Some(t) => return Err(dom_xml_err(format!("invalid source type attribute '{t}'"))),
-                None => return Err(dom_xml_err("missing 'type' attribute for vhostuser disk source")),
+                _ => return Err(dom_xml_err("invalid 'type' attribute for vhostuser disk source")),
             }
             s.path = attr(el, "path");
             if s.path.is_none() {
@@ -673,9 +688,20 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
             true,
         )?;
     }
-    if let Some(sl) = el.child("slices").and_then(|x| x.child("slice")) {
-        let offset = prop_ull(sl, "offset", 10)?.ok_or_else(|| missing_attr(sl, "offset"))?;
-        let size = prop_ull(sl, "size", 10)?.ok_or_else(|| missing_attr(sl, "size"))?;
+    // Only the 'storage' slice exists; others are ignored.
+    if let Some(sl) = el.child("slices").and_then(|x| {
+        x.children_named("slice")
+            .find(|s| s.attr("type") == Some("storage"))
+    }) {
+        let num = |name: &str| -> Result<u64> {
+            let v = sl
+                .attr(name)
+                .ok_or_else(|| dom_xml_err("missing offset or size attribute of slice"))?;
+            to_ull(v, 10)
+                .ok_or_else(|| dom_xml_err(format!("malformed value '{v}' of '{name}' attribute of slice")))
+        };
+        let offset = num("offset")?;
+        let size = num("size")?;
         s.slice = Some((offset, size));
     }
     for sl in el.children_named("seclabel") {
@@ -1145,6 +1171,17 @@ pub fn post_parse(d: &mut Disk) -> Result<()> {
 
 /// Checks libvirt makes on each disk after parsing.
 pub fn validate(d: &Disk) -> Result<()> {
+    let bus = d.bus.as_deref().unwrap_or("none");
+    if d.device == "floppy" {
+        if bus != "fdc" {
+            return Err(internal(format!("Invalid bus type '{bus}' for floppy disk")));
+        }
+    } else if bus == "fdc" {
+        return Err(internal(format!("Invalid bus type '{bus}' for disk")));
+    }
+    if disk_name_index(&d.target).is_none() {
+        return Err(internal(format!("Invalid harddisk device name: {}", d.target)));
+    }
     if d.device == "lun" && !matches!(d.kind(), "block" | "network" | "volume") {
         return Err(unsupported(
             "disk device='lun' is only valid for block type disk source",
@@ -1167,6 +1204,32 @@ pub fn validate(d: &Disk) -> Result<()> {
     }
     if d.source.reservations.is_some() && d.device != "lun" {
         return Err(unsupported("<reservations/> allowed only for lun devices"));
+    }
+    let auth = d.auth.as_ref().or(d.source.auth.as_ref());
+    if let Some(a) = auth {
+        let want = match d.source.protocol.as_deref() {
+            Some("iscsi") => Some("iscsi"),
+            Some("rbd") => Some("ceph"),
+            _ => None,
+        };
+        if let (Some(want), Some(t)) = (want, a.secret.kind.as_deref()) {
+            if t != want {
+                return Err(unsupported(format!("invalid secret type '{t}'")));
+            }
+        }
+    }
+    // A disk's encryption comes from its image; only volumes describe ciphers.
+    for e in d.encryption.iter().chain(d.source.encryption.iter()) {
+        if e.cipher.is_some() {
+            return Err(unsupported(
+                "supplying <cipher> for domain disk definition is unnecessary",
+            ));
+        }
+        if e.ivgen.is_some() {
+            return Err(unsupported(
+                "supplying <ivgen> for domain disk definition is unnecessary",
+            ));
+        }
     }
     Ok(())
 }

@@ -210,7 +210,7 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Graphics> {
                     g.port = 0;
                 }
             }
-            g.websocket = parse_port(el, "websocket", "vnc websocket port")?;
+            g.websocket = prop_int(el, "websocket", 10)?;
             g.share_policy = prop_enum(
                 el,
                 "sharePolicy",
@@ -295,14 +295,15 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Graphics> {
                 Some(-1) | None => g.autoport = true,
                 Some(p) => g.port = p,
             }
-            if let Some(a) = prop_yesno(el, "autoport")? {
-                g.autoport = a;
+            if el.attr("autoport") == Some("yes") {
+                g.autoport = true;
             }
             if g.autoport && inactive {
                 g.port = 0;
             }
-            g.replace_user = prop_yesno(el, "replaceUser")? == Some(true);
-            g.multi_user = prop_yesno(el, "multiUser")? == Some(true);
+            // Only "yes" counts for these.
+            g.replace_user = el.attr("replaceUser") == Some("yes");
+            g.multi_user = el.attr("multiUser") == Some("yes");
         }
         "sdl" => {
             g.display = attr(el, "display");
@@ -324,11 +325,11 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Graphics> {
         "dbus" => {
             g.dbus_address = attr(el, "address");
             g.p2p = prop_yesno(el, "p2p")? == Some(true);
-            if g.p2p && g.dbus_address.is_some() {
-                return Err(dom_xml_err("D-Bus p2p with an address is not supported"));
-            }
             if let Some(gl) = el.child("gl") {
                 g.gl = Attrs::read(gl, &[("enable", Kind::YesNo), ("rendernode", Kind::Str)])?;
+            }
+            if g.p2p && g.dbus_address.is_some() {
+                return Err(dom_xml_err("D-Bus p2p with an address is not supported"));
             }
         }
         _ => {}

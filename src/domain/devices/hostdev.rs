@@ -161,19 +161,40 @@ pub fn parse(el: &Element) -> Result<Hostdev> {
                     }
                 }
                 "scsi" => {
-                    let protocol = prop_enum(s, "protocol", &["adapter", "iscsi"], false)?;
+                    let protocol = match s.attr("protocol") {
+                        None => None,
+                        Some(p) if p == "adapter" || p == "iscsi" => Some(p.to_string()),
+                        Some(p) => return Err(unsupported(format!("Unknown SCSI subsystem protocol '{p}'"))),
+                    };
                     if protocol.as_deref() == Some("iscsi") {
                         h.source_attrs.set("protocol", "iscsi");
-                        let name = attr(s, "name").unwrap_or_default();
+                        let mut name = attr(s, "name").unwrap_or_default();
+                        // Like disks, an iSCSI target without LUN means LUN 0.
+                        if !name.contains('/') {
+                            name.push_str("/0");
+                        }
                         h.source_attrs.set("name", name);
                         for x in s.children_named("host") {
-                            h.hosts.push((
-                                attr(x, "name").unwrap_or_default(),
-                                Some(attr(x, "port").unwrap_or_else(|| "3260".into())),
-                            ));
+                            let port = match x.attr("port") {
+                                None => 3260,
+                                Some(p) => to_uint(p, 10).ok_or_else(|| {
+                                    crate::error::Error::with(
+                                        crate::abi::VIR_FROM_NONE,
+                                        crate::abi::VIR_ERR_INVALID_ARG,
+                                        format!("failed to parse port number '{p}'"),
+                                    )
+                                })?,
+                            };
+                            h.hosts
+                                .push((attr(x, "name").unwrap_or_default(), Some(port.to_string())));
                         }
                         if let Some(au) = s.child("auth") {
-                            h.auth = Some(super::disk::parse_auth(au)?);
+                            let a = super::disk::parse_auth(au)?;
+                            let t = a.secret.kind.as_deref().unwrap_or("");
+                            if t != "iscsi" {
+                                return Err(unsupported(format!("invalid secret type {t}")));
+                            }
+                            h.auth = Some(a);
                         }
                         h.initiator = s
                             .child("initiator")
@@ -191,10 +212,29 @@ pub fn parse(el: &Element) -> Result<Hostdev> {
                     }
                 }
                 "scsi_host" => {
+                    match s.attr("protocol") {
+                        Some("vhost") => {}
+                        p => {
+                            return Err(unsupported(format!(
+                                "Unknown scsi_host subsystem protocol '{}'",
+                                p.unwrap_or("")
+                            )))
+                        }
+                    }
+                    let wwpn = s.attr("wwpn").unwrap_or("");
+                    let hex = wwpn.strip_prefix("naa.").unwrap_or("");
+                    if hex.len() != 16 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        return Err(dom_xml_err("malformed 'wwpn' value"));
+                    }
                     h.source_attrs = Attrs::read(s, &[("protocol", Kind::Str), ("wwpn", Kind::Str)])?;
                 }
                 "mdev" => {
-                    h.mdev_uuid = s.child("address").and_then(|a| attr(a, "uuid"));
+                    if let Some(a) = s.child("address") {
+                        let u = a.attr("uuid").unwrap_or("");
+                        let uuid = crate::domain::Uuid::parse(u)
+                            .ok_or_else(|| internal("Cannot parse uuid attribute of element <address>"))?;
+                        h.mdev_uuid = Some(uuid.to_string());
+                    }
                 }
                 _ => {}
             }
@@ -216,14 +256,15 @@ pub fn parse(el: &Element) -> Result<Hostdev> {
             h.caps_source = Some((tag.to_string(), t));
         }
         if kind == "net" {
-            for c in el.elements() {
-                if c.name == "ip" || c.name == "route" {
-                    let mut a = Attrs::default();
-                    for (k, v) in &c.attrs {
-                        a.set(k, v.clone());
-                    }
-                    h.net_ips.push((c.name.clone(), a));
-                }
+            for c in el.children_named("ip") {
+                h.net_ips
+                    .push(("ip".into(), super::interface::parse_ip(c)?.attrs));
+            }
+            for c in el.children_named("route") {
+                h.net_ips.push((
+                    "route".into(),
+                    super::interface::parse_route(c, "Domain hostdev device")?.attrs,
+                ));
             }
         }
     }

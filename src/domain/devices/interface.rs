@@ -243,7 +243,8 @@ fn is_ipv6(s: &str) -> bool {
 /// libvirt's generated tap/macvtap name prefixes, cleared from inactive definitions.
 const GENERATED_PREFIXES: &[&str] = &["vnet", "macvtap", "macvlan"];
 
-fn parse_ip(el: &Element) -> Result<IpEntry> {
+/// Reads an `<ip>` (interfaces and host network devices).
+pub fn parse_ip(el: &Element) -> Result<IpEntry> {
     let address = el
         .attr("address")
         .ok_or_else(|| dom_xml_err("Missing required address in <ip>"))?;
@@ -264,12 +265,44 @@ fn parse_ip(el: &Element) -> Result<IpEntry> {
         }
     }
     if let Some(p) = el.attr("peer") {
+        if p.parse::<std::net::IpAddr>().is_err() {
+            return Err(Error::with(
+                VIR_FROM_DOMAIN,
+                VIR_ERR_INVALID_ARG,
+                format!("Invalid peer '{p}' in <ip>"),
+            ));
+        }
         a.set("peer", p);
     }
     Ok(IpEntry { attrs: a })
 }
 
-fn parse_route(el: &Element) -> Result<IpEntry> {
+/// Reads a `<route>`; `who` names the owner in messages ("guest interface").
+pub fn parse_route(el: &Element, who: &str) -> Result<IpEntry> {
+    let bad = |what: &str, v: &str| {
+        xml_err(
+            VIR_FROM_NETWORK,
+            format!("{who}: Bad {what} address '{v}' in route definition"),
+        )
+    };
+    let family = el.attr("family");
+    if let Some(f) = family {
+        if f != "ipv4" && f != "ipv6" {
+            return Err(xml_err(
+                VIR_FROM_NETWORK,
+                format!("{who}: Unrecognized family '{f}' in route definition"),
+            ));
+        }
+    }
+    let address = el.attr("address").unwrap_or("");
+    if address.parse::<std::net::IpAddr>().is_err() {
+        return Err(bad("network", address));
+    }
+    if let Some(g) = el.attr("gateway") {
+        if g.parse::<std::net::IpAddr>().is_err() {
+            return Err(bad("gateway", g));
+        }
+    }
     let a = Attrs::read(
         el,
         &[
@@ -328,24 +361,8 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
         ..Default::default()
     };
     if kind == "hostdev" {
-        n.managed = prop_yesno(el, "managed")?;
-    }
-    if let Some(m) = el.child("mac") {
-        if let Some(a) = m.attr("address") {
-            let mac =
-                Mac::parse(a).ok_or_else(|| dom_xml_err(format!("unable to parse mac address '{a}'")))?;
-            if mac.is_multicast() {
-                return Err(dom_xml_err(format!(
-                    "expected unicast mac address, found multicast '{a}'"
-                )));
-            }
-            n.mac = Some(mac.to_string());
-        }
-        n.mac_type = prop_enum(m, "type", &["", "generated", "static"], true)?;
-        n.mac_check = prop_yesno(m, "check")?;
-    }
-    if n.mac.is_none() {
-        n.mac = Some(Mac::generate(mac_prefix).to_string());
+        // Only "yes" counts; other values leave it unset.
+        n.managed = (el.attr("managed") == Some("yes")).then_some(true);
     }
     let src = el.child("source");
     if src.is_none()
@@ -388,7 +405,7 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
             ],
             "internal" => &[("name", Kind::Str)],
             "vdpa" => &[("dev", Kind::Str)],
-            "server" | "client" | "mcast" | "udp" => &[("address", Kind::Str), ("port", Kind::Str)],
+            "server" | "client" | "mcast" | "udp" => &[("address", Kind::Str), ("port", Kind::Int)],
             "vhostuser" => &[("type", Kind::Str), ("path", Kind::Str), ("mode", Kind::Str)],
             "user" | "ethernet" => &[],
             "vds" => &[
@@ -406,16 +423,35 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
         if kind == "vds" {
             if let Some(u) = n.source.get("switchid").map(str::to_string) {
                 let uuid = crate::domain::Uuid::parse(&u)
-                    .ok_or_else(|| dom_xml_err(format!("Failed to parse switchid '{u}'")))?;
+                    .ok_or_else(|| bad_value(s, "switchid", &u, " Expected UUID"))?;
                 n.source.set("switchid", uuid.to_string());
+            }
+            for name in ["portid", "connectionid"] {
+                if let Some(v) = s.attr(name) {
+                    let (neg, mag) = c_number(v, 10)
+                        .filter(|(_, m)| *m <= i64::MAX as u64)
+                        .ok_or_else(|| bad_value(s, name, v, " Expected long long integer value"))?;
+                    let n64 = if neg { -(mag as i64) } else { mag as i64 };
+                    n.source.set(name, n64.to_string());
+                }
             }
         }
         if kind == "udp" {
             if let Some(l) = s.child("local") {
-                n.source_local = Some(Attrs::read(l, &[("address", Kind::Str), ("port", Kind::Str)])?);
+                n.source_local = Some(Attrs::read(l, &[("address", Kind::Str), ("port", Kind::Int)])?);
             }
         }
         if kind == "vhostuser" {
+            match s.attr("type") {
+                Some("unix") => {}
+                t => {
+                    return Err(unsupported(format!(
+                        "Type='{}' unsupported for <interface type='vhostuser'>",
+                        t.unwrap_or("")
+                    )))
+                }
+            }
+            prop_enum(s, "mode", &["", "server", "client"], true)?;
             if let Some(r) = s.child("reconnect") {
                 if n.source.get("mode") == Some("server") {
                     return Err(unsupported(
@@ -430,26 +466,34 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
         }
         if kind == "hostdev" {
             if let Some(a) = s.child("address") {
+                match a.attr("type") {
+                    Some("pci") | Some("usb") => {}
+                    Some(t) => {
+                        return Err(unsupported(format!(
+                            "unknown host device source address type '{t}'"
+                        )))
+                    }
+                    None => return Err(dom_xml_err("missing source address type")),
+                }
                 n.hostdev_address = Some(parse_address(a)?);
             }
         }
     }
     if let Some(v) = el.child("vlan") {
         let mut vl = Vlan {
-            trunk: prop_yesno(v, "trunk")?.unwrap_or(false),
+            trunk: false,
             tags: Vec::new(),
         };
         for t in v.children_named("tag") {
-            let id = t
-                .attr("id")
+            let idn = prop_uint(t, "id", 10)?
                 .ok_or_else(|| Error::with(VIR_FROM_NONE, VIR_ERR_XML_ERROR, "missing id for VLAN tag"))?;
-            let idn = to_uint(id, 10).filter(|x| *x <= 4095).ok_or_else(|| {
-                Error::with(
+            if idn > 4095 {
+                return Err(Error::with(
                     VIR_FROM_NONE,
                     VIR_ERR_XML_ERROR,
-                    format!("vlan tag id {id} too large (maximum 4095)"),
-                )
-            })?;
+                    format!("vlan tag id {idn} too large (maximum 4095)"),
+                ));
+            }
             let native = prop_enum(t, "nativeMode", &["", "tagged", "untagged"], true)?;
             vl.tags.push((idn, native));
         }
@@ -460,8 +504,24 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
                 "missing tag id - each <vlan> must have at least one <tag id='n'/> subelement",
             ));
         }
-        if vl.tags.len() > 1 {
-            vl.trunk = true;
+        match v.attr("trunk") {
+            None => vl.trunk = vl.tags.len() > 1,
+            Some("yes") => vl.trunk = true,
+            Some(t) if vl.tags.len() > 1 => {
+                return Err(xml_err(
+                    VIR_FROM_NONE,
+                    format!(
+                    "invalid \"trunk='{t}'\" in <vlan> - trunk='yes' is required for more than one vlan tag"
+                ),
+                ))
+            }
+            Some("no") => vl.trunk = false,
+            Some(t) => {
+                return Err(xml_err(
+                    VIR_FROM_NONE,
+                    format!("invalid \"trunk='{t}'\" in <vlan> - must be yes or no"),
+                ))
+            }
         }
         n.vlan = Some(vl);
     }
@@ -477,20 +537,28 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
                 ))
             }
         };
-        let params = match v.child("parameters") {
-            Some(p) => Attrs::read(
-                p,
-                &[
-                    ("managerid", Kind::Uint(10)),
-                    ("typeid", Kind::Uint(10)),
-                    ("typeidversion", Kind::Uint(10)),
-                    ("instanceid", Kind::Str),
-                    ("interfaceid", Kind::Str),
-                    ("profileid", Kind::Str),
-                ],
-            )?,
-            None => Attrs::default(),
-        };
+        let mut params = Attrs::default();
+        if let Some(p) = v.child("parameters") {
+            for name in ["managerid", "typeid", "typeidversion"] {
+                if let Some(val) = p.attr(name) {
+                    let n = to_uint(val, 10).ok_or_else(|| {
+                        xml_err(VIR_FROM_NONE, format!("cannot parse value of {name} parameter"))
+                    })?;
+                    params.set(name, n.to_string());
+                }
+            }
+            for name in ["instanceid", "interfaceid"] {
+                if let Some(val) = p.attr(name) {
+                    let u = crate::domain::Uuid::parse(val).ok_or_else(|| {
+                        xml_err(VIR_FROM_NONE, format!("cannot parse {name} parameter as a uuid"))
+                    })?;
+                    params.set(name, u.to_string());
+                }
+            }
+            if let Some(val) = p.attr("profileid") {
+                params.set("profileid", val);
+            }
+        }
         let mut params = params;
         if kind.is_none() && !matches!(n.kind.as_str(), "network") {
             return Err(xml_err(VIR_FROM_NONE, "missing required virtualport type"));
@@ -550,6 +618,23 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
     if let Some(p) = el.child("port") {
         n.port_isolated = prop_yesno(p, "isolated")?;
     }
+    if let Some(m) = el.child("mac") {
+        if let Some(a) = m.attr("address") {
+            let mac =
+                Mac::parse(a).ok_or_else(|| dom_xml_err(format!("unable to parse mac address '{a}'")))?;
+            if mac.is_multicast() {
+                return Err(dom_xml_err(format!(
+                    "expected unicast mac address, found multicast '{a}'"
+                )));
+            }
+            n.mac = Some(mac.to_string());
+        }
+        n.mac_type = prop_enum(m, "type", &["", "generated", "static"], true)?;
+        n.mac_check = prop_yesno(m, "check")?;
+    }
+    if n.mac.is_none() {
+        n.mac = Some(Mac::generate(mac_prefix).to_string());
+    }
     if n.port_isolated.is_some()
         && n.virtualport
             .as_ref()
@@ -564,13 +649,25 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
         n.ips.push(parse_ip(ip)?);
     }
     for r in el.children_named("route") {
-        n.routes.push(parse_route(r)?);
+        n.routes.push(parse_route(r, "guest interface")?);
     }
     for pf in el.children_named("portForward") {
         let attrs = Attrs::read(
             pf,
-            &[("proto", Kind::Str), ("address", Kind::Str), ("dev", Kind::Str)],
+            &[
+                ("proto", Kind::EnumNz(&["", "tcp", "udp"])),
+                ("address", Kind::Str),
+                ("dev", Kind::Str),
+            ],
         )?;
+        if attrs.get("proto").is_none() {
+            return Err(missing_attr(pf, "proto"));
+        }
+        if let Some(a) = attrs.get("address") {
+            if a.parse::<std::net::IpAddr>().is_err() {
+                return Err(dom_xml_err(format!("Invalid address '{a}' in <portForward>")));
+            }
+        }
         let mut ranges = Vec::new();
         for r in pf.children_named("range") {
             ranges.push(Attrs::read(
@@ -614,6 +711,16 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
                 "Model name contains invalid characters",
             ));
         }
+    }
+    if kind == "vhostuser"
+        && !matches!(
+            n.model.as_deref(),
+            Some("virtio") | Some("virtio-transitional") | Some("virtio-non-transitional")
+        )
+    {
+        return Err(internal(
+            "Wrong or no <model> 'type' attribute specified with <interface type='vhostuser'/>. vhostuser requires the virtio-net* frontend",
+        ));
     }
     let virtio = matches!(
         n.model.as_deref(),
@@ -698,8 +805,25 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
     }
     if let Some(c) = el.child("coalesce") {
         if let Some(f) = c.child("rx").and_then(|r| r.child("frames")) {
-            n.coalesce_rx_frames = prop_uint(f, "max", 10)?.filter(|m| *m > 0);
+            n.coalesce_rx_frames = match f.attr("max") {
+                None => None,
+                Some(v) => Some(to_uint(v, 10).ok_or_else(|| {
+                    Error::with(
+                        VIR_FROM_DOMAIN,
+                        VIR_ERR_XML_DETAIL,
+                        format!("cannot parse value '{v}' for coalesce parameter"),
+                    )
+                })?),
+            }
+            .filter(|m| *m > 0);
         }
+    }
+    // The vhost device path only means something for virtio models.
+    if !matches!(
+        n.model.as_deref(),
+        Some("virtio") | Some("virtio-transitional") | Some("virtio-non-transitional")
+    ) {
+        n.backend.remove("vhost");
     }
     n.info = parse_info(el, INFO_BOOT_ROM)?;
     Ok(n)

@@ -1428,8 +1428,11 @@ fn rule_num(el: &Element, name: &str, max: u32) -> Result<Option<u32>> {
         None => Ok(None),
         Some("-1") => Ok(None),
         Some(v) => {
-            let n = to_uint(v, 0)
-                .ok_or_else(|| Error::internal(VIR_FROM_DOMAIN, format!("Cannot parse USB {name} {v}")))?;
+            let n = to_int(v, 0).ok_or_else(|| bad_value(el, name, v, " Expected integer value"))?;
+            if n == -1 {
+                return Ok(None);
+            }
+            let n = n as u32;
             if n > max {
                 let what = match name {
                     "class" => "Class code",
@@ -1541,7 +1544,7 @@ pub fn parse_smartcard(el: &Element) -> Result<Smartcard> {
                 }
                 Some(t) if chardev::SOURCE_TYPES.contains(&t) => t,
                 Some(t) => {
-                    return Err(dom_xml_err(format!(
+                    return Err(unsupported(format!(
                         "unknown type presented to host for character device: {t}"
                     )))
                 }
