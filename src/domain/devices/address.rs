@@ -399,6 +399,11 @@ pub fn parse_info(el: &Element, flags: InfoFlags) -> Result<DeviceInfo> {
             let n = prop_uint_nonzero(b, "order", 10)?.ok_or_else(|| missing_attr(b, "order"))?;
             info.boot_order = Some(n);
             if let Some(lp) = b.attr("loadparm") {
+                if lp.is_empty() || lp.chars().count() > 8 {
+                    return Err(internal(format!(
+                        "loadparm value '{lp}' must be between 1 and 8 characters"
+                    )));
+                }
                 info.loadparm = Some(lp.to_uppercase());
             }
         }

@@ -427,7 +427,7 @@ pub fn parse(el: &Element, dev: ChrKind, inactive: bool) -> Result<Chardev> {
         }
         if let Some(m) = t.child("model") {
             if dev == ChrKind::Serial {
-                if let Some(n) = m.attr("name") {
+                if let Some(n) = xattr(m, "name") {
                     if !SERIAL_MODELS[1..].contains(&n) {
                         return Err(unsupported(format!(
                             "unknown target model '{n}' specified for character device"
@@ -445,7 +445,7 @@ pub fn parse(el: &Element, dev: ChrKind, inactive: bool) -> Result<Chardev> {
                     let Some(a) = &c.target_address else {
                         return Err(dom_xml_err("guestfwd channel does not define a target address"));
                     };
-                    let Some(p) = &c.target_fwd_port else {
+                    if c.target_fwd_port.is_none() {
                         return Err(missing_attr(t, "port"));
                     };
                     // libvirt resolves the name; only literal addresses are
@@ -457,7 +457,7 @@ pub fn parse(el: &Element, dev: ChrKind, inactive: bool) -> Result<Chardev> {
                             format!("Cannot parse socket address '{a}': Name or service not known"),
                         ));
                     }
-                    let n = to_uint(p, 10).ok_or_else(|| dom_xml_err(format!("Invalid port number: {p}")))?;
+                    let n = prop_uint(t, "port", 10)?.unwrap_or_default();
                     c.target_fwd_port = Some(n.to_string());
                 }
                 Some("virtio") | Some("xen") => {

@@ -186,10 +186,7 @@ pub fn parse(el: &Element) -> Result<Controller> {
         "xenbus" => {
             let a = Attrs::read(
                 el,
-                &[
-                    ("maxGrantFrames", Kind::Uint(10)),
-                    ("maxEventChannels", Kind::Uint(10)),
-                ],
+                &[("maxGrantFrames", Kind::Int), ("maxEventChannels", Kind::Int)],
             )?;
             c.attrs = a;
         }

@@ -381,15 +381,16 @@ fn secret_out(s: &SecretRef) -> Out {
 }
 
 /// Reads an `<auth>` (disks and iSCSI host devices).
-pub fn parse_auth(el: &Element) -> Result<Auth> {
-    let username = el
-        .attr("username")
+pub fn parse_auth(el: &Element, check_type: bool) -> Result<Auth> {
+    let username = xattr(el, "username")
         .ok_or_else(|| xml_err(VIR_FROM_STORAGE, "missing username for auth"))?
         .to_string();
     let secret = match el.child("secret") {
         Some(s) => {
             let t = s.attr("type");
-            if !t.is_some_and(|t| ["none", "volume", "ceph", "iscsi", "tls", "vtpm"].contains(&t)) {
+            if check_type
+                && !t.is_some_and(|t| ["none", "volume", "ceph", "iscsi", "tls", "vtpm"].contains(&t))
+            {
                 return Err(unsupported(format!(
                     "unknown secret type '{}'",
                     t.unwrap_or("<null>")
@@ -417,7 +418,7 @@ pub fn auth_out(a: &Auth) -> Out {
 }
 
 fn parse_encryption(el: &Element) -> Result<Encryption> {
-    let format = match el.attr("format") {
+    let format = match xattr(el, "format") {
         None => return Err(xml_err(VIR_FROM_STORAGE, "unknown volume encryption format")),
         Some(f) => match f {
             "default" | "qcow" | "luks" | "luks2" | "luks-any" => f.to_string(),
@@ -436,7 +437,7 @@ fn parse_encryption(el: &Element) -> Result<Encryption> {
         ..Default::default()
     };
     for s in el.children_named("secret") {
-        match s.attr("type") {
+        match xattr(s, "type") {
             Some("passphrase") => {}
             Some(t) => {
                 return Err(Error::with(
@@ -454,7 +455,7 @@ fn parse_encryption(el: &Element) -> Result<Encryption> {
             c,
             &[
                 ("name", Kind::Str),
-                ("size", Kind::Str),
+                ("size", Kind::Uint(10)),
                 ("mode", Kind::Str),
                 ("hash", Kind::Str),
             ],
@@ -563,7 +564,15 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
         "volume" => {
             s.pool = attr(el, "pool");
             s.volume = attr(el, "volume");
-            s.mode = prop_enum(el, "mode", &["default", "host", "direct"], false)?;
+            s.mode = match el.attr("mode") {
+                None => None,
+                Some(m) if m == "host" || m == "direct" => Some(m.to_string()),
+                Some(m) => {
+                    return Err(unsupported(format!(
+                        "unknown source mode '{m}' for volume type disk"
+                    )))
+                }
+            };
             if s.pool.is_none() || s.volume.is_none() {
                 return Err(dom_xml_err(
                     "'pool' and 'volume' must be specified together for 'pool' type source",
@@ -574,8 +583,10 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
             let protocol = prop_enum_req(el, "protocol", PROTOCOLS)?;
             s.tls = prop_yesno(el, "tls")?;
             s.tls_hostname = attr(el, "tlsHostname");
-            s.name = attr(el, "name");
-            if s.name.is_none() && protocol != "nbd" {
+            // An empty name passes the presence check but is not kept.
+            let raw_name = el.attr("name");
+            s.name = attr_nonempty(el, "name");
+            if raw_name.is_none() && protocol != "nbd" {
                 return Err(dom_xml_err("missing name for disk source"));
             }
             if protocol == "iscsi" {
@@ -586,8 +597,8 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
                     }
                 }
             }
-            if protocol == "rbd" {
-                if let Some(n) = &s.name {
+            if protocol == "rbd" || protocol == "gluster" {
+                if let Some(n) = raw_name {
                     if !n.contains('/') {
                         return Err(dom_xml_err(format!(
                             "can't split path '{n}' into pool name and image name"
@@ -602,14 +613,14 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
                 s.hosts.push(parse_host(h, &protocol)?);
             }
             if protocol == "rbd" {
-                s.snapshot = el.child("snapshot").and_then(|x| attr(x, "name"));
-                s.config = el.child("config").and_then(|x| attr(x, "file"));
+                s.snapshot = el.child("snapshot").and_then(|x| attr_nonempty(x, "name"));
+                s.config = el.child("config").and_then(|x| attr_nonempty(x, "file"));
             }
             if protocol == "iscsi" {
                 s.initiator = el
                     .child("initiator")
                     .and_then(|i| i.child("iqn"))
-                    .and_then(|q| attr(q, "name"));
+                    .and_then(|q| attr_nonempty(q, "name"));
             }
             if matches!(protocol.as_str(), "https" | "ftps") {
                 if let Some(x) = el.child("ssl") {
@@ -619,17 +630,19 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
             if matches!(protocol.as_str(), "http" | "https") {
                 if let Some(c) = el.child("cookies") {
                     for k in c.children_named("cookie") {
-                        let name = k.attr("name").ok_or_else(|| missing_attr(k, "name"))?.to_string();
+                        let name = xattr(k, "name")
+                            .ok_or_else(|| dom_xml_err("missing cookie name"))?
+                            .to_string();
                         s.cookies.push((name, k.text()));
                     }
                 }
             }
             if matches!(protocol.as_str(), "http" | "https" | "ftp" | "ftps") {
                 let bad = || dom_xml_err("invalid readahead size or timeout");
-                if let Some(v) = el.child("readahead").and_then(|x| x.attr("size")) {
+                if let Some(v) = el.child("readahead").and_then(|x| xattr(x, "size")) {
                     s.readahead = Some(to_ull(v, 10).ok_or_else(bad)?).filter(|n| *n > 0);
                 }
-                if let Some(v) = el.child("timeout").and_then(|x| x.attr("seconds")) {
+                if let Some(v) = el.child("timeout").and_then(|x| xattr(x, "seconds")) {
                     s.timeout = Some(to_ull(v, 10).ok_or_else(bad)?).filter(|n| *n > 0);
                 }
             }
@@ -694,9 +707,8 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
             .find(|s| s.attr("type") == Some("storage"))
     }) {
         let num = |name: &str| -> Result<u64> {
-            let v = sl
-                .attr(name)
-                .ok_or_else(|| dom_xml_err("missing offset or size attribute of slice"))?;
+            let v =
+                xattr(sl, name).ok_or_else(|| dom_xml_err("missing offset or size attribute of slice"))?;
             to_ull(v, 10)
                 .ok_or_else(|| dom_xml_err(format!("malformed value '{v}' of '{name}' attribute of slice")))
         };
@@ -717,17 +729,33 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
         let mut src = None;
         if !managed {
             if let Some(x) = r.child("source") {
-                src = Some((
-                    attr(x, "type").unwrap_or_default(),
-                    attr(x, "path").unwrap_or_default(),
-                    attr(x, "mode").unwrap_or_default(),
-                ));
+                let perr = |m: String| xml_err(VIR_FROM_STORAGE, m);
+                let t = match xattr(x, "type") {
+                    None => return Err(perr("missing connection type for <reservations/>".into())),
+                    Some("unix") => "unix",
+                    Some(t) => {
+                        return Err(perr(format!(
+                            "unsupported connection type for <reservations/>: {t}"
+                        )))
+                    }
+                };
+                let p = xattr(x, "path").ok_or_else(|| perr("missing path for <reservations/>".into()))?;
+                let m = match xattr(x, "mode") {
+                    None => return Err(perr("missing connection mode for <reservations/>".into())),
+                    Some("client") => "client",
+                    Some(m) => {
+                        return Err(perr(format!(
+                            "unsupported connection mode for <reservations/>: {m}"
+                        )))
+                    }
+                };
+                src = Some((t.to_string(), p.to_string(), m.to_string()));
             }
         }
         s.reservations = Some(Reservations { managed, source: src });
     }
     if let Some(a) = el.child("auth") {
-        s.auth = Some(parse_auth(a)?);
+        s.auth = Some(parse_auth(a, true)?);
     }
     if let Some(e) = el.child("encryption") {
         s.encryption = Some(parse_encryption(e)?);
@@ -878,8 +906,10 @@ fn parse_backing(el: &Element, inactive: bool, depth: usize) -> Result<BackingSt
     if !DISK_TYPES[1..].contains(&kind) {
         return Err(dom_xml_err(format!("unknown storage source type '{kind}'")));
     }
-    let format = match el.child("format").and_then(|f| f.attr("type")) {
-        Some(f) => Some(storage_format(f)?),
+    let format = match el.child("format").and_then(|f| xattr(f, "type")) {
+        Some("aio") => Some("raw".to_string()),
+        Some(f) if FORMATS[1..].contains(&f) => Some(f.to_string()),
+        Some(f) => return Err(dom_xml_err(format!("unknown storage source format '{f}'"))),
         None => return Err(dom_xml_err("missing disk backing store format")),
     };
     let src = el
@@ -908,7 +938,10 @@ fn backing_out(b: &BackingStore, secure: bool) -> Out {
             x.a("type", f);
             o.push(x);
         }
-        o.push(source_out(&img.source, secure, true));
+        let src = source_out(&img.source, secure, true);
+        if !src.is_bare() {
+            o.push(src);
+        }
         if let Some(next) = &img.backing {
             o.push(backing_out(next, secure));
         }
@@ -1034,7 +1067,7 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Disk> {
     if let Some(b) = el.child("backingStore") {
         d.backing = Some(parse_backing(b, inactive, 0)?);
     }
-    d.backend_domain = el.child("backenddomain").and_then(|b| attr(b, "name"));
+    d.backend_domain = el.child("backenddomain").and_then(|b| attr_nonempty(b, "name"));
     if let Some(g) = el.child("geometry") {
         d.geometry = Attrs::read(
             g,
@@ -1086,7 +1119,7 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Disk> {
         if d.source.auth.is_some() {
             return Err(unsupported("an <auth> definition already found for disk source"));
         }
-        d.auth = Some(parse_auth(a)?);
+        d.auth = Some(parse_auth(a, true)?);
     }
     if let Some(e) = el.child("encryption") {
         if d.source.encryption.is_some() {
@@ -1103,17 +1136,6 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Disk> {
             VIR_ERR_NO_TARGET,
             d.source_name().unwrap_or(""),
         ));
-    }
-    let needs_source = !matches!(d.device.as_str(), "cdrom" | "floppy");
-    let has = match kind.as_str() {
-        "file" | "block" | "dir" => d.source.path.is_some(),
-        "network" => d.source.protocol.is_some(),
-        "volume" => d.source.volume.is_some(),
-        _ => d.has_source,
-    };
-    // A startup policy tolerates a missing source (the disk is dropped at start).
-    if needs_source && !has && d.source.startup_policy.is_none() {
-        return Err(Error::with(VIR_FROM_DOMAIN, VIR_ERR_NO_SOURCE, d.target.clone()));
     }
     if kind == "vhostuser" && d.snapshot.is_none() {
         d.snapshot = Some("no".into());
@@ -1230,6 +1252,17 @@ pub fn validate(d: &Disk) -> Result<()> {
                 "supplying <ivgen> for domain disk definition is unnecessary",
             ));
         }
+    }
+    // LUNs, removable media and disks with a startup policy may lack a source.
+    let needs_source = !matches!(d.device.as_str(), "cdrom" | "floppy" | "lun");
+    let has = match d.kind() {
+        "file" | "block" | "dir" => d.source.path.is_some(),
+        "network" => d.source.protocol.is_some(),
+        "volume" => d.source.volume.is_some(),
+        _ => d.has_source,
+    };
+    if needs_source && !has && d.source.startup_policy.is_none() {
+        return Err(Error::with(VIR_FROM_DOMAIN, VIR_ERR_NO_SOURCE, d.target.clone()));
     }
     Ok(())
 }

@@ -135,7 +135,7 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Graphics> {
         match lk.as_str() {
             "address" => li.address = attr_nonempty(l, "address"),
             "network" => {
-                li.network = attr(l, "network");
+                li.network = attr_nonempty(l, "network");
                 if li.network.is_none() {
                     return Err(dom_xml_err(
                         "'network' attribute is required for listen type 'network'",
@@ -145,12 +145,12 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Graphics> {
                     li.address = attr_nonempty(l, "address");
                 }
             }
-            "socket" => li.socket = attr(l, "socket"),
+            "socket" => li.socket = attr_nonempty(l, "socket"),
             _ => {}
         }
         listens.push(li);
     }
-    let listen_attr = attr_nonempty(el, "listen");
+    let listen_attr = attr(el, "listen").filter(|l| !l.is_empty() || !listens.is_empty());
     if let Some(la) = &listen_attr {
         match listens.first() {
             Some(first) if first.kind == "address" || first.kind == "network" => {

@@ -189,7 +189,7 @@ pub fn parse(el: &Element) -> Result<Hostdev> {
                                 .push((attr(x, "name").unwrap_or_default(), Some(port.to_string())));
                         }
                         if let Some(au) = s.child("auth") {
-                            let a = super::disk::parse_auth(au)?;
+                            let a = super::disk::parse_auth(au, false)?;
                             let t = a.secret.kind.as_deref().unwrap_or("");
                             if t != "iscsi" {
                                 return Err(unsupported(format!("invalid secret type {t}")));
@@ -199,9 +199,17 @@ pub fn parse(el: &Element) -> Result<Hostdev> {
                         h.initiator = s
                             .child("initiator")
                             .and_then(|i| i.child("iqn"))
-                            .and_then(|q| attr(q, "name"));
+                            .and_then(|q| attr_nonempty(q, "name"));
                     } else {
-                        h.adapter = s.child("adapter").and_then(|a| attr(a, "name"));
+                        h.adapter = s
+                            .child("adapter")
+                            .and_then(|a| xattr(a, "name"))
+                            .map(str::to_string);
+                        if h.adapter.is_none() {
+                            return Err(dom_xml_err(
+                                "'adapter' name must be specified for scsi hostdev source",
+                            ));
+                        }
                         if let Some(a) = s.child("address") {
                             h.scsi_addr = Some((
                                 prop_uint(a, "bus", 0)?.unwrap_or(0),

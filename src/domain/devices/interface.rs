@@ -466,7 +466,7 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
         }
         if kind == "hostdev" {
             if let Some(a) = s.child("address") {
-                match a.attr("type") {
+                match xattr(a, "type") {
                     Some("pci") | Some("usb") => {}
                     Some(t) => {
                         return Err(unsupported(format!(
@@ -504,7 +504,7 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
                 "missing tag id - each <vlan> must have at least one <tag id='n'/> subelement",
             ));
         }
-        match v.attr("trunk") {
+        match xattr(v, "trunk") {
             None => vl.trunk = vl.tags.len() > 1,
             Some("yes") => vl.trunk = true,
             Some(t) if vl.tags.len() > 1 => {
@@ -537,6 +537,9 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
                 ))
             }
         };
+        if kind.is_none() && n.kind != "network" {
+            return Err(xml_err(VIR_FROM_NONE, "missing required virtualport type"));
+        }
         let mut params = Attrs::default();
         if let Some(p) = v.child("parameters") {
             for name in ["managerid", "typeid", "typeidversion"] {
@@ -555,11 +558,10 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
                     params.set(name, u.to_string());
                 }
             }
-            if let Some(val) = p.attr("profileid") {
+            if let Some(val) = xattr(p, "profileid") {
                 params.set("profileid", val);
             }
         }
-        let mut params = params;
         if kind.is_none() && !matches!(n.kind.as_str(), "network") {
             return Err(xml_err(VIR_FROM_NONE, "missing required virtualport type"));
         }
@@ -682,9 +684,9 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
         }
         n.port_forwards.push(PortForward { attrs, ranges });
     }
-    n.script = el.child("script").and_then(|s| attr(s, "path"));
-    n.downscript = el.child("downscript").and_then(|s| attr(s, "path"));
-    n.backend_domain = el.child("backenddomain").and_then(|s| attr(s, "name"));
+    n.script = el.child("script").and_then(|s| attr_nonempty(s, "path"));
+    n.downscript = el.child("downscript").and_then(|s| attr_nonempty(s, "path"));
+    n.backend_domain = el.child("backenddomain").and_then(|s| attr_nonempty(s, "name"));
     if let Some(t) = el.child("target") {
         n.target_dev = attr(t, "dev");
         n.target_managed = prop_yesno(t, "managed")?;
@@ -697,9 +699,13 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
         }
     }
     if let Some(g) = el.child("guest") {
-        n.guest = Attrs::read(g, &[("dev", Kind::Str), ("actual", Kind::Str)])?;
+        for k in ["dev", "actual"] {
+            if let Some(v) = xattr(g, k) {
+                n.guest.set(k, v);
+            }
+        }
     }
-    n.model = el.child("model").and_then(|m| attr(m, "type"));
+    n.model = el.child("model").and_then(|m| attr_nonempty(m, "type"));
     if let Some(m) = &n.model {
         if !m
             .bytes()
@@ -771,8 +777,12 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
         let filter = attr(f, "filter").unwrap_or_default();
         let params = f
             .children_named("parameter")
-            .filter_map(|p| Some((attr(p, "name")?, attr(p, "value")?)))
-            .collect();
+            .filter_map(|p| Some((attr(p, "name")?, attr_nonempty(p, "value")?)))
+            .collect::<Vec<_>>();
+        // libvirt keeps parameters in a table keyed by name and writes the
+        // names sorted, each name's values in document order.
+        let mut params = params;
+        params.sort_by(|a, b| a.0.cmp(&b.0));
         n.filterref = Some(FilterRef { filter, params });
     }
     if let Some(t) = el.child("tune") {
@@ -783,29 +793,43 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
         }
     }
     if let Some(t) = el.child("teaming") {
-        if let Some(ty) = t.attr("type") {
-            if !["none", "persistent", "transient"].contains(&ty) {
-                return Err(unsupported(format!("unknown teaming type '{ty}'")));
+        let persistent = xattr(t, "persistent");
+        match xattr(t, "type") {
+            None if persistent.is_some() => {
+                return Err(unsupported("unknown teaming type '(null)'"));
             }
+            None => {}
+            Some(ty) if ["persistent", "transient"].contains(&ty) => {
+                if ty == "transient" && persistent.is_none() {
+                    return Err(unsupported(
+                        "teaming persistent attribute must be set if teaming type is 'transient'",
+                    ));
+                }
+                n.teaming.set("type", ty);
+                if let Some(p) = persistent {
+                    n.teaming.set("persistent", p);
+                }
+            }
+            Some("none") => {}
+            Some(ty) => return Err(unsupported(format!("unknown teaming type '{ty}'"))),
         }
-        n.teaming = Attrs::read(t, &[("type", Kind::Str), ("persistent", Kind::Str)])?;
     }
     if let Some(l) = el.child("link") {
-        n.link_state = match l.attr("state") {
+        n.link_state = match xattr(l, "state") {
             None => None,
             Some(v) if v == "up" || v == "down" => Some(v.to_string()),
             Some(v) => return Err(unsupported(format!("unknown interface link state '{v}'"))),
         };
     }
     if let Some(m) = el.child("mtu") {
-        n.mtu = match m.attr("size") {
+        n.mtu = match xattr(m, "size") {
             None => None,
             Some(v) => Some(to_uint(v, 10).ok_or_else(|| dom_xml_err("malformed mtu size"))?),
         };
     }
     if let Some(c) = el.child("coalesce") {
         if let Some(f) = c.child("rx").and_then(|r| r.child("frames")) {
-            n.coalesce_rx_frames = match f.attr("max") {
+            n.coalesce_rx_frames = match xattr(f, "max") {
                 None => None,
                 Some(v) => Some(to_uint(v, 10).ok_or_else(|| {
                     Error::with(

@@ -52,7 +52,7 @@ pub fn scaled_as(el: &Element, def_unit: &str, xpath: &str) -> Result<u64> {
             format!("Invalid value '{t}' for element or attribute '{xpath}'"),
         )
     })?;
-    unit_bytes(v, el.attr("unit").unwrap_or(def_unit))
+    unit_bytes(v, xattr(el, "unit").unwrap_or(def_unit))
 }
 
 /// `value` in `unit` as bytes, with libvirt's unit names.
@@ -187,8 +187,11 @@ pub fn parse_filesystem(el: &Element) -> Result<Filesystem> {
         false,
     )?
     .unwrap_or_else(|| "mount".into());
-    let accessmode = prop_enum(el, "accessmode", &["passthrough", "mapped", "squash"], false)?
-        .unwrap_or_else(|| "passthrough".into());
+    let accessmode = match xattr(el, "accessmode") {
+        None => "passthrough".to_string(),
+        Some(a) if ["passthrough", "mapped", "squash"].contains(&a) => a.to_string(),
+        Some(a) => return Err(bad_value(el, "accessmode", a, "")),
+    };
     let mut f = Filesystem {
         kind: kind.clone(),
         accessmode,
@@ -217,7 +220,6 @@ pub fn parse_filesystem(el: &Element) -> Result<Filesystem> {
                     Kind::Enum(&["default", "path", "handle", "loop", "nbd", "ploop", "virtiofs"]),
                 ),
                 ("format", Kind::Str),
-                ("queue", Kind::Uint(10)),
                 ("wrpolicy", Kind::Enum(&["default", "immediate"])),
                 ("iommu", Kind::OnOff),
                 ("ats", Kind::OnOff),
@@ -231,10 +233,30 @@ pub fn parse_filesystem(el: &Element) -> Result<Filesystem> {
             }
             a.set("format", fmt);
         }
+        if let Some(q) = xattr(d, "queue") {
+            let n = to_uint(q, 10)
+                .ok_or_else(|| dom_xml_err(format!("cannot parse queue size '{q}' for virtiofs")))?;
+            // The queue size sits after the format in libvirt's output.
+            let mut ordered = Attrs::default();
+            for (k, v) in a.0.iter() {
+                ordered.set(k, v.clone());
+                if k == "format" || (k == "type" && a.get("format").is_none()) {
+                    ordered.set("queue", n.to_string());
+                }
+            }
+            if ordered.get("queue").is_none() {
+                ordered.set("queue", n.to_string());
+            }
+            a = ordered;
+        }
         f.driver = a;
     }
     if let Some(b) = el.child("binary") {
-        f.binary = Some(Attrs::read(b, &[("path", Kind::Str), ("xattr", Kind::OnOff)])?);
+        let mut a = Attrs::read(b, &[("path", Kind::Str), ("xattr", Kind::OnOff)])?;
+        if a.get("path") == Some("") {
+            a.remove("path");
+        }
+        f.binary = Some(a);
         let kids: &[(&str, &[(&str, Kind)])] = &[
             ("cache", &[("mode", Kind::EnumNz(&["default", "none", "always"]))]),
             (
@@ -242,11 +264,19 @@ pub fn parse_filesystem(el: &Element) -> Result<Filesystem> {
                 &[("mode", Kind::EnumNz(&["default", "namespace", "chroot"]))],
             ),
             ("lock", &[("posix", Kind::OnOff), ("flock", Kind::OnOff)]),
-            ("thread_pool", &[("size", Kind::Uint(10))]),
+            ("thread_pool", &[]),
         ];
         for (name, table) in kids {
             if let Some(c) = b.child(name) {
-                let a = Attrs::read(c, table)?;
+                let mut a = Attrs::read(c, table)?;
+                if *name == "thread_pool" {
+                    if let Some(v) = xattr(c, "size") {
+                        let n = to_uint(v, 10).ok_or_else(|| {
+                            dom_xml_err(format!("cannot parse thread pool size '{v}' for virtiofs"))
+                        })?;
+                        a.set("size", n.to_string());
+                    }
+                }
                 if !a.is_empty() {
                     f.binary_kids.push((name.to_string(), a));
                 }
@@ -267,7 +297,7 @@ pub fn parse_filesystem(el: &Element) -> Result<Filesystem> {
                     .ok_or_else(|| dom_xml_err("missing 'usage' attribute for RAM filesystem"))?;
                 let n = to_ull(usage, 10)
                     .ok_or_else(|| dom_xml_err(format!("cannot parse usage '{usage}' for RAM filesystem")))?;
-                let kib = unit_bytes(n, s.attr("units").unwrap_or("KiB"))?.div_ceil(1024);
+                let kib = unit_bytes(n, xattr(s, "units").unwrap_or("KiB"))?.div_ceil(1024);
                 let mut a = Attrs::default();
                 a.set("usage", kib.to_string());
                 a.set("units", "KiB");
@@ -293,7 +323,13 @@ pub fn parse_filesystem(el: &Element) -> Result<Filesystem> {
         return Err(Error::with(VIR_FROM_DOMAIN, VIR_ERR_NO_SOURCE, &f.target));
     }
     if f.target.is_empty() {
-        return Err(Error::with(VIR_FROM_DOMAIN, VIR_ERR_NO_TARGET, source_name));
+        // Volumes and RAM filesystems have no path to name.
+        let named = matches!(kind.as_str(), "mount" | "bind" | "block" | "file" | "template");
+        return Err(Error::new(
+            VIR_FROM_DOMAIN,
+            VIR_ERR_NO_TARGET,
+            named.then_some(source_name.as_str()),
+        ));
     }
     f.info = parse_info(el, INFO_PLAIN)?;
     Ok(f)
@@ -378,7 +414,11 @@ pub fn parse_input(el: &Element, os_type: &str) -> Result<Input> {
     let mut i = Input {
         kind: kind.clone(),
         bus,
-        model: prop_enum(el, "model", VIRTIO_MODELS, true)?,
+        model: match el.attr("model") {
+            None => None,
+            Some(m) if VIRTIO_MODELS[1..].contains(&m) => Some(m.to_string()),
+            Some(m) => return Err(unsupported(format!("unknown input model '{m}'"))),
+        },
         ..Default::default()
     };
     if let Some(s) = el.child("source") {
@@ -631,7 +671,10 @@ pub fn parse_audio(el: &Element) -> Result<Audio> {
             ("dspPolicy", Kind::Int),
         ],
         "pulseaudio" => &[("serverName", Kind::Str)],
-        "sdl" => &[("driver", Kind::Str)],
+        "sdl" => &[(
+            "driver",
+            Kind::EnumNz(&["default", "esd", "alsa", "arts", "pulseaudio"]),
+        )],
         "file" => &[("path", Kind::Str)],
         "coreaudio" | "jack" | "alsa" | "none" | "spice" | "dbus" => &[],
         _ => &[],
@@ -823,19 +866,18 @@ pub fn parse_rng(el: &Element) -> Result<Rng> {
         ..Default::default()
     };
     if let Some(rate) = el.child("rate") {
-        let mut a = Attrs::default();
-        for name in ["bytes", "period"] {
-            match rate.attr(name) {
-                None if name == "bytes" => return Err(dom_xml_err("missing RNG rate bytes value")),
-                None => {}
-                Some(v) => {
+        // A rate without bytes is ignored altogether.
+        if xattr(rate, "bytes").is_some() {
+            let mut a = Attrs::default();
+            for name in ["bytes", "period"] {
+                if let Some(v) = xattr(rate, name) {
                     let n = to_uint(v, 10)
                         .ok_or_else(|| dom_xml_err(format!("invalid RNG rate {name} value")))?;
                     a.set(name, n.to_string());
                 }
             }
+            r.rate = Some(a);
         }
-        r.rate = Some(a);
     }
     if el.children_named("backend").count() != 1 {
         return Err(dom_xml_err("only one RNG backend is supported"));
@@ -944,7 +986,7 @@ pub fn parse_tpm(el: &Element) -> Result<Tpm> {
         "passthrough" => {
             t.device_path = Some(
                 b.child("device")
-                    .and_then(|d| attr(d, "path"))
+                    .and_then(|d| attr_nonempty(d, "path"))
                     .unwrap_or_else(|| "/dev/tpm0".into()),
             );
         }
@@ -964,7 +1006,12 @@ pub fn parse_tpm(el: &Element) -> Result<Tpm> {
                 }
             }
             t.backend_attrs = a;
-            t.encryption = b.child("encryption").and_then(|e| attr(e, "secret"));
+            if let Some(e) = b.child("encryption").filter(|e| xattr(e, "secret").is_some()) {
+                let u = e.attr("secret").unwrap_or("");
+                let uuid = crate::domain::Uuid::parse(u)
+                    .ok_or_else(|| internal(format!("Unable to parse secret uuid '{u}'")))?;
+                t.encryption = Some(uuid.to_string());
+            }
             if let Some(p) = b.child("active_pcr_banks") {
                 for bank in ["sha1", "sha256", "sha384", "sha512"] {
                     if p.child(bank).is_some() {
@@ -975,9 +1022,22 @@ pub fn parse_tpm(el: &Element) -> Result<Tpm> {
         }
         "external" => {
             if let Some(s) = b.child("source") {
+                match xattr(s, "type") {
+                    None => return Err(dom_xml_err("missing external TPM backend type")),
+                    Some("unix") => {}
+                    Some(x) => {
+                        return Err(unsupported(format!(
+                            "unknown backend type '{x}' for external TPM"
+                        )))
+                    }
+                }
                 t.source = Some(Attrs::read(
                     s,
-                    &[("type", Kind::Str), ("mode", Kind::Str), ("path", Kind::Str)],
+                    &[
+                        ("type", Kind::Str),
+                        ("mode", Kind::EnumNz(&["", "connect", "bind"])),
+                        ("path", Kind::Str),
+                    ],
                 )?);
             }
         }

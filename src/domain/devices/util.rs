@@ -449,3 +449,9 @@ impl Attrs {
         }
     }
 }
+
+/// An attribute read the way libvirt's XPath string helper reads it: an
+/// empty value counts as absent.
+pub fn xattr<'a>(el: &'a Element, name: &str) -> Option<&'a str> {
+    el.attr(name).filter(|v| !v.is_empty())
+}

@@ -72,7 +72,7 @@ fn default_vram(model: &str) -> u32 {
 }
 
 fn video_num(el: &Element, name: &str) -> Result<u32> {
-    match el.attr(name) {
+    match xattr(el, name) {
         None => Ok(0),
         Some(v) => to_uint(v, 10).ok_or_else(|| dom_xml_err(format!("cannot parse video {name} '{v}'"))),
     }
@@ -84,7 +84,7 @@ pub fn parse(el: &Element) -> Result<Video> {
     let model_el = el.child("model");
     let mut model = None;
     if let Some(m) = model_el {
-        if let Some(t) = m.attr("type") {
+        if let Some(t) = xattr(m, "type") {
             if !MODELS.contains(&t) {
                 return Err(unsupported(format!("unknown video model '{t}'")));
             }
@@ -94,12 +94,13 @@ pub fn parse(el: &Element) -> Result<Video> {
         v.vram = video_num(m, "vram")?;
         v.vram64 = video_num(m, "vram64")?;
         v.vgamem = video_num(m, "vgamem")?;
-        v.heads = match m.attr("heads") {
+        v.heads = match xattr(m, "heads") {
             None => 1,
             Some(h) => to_uint(h, 10)
                 .ok_or_else(|| Error::internal(VIR_FROM_DOMAIN, format!("cannot parse video heads '{h}'")))?,
         };
-        v.primary = prop_yesno(m, "primary")? == Some(true);
+        // Only "yes" counts.
+        v.primary = m.attr("primary") == Some("yes");
         if let Some(a) = m.child("acceleration") {
             v.accel = Some(Attrs::read(
                 a,
@@ -145,6 +146,21 @@ pub fn parse(el: &Element) -> Result<Video> {
     }
     if v.vgamem != 0 && v.model != "qxl" {
         return Err(unsupported("vgamem attribute only supported for video type qxl"));
+    }
+    let virtio = v.model == "virtio";
+    if !virtio {
+        for opt in ["iommu", "ats", "packed", "page_per_vq"] {
+            if v.driver.get(opt).is_some() {
+                return Err(unsupported(format!(
+                    "{opt} driver option is only supported for virtio devices"
+                )));
+            }
+        }
+        if v.driver.get("name") == Some("vhostuser") {
+            return Err(unsupported(
+                "'vhostuser' driver is only supported with 'virtio' device",
+            ));
+        }
     }
     if let Some(a) = &v.accel {
         if a.get("rendernode").is_some() && v.driver.get("name") != Some("vhostuser") {
