@@ -245,7 +245,10 @@ fn compare(paths: &[PathBuf]) -> Vec<String> {
                     if got != want_doc && !reported {
                         // One report per case: the flags rarely differ in more than one.
                         reported = true;
-                        failures.push(format!("{key} [{flag}] (- libvirt, + ours):\n{}", line_diff(want_doc, got)));
+                        failures.push(format!(
+                            "{key} [{flag}] (- libvirt, + ours):\n{}",
+                            line_diff(want_doc, got)
+                        ));
                     }
                 }
             }

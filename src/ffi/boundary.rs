@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::abi::*;
 use crate::error::{Error, Result};
 use crate::ffi::dispatch;
-use crate::ffi::handle::{ConnHandle, DomainHandle, CONNECTIONS, DOMAINS};
+use crate::ffi::handle::{ConnHandle, DomainHandle, SnapshotHandle, CONNECTIONS, DOMAINS, SNAPSHOTS};
 
 /// The value an export returns when it fails, as libvirt's does for that type.
 pub trait Failure {
@@ -71,6 +71,18 @@ impl Ctx {
             .ok_or_else(|| Error::with(VIR_FROM_DOM, VIR_ERR_INVALID_DOMAIN, func))?;
         self.conn = Some(dom.conn.clone());
         Ok(dom)
+    }
+}
+
+impl Ctx {
+    /// Looks up a snapshot handle (libvirt's "Invalid domain snapshot: FUNC"
+    /// otherwise) and binds its connection.
+    pub fn snapshot(&mut self, ptr: virDomainSnapshotPtr, func: &str) -> Result<Arc<SnapshotHandle>> {
+        let snap = SNAPSHOTS
+            .get(ptr.cast())
+            .ok_or_else(|| Error::with(VIR_FROM_DOMAIN_SNAPSHOT, VIR_ERR_INVALID_DOMAIN_SNAPSHOT, func))?;
+        self.conn = Some(snap.dom.conn.clone());
+        Ok(snap)
     }
 }
 
@@ -193,7 +205,7 @@ impl Subject {
             Subject::NWFilter(_) => invalid(VIR_ERR_INVALID_NWFILTER, VIR_FROM_NWFILTER),
             Subject::NWFilterBinding(_) => invalid(VIR_ERR_INVALID_NWFILTER_BINDING, VIR_FROM_NWFILTER),
             Subject::Stream(_) => invalid(VIR_ERR_INVALID_STREAM, VIR_FROM_STREAMS),
-            Subject::DomainSnapshot(_) => invalid(VIR_ERR_INVALID_DOMAIN_SNAPSHOT, VIR_FROM_DOMAIN_SNAPSHOT),
+            Subject::DomainSnapshot(p) => ctx.snapshot(p as virDomainSnapshotPtr, func).map(|_| ()),
             Subject::DomainCheckpoint(_) => {
                 invalid(VIR_ERR_INVALID_DOMAIN_CHECKPOINT, VIR_FROM_DOMAIN_CHECKPOINT)
             }

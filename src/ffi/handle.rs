@@ -202,3 +202,49 @@ pub fn release_domain(ptr: *const c_void) -> Option<()> {
     }
     Some(())
 }
+
+/// What a `virDomainSnapshotPtr` points to: a snapshot of a domain handle
+/// (on which it holds a reference).
+pub struct SnapshotHandle {
+    /// The domain handle.
+    pub dom: Arc<DomainHandle>,
+    /// The domain's handle (released when this handle goes).
+    pub dom_ptr: usize,
+    /// The snapshot's name.
+    pub name: String,
+    /// `virDomainSnapshotGetName`'s answer, owned by the handle.
+    pub name_c: CString,
+}
+
+impl SnapshotHandle {
+    /// The snapshot as the driver should be told about it.
+    pub fn reference(&self) -> crate::driver::SnapshotRef {
+        crate::driver::SnapshotRef {
+            domain: self.dom.reference(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// All snapshot handles.
+pub static SNAPSHOTS: Lazy<Registry<SnapshotHandle>> = Lazy::new(Registry::new);
+
+/// A new snapshot handle of the domain handle `dom_ptr`.
+pub fn new_snapshot(dom: &Arc<DomainHandle>, dom_ptr: usize, name: String) -> *mut c_void {
+    DOMAINS.retain(dom_ptr as *const c_void);
+    let name_c = CString::new(name.clone()).unwrap_or_default();
+    SNAPSHOTS.insert(Arc::new(SnapshotHandle {
+        dom: dom.clone(),
+        dom_ptr,
+        name,
+        name_c,
+    }))
+}
+
+/// Drops a snapshot handle's reference; the last one releases its domain handle.
+pub fn release_snapshot(ptr: *const c_void) -> Option<()> {
+    if let Released::Last(h) = SNAPSHOTS.release(ptr)? {
+        release_domain(h.dom_ptr as *const c_void);
+    }
+    Some(())
+}

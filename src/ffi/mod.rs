@@ -11,6 +11,7 @@ pub mod common;
 pub mod cstr;
 pub mod dispatch;
 pub mod domain;
+pub mod domain_snapshot;
 pub mod event;
 pub mod handle;
 pub mod network;

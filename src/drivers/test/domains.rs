@@ -7,6 +7,8 @@ use crate::domain_events::{DomainEvent, DomainEventState};
 use crate::driver::{DomainInfo, DomainRef, VcpuInfo};
 use crate::error::{Error, Result};
 
+use super::snapshots::Snapshots;
+
 /// The test driver's save files: a magic string, the length of the domain
 /// XML (native byte order) and the XML.
 mod save_image {
@@ -107,6 +109,8 @@ pub struct DomainObj {
     pub autostart: bool,
     /// A managed save image exists.
     pub managed_save: bool,
+    /// Its snapshots.
+    pub snapshots: Snapshots,
 }
 
 impl DomainObj {
@@ -121,6 +125,7 @@ impl DomainObj {
             persistent,
             autostart: false,
             managed_save: false,
+            snapshots: Snapshots::default(),
         }
     }
 
@@ -298,6 +303,26 @@ impl Domains {
     /// All domains, in the order they were added.
     pub fn all(&self) -> &[DomainObj] {
         &self.list
+    }
+
+    /// The position of the domain a handle names (for the snapshot code).
+    pub(super) fn index_of(&self, dom: &DomainRef) -> Result<usize> {
+        self.index_by_uuid(dom)
+    }
+
+    /// The domain at a position from [`Domains::index_of`].
+    pub(super) fn obj_mut(&mut self, i: usize) -> &mut DomainObj {
+        &mut self.list[i]
+    }
+
+    /// Starts the domain at `i` under a new id.
+    pub(super) fn start_at(&mut self, i: usize, reason: i32) {
+        self.start(i, reason);
+    }
+
+    /// Shuts off the domain at `i` (a transient one disappears).
+    pub(super) fn stop_at(&mut self, i: usize, reason: i32) {
+        self.stop(i, reason);
     }
 
     fn index_by_uuid(&self, dom: &DomainRef) -> Result<usize> {
@@ -493,6 +518,16 @@ impl Domains {
                 VIR_FROM_TEST,
                 VIR_ERR_OPERATION_INVALID,
                 "Refusing to undefine while domain managed save image exists",
+            ));
+        }
+        if !obj.active() && !obj.snapshots.is_empty() && flags & VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA == 0 {
+            return Err(Error::with(
+                VIR_FROM_TEST,
+                VIR_ERR_OPERATION_INVALID,
+                format!(
+                    "cannot delete inactive domain with {} snapshots",
+                    obj.snapshots.len()
+                ),
             ));
         }
         let r = obj.reference();
@@ -1015,7 +1050,7 @@ impl Domains {
                     && pair(
                         VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT,
                         VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT,
-                        false,
+                        !d.snapshots.is_empty(),
                     )
                     && pair(
                         VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT,

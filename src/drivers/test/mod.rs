@@ -5,6 +5,7 @@
 mod builtin;
 mod domains;
 mod node;
+mod snapshots;
 
 use std::sync::{Arc, Weak};
 
@@ -14,7 +15,7 @@ use crate::abi::*;
 use crate::auth::Auth;
 use crate::domain::Uuid;
 use crate::domain_events::{DomainEventState, Subscription};
-use crate::driver::{DomainInfo, DomainRef, Driver, NodeInfo, VcpuInfo};
+use crate::driver::{DomainInfo, DomainRef, Driver, NodeInfo, SnapshotRef, VcpuInfo};
 use crate::error::{Error, Result};
 use crate::typed_params::{TypedParam, TypedValue};
 
@@ -95,6 +96,14 @@ impl TestDriver {
         let users = state.lock().node.users.clone();
         authenticate(&users, auth)?;
         Ok(TestDriver { state })
+    }
+}
+
+/// The snapshot calls that take no flags.
+fn snapshot_flags(flags: u32, func: &str) -> Result<()> {
+    match flags {
+        0 => Ok(()),
+        f => Err(Error::bad_flags(VIR_FROM_TEST, func, f)),
     }
 }
 
@@ -452,6 +461,106 @@ impl Driver for TestDriver {
             }
         }
         self.state.lock().domains.get(dom).map(|_| ())
+    }
+
+    fn snapshot_create_xml(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<SnapshotRef> {
+        let st = &mut *self.state.lock();
+        let name = st.domains.snapshot_create(dom, xml, flags, &st.events)?;
+        Ok(SnapshotRef {
+            domain: dom.clone(),
+            name,
+        })
+    }
+
+    fn snapshot_list(&self, dom: &DomainRef, parent: Option<&str>, flags: u32) -> Result<Vec<String>> {
+        let func = if parent.is_some() {
+            "testDomainSnapshotListAllChildren"
+        } else {
+            "testDomainListAllSnapshots"
+        };
+        self.state
+            .lock()
+            .domains
+            .snapshots(dom)?
+            .list(parent, flags, func)
+    }
+
+    fn snapshot_lookup_by_name(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<SnapshotRef> {
+        snapshot_flags(flags, "testDomainSnapshotLookupByName")?;
+        self.state.lock().domains.snapshot_lookup(dom, name)?;
+        Ok(SnapshotRef {
+            domain: dom.clone(),
+            name: name.to_string(),
+        })
+    }
+
+    fn snapshot_get_xml_desc(&self, snap: &SnapshotRef, flags: u32) -> Result<String> {
+        self.state
+            .lock()
+            .domains
+            .snapshot_xml(&snap.domain, &snap.name, flags)
+    }
+
+    fn snapshot_has_current(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
+        snapshot_flags(flags, "testDomainHasCurrentSnapshot")?;
+        Ok(self.state.lock().domains.snapshot_current(dom)?.is_some())
+    }
+
+    fn snapshot_current(&self, dom: &DomainRef, flags: u32) -> Result<SnapshotRef> {
+        snapshot_flags(flags, "testDomainSnapshotCurrent")?;
+        let name = self.state.lock().domains.snapshot_current(dom)?.ok_or_else(|| {
+            Error::with(
+                VIR_FROM_TEST,
+                VIR_ERR_NO_DOMAIN_SNAPSHOT,
+                "the domain does not have a current snapshot",
+            )
+        })?;
+        Ok(SnapshotRef {
+            domain: dom.clone(),
+            name,
+        })
+    }
+
+    fn snapshot_get_parent(&self, snap: &SnapshotRef, flags: u32) -> Result<SnapshotRef> {
+        snapshot_flags(flags, "testDomainSnapshotGetParent")?;
+        let name = self
+            .state
+            .lock()
+            .domains
+            .snapshot_parent(&snap.domain, &snap.name)?;
+        Ok(SnapshotRef {
+            domain: snap.domain.clone(),
+            name,
+        })
+    }
+
+    fn snapshot_is_current(&self, snap: &SnapshotRef, flags: u32) -> Result<bool> {
+        snapshot_flags(flags, "testDomainSnapshotIsCurrent")?;
+        let st = self.state.lock();
+        st.domains.snapshot_lookup(&snap.domain, &snap.name)?;
+        Ok(st.domains.snapshot_current(&snap.domain)?.as_deref() == Some(snap.name.as_str()))
+    }
+
+    fn snapshot_has_metadata(&self, snap: &SnapshotRef, flags: u32) -> Result<bool> {
+        snapshot_flags(flags, "testDomainSnapshotHasMetadata")?;
+        self.state
+            .lock()
+            .domains
+            .snapshot_lookup(&snap.domain, &snap.name)?;
+        Ok(true)
+    }
+
+    fn snapshot_revert(&self, snap: &SnapshotRef, flags: u32) -> Result<()> {
+        let st = &mut *self.state.lock();
+        st.domains
+            .snapshot_revert(&snap.domain, &snap.name, flags, &st.events)
+    }
+
+    fn snapshot_delete(&self, snap: &SnapshotRef, flags: u32) -> Result<()> {
+        self.state
+            .lock()
+            .domains
+            .snapshot_delete(&snap.domain, &snap.name, flags)
     }
 
     fn domain_event_register(&self, sub: Subscription) -> Result<i32> {

@@ -2,7 +2,6 @@
 
 mod domain;
 mod domain_checkpoint;
-mod domain_snapshot;
 mod host;
 mod interface;
 mod network;

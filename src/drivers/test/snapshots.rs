@@ -1,0 +1,415 @@
+//! The test driver's domain snapshots: a tree per domain with a current
+//! snapshot, and reverting, with libvirt's test driver semantics.
+
+use crate::abi::*;
+use crate::domain::snapshot::{
+    self, DomainDiskInfo, SnapshotDef, SnapshotFormatOptions, SnapshotParseOptions, STATES,
+};
+use crate::domain::{ParseOptions, Profile};
+use crate::domain_events::{DomainEvent, DomainEventState};
+use crate::driver::DomainRef;
+use crate::error::{Error, Result};
+
+use super::domains::{DomainObj, Domains};
+
+/// A domain's snapshots, in the order they were made (parents first).
+#[derive(Debug, Clone, Default)]
+pub struct Snapshots {
+    list: Vec<SnapshotDef>,
+    current: Option<String>,
+}
+
+fn check_flags(flags: u32, allowed: u32, func: &str) -> Result<()> {
+    match flags & !allowed {
+        0 => Ok(()),
+        unknown => Err(Error::bad_flags(VIR_FROM_TEST, func, unknown)),
+    }
+}
+
+fn not_found(name: &str) -> Error {
+    Error::with(
+        VIR_FROM_TEST,
+        VIR_ERR_NO_DOMAIN_SNAPSHOT,
+        format!("no domain snapshot with matching name '{name}'"),
+    )
+}
+
+/// Seconds since the epoch: snapshot creation times and default names.
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Snapshots {
+    /// Whether there are any.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    fn get(&self, name: &str) -> Result<&SnapshotDef> {
+        self.list
+            .iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| not_found(name))
+    }
+
+    fn children<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a SnapshotDef> + 'a {
+        self.list
+            .iter()
+            .filter(move |s| s.parent.as_deref() == Some(name))
+    }
+
+    fn descendants(&self, name: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut queue = vec![name.to_string()];
+        while let Some(n) = queue.pop() {
+            for c in self.children(&n) {
+                out.push(c.name.clone());
+                queue.push(c.name.clone());
+            }
+        }
+        out
+    }
+
+    fn is_leaf(&self, name: &str) -> bool {
+        self.children(name).next().is_none()
+    }
+
+    /// Names matching `VIR_DOMAIN_SNAPSHOT_LIST_*` flags: of the whole
+    /// domain, or (with `parent`) of that snapshot's children.
+    pub fn list(&self, parent: Option<&str>, flags: u32, func: &str) -> Result<Vec<String>> {
+        let allowed = VIR_DOMAIN_SNAPSHOT_LIST_ROOTS
+            | VIR_DOMAIN_SNAPSHOT_LIST_METADATA
+            | VIR_DOMAIN_SNAPSHOT_LIST_LEAVES
+            | VIR_DOMAIN_SNAPSHOT_LIST_NO_LEAVES
+            | VIR_DOMAIN_SNAPSHOT_LIST_NO_METADATA
+            | VIR_DOMAIN_SNAPSHOT_LIST_INACTIVE
+            | VIR_DOMAIN_SNAPSHOT_LIST_ACTIVE
+            | VIR_DOMAIN_SNAPSHOT_LIST_DISK_ONLY
+            | VIR_DOMAIN_SNAPSHOT_LIST_INTERNAL
+            | VIR_DOMAIN_SNAPSHOT_LIST_EXTERNAL
+            | VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL;
+        check_flags(flags, allowed, func)?;
+        let candidates: Vec<String> = match parent {
+            Some(p) => {
+                self.get(p)?;
+                if flags & VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS != 0 {
+                    // In creation order, which puts parents first.
+                    let all = self.descendants(p);
+                    self.list
+                        .iter()
+                        .filter(|s| all.contains(&s.name))
+                        .map(|s| s.name.clone())
+                        .collect()
+                } else {
+                    self.children(p).map(|s| s.name.clone()).collect()
+                }
+            }
+            None if flags & VIR_DOMAIN_SNAPSHOT_LIST_ROOTS != 0 => self
+                .list
+                .iter()
+                .filter(|s| s.parent.is_none())
+                .map(|s| s.name.clone())
+                .collect(),
+            None => self.list.iter().map(|s| s.name.clone()).collect(),
+        };
+        // Every snapshot here has metadata: NO_METADATA alone matches none.
+        let (meta, no_meta) = (
+            flags & VIR_DOMAIN_SNAPSHOT_LIST_METADATA != 0,
+            flags & VIR_DOMAIN_SNAPSHOT_LIST_NO_METADATA != 0,
+        );
+        if no_meta && !meta {
+            return Ok(Vec::new());
+        }
+        let (leaves, no_leaves) = (
+            flags & VIR_DOMAIN_SNAPSHOT_LIST_LEAVES != 0,
+            flags & VIR_DOMAIN_SNAPSHOT_LIST_NO_LEAVES != 0,
+        );
+        let states = VIR_DOMAIN_SNAPSHOT_LIST_INACTIVE
+            | VIR_DOMAIN_SNAPSHOT_LIST_ACTIVE
+            | VIR_DOMAIN_SNAPSHOT_LIST_DISK_ONLY;
+        let locations = VIR_DOMAIN_SNAPSHOT_LIST_INTERNAL | VIR_DOMAIN_SNAPSHOT_LIST_EXTERNAL;
+        Ok(candidates
+            .into_iter()
+            .filter(|name| {
+                let snap = match self.get(name) {
+                    Ok(s) => s,
+                    Err(_) => return false,
+                };
+                let leaf = self.is_leaf(name);
+                let leaf_ok = leaves == no_leaves || (leaves && leaf) || (no_leaves && !leaf);
+                let state = snap.state.as_deref().unwrap_or("");
+                let state_ok = flags & states == 0
+                    || match state {
+                        "shutoff" => flags & VIR_DOMAIN_SNAPSHOT_LIST_INACTIVE != 0,
+                        "disk-snapshot" => flags & VIR_DOMAIN_SNAPSHOT_LIST_DISK_ONLY != 0,
+                        _ => flags & VIR_DOMAIN_SNAPSHOT_LIST_ACTIVE != 0,
+                    };
+                let external = snap.memory.as_deref() == Some("external")
+                    || snap
+                        .disks
+                        .iter()
+                        .any(|d| d.snapshot.as_deref() == Some("external"));
+                let location_ok = flags & locations == 0
+                    || (flags & VIR_DOMAIN_SNAPSHOT_LIST_EXTERNAL != 0 && external)
+                    || (flags & VIR_DOMAIN_SNAPSHOT_LIST_INTERNAL != 0 && !external);
+                leaf_ok && state_ok && location_ok
+            })
+            .collect())
+    }
+}
+
+/// The snapshot state name of a domain state.
+fn state_name(state: i32) -> &'static str {
+    STATES.get(state as usize).copied().unwrap_or("nostate")
+}
+
+impl Domains {
+    fn snapshot_domain(&mut self, dom: &DomainRef) -> Result<usize> {
+        self.index_of(dom)
+    }
+
+    /// `virDomainSnapshotCreateXML`.
+    pub fn snapshot_create(
+        &mut self,
+        dom: &DomainRef,
+        xml: &str,
+        flags: u32,
+        events: &DomainEventState,
+    ) -> Result<String> {
+        let allowed = VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE
+            | VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT
+            | VIR_DOMAIN_SNAPSHOT_CREATE_HALT
+            | VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE
+            | VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC
+            | VIR_DOMAIN_SNAPSHOT_CREATE_LIVE
+            | VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE;
+        check_flags(flags, allowed, "testDomainSnapshotCreateXML")?;
+        let i = self.snapshot_domain(dom)?;
+        let redefine = flags & VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE != 0;
+        let opts = SnapshotParseOptions {
+            domain: ParseOptions {
+                profile: &Profile::TEST,
+                inactive: true,
+            },
+            redefine,
+            disks: true,
+            internal: false,
+            now: now_secs(),
+        };
+        let mut def = snapshot::parse_snapshot(xml, &opts)?;
+        let obj: &mut DomainObj = self.obj_mut(i);
+        if obj.snapshots.list.iter().any(|s| s.name == def.name) && !redefine {
+            return Err(Error::with(
+                VIR_FROM_DOMAIN,
+                VIR_ERR_OPERATION_FAILED,
+                format!("domain moment {} already exists", def.name),
+            ));
+        }
+        if redefine {
+            if let Some(p) = &def.parent {
+                obj.snapshots.get(p)?;
+            }
+            if def.domain.is_none() {
+                def.domain = Some(obj.def.clone());
+            }
+            obj.snapshots.list.retain(|s| s.name != def.name);
+            let name = def.name.clone();
+            obj.snapshots.list.push(def);
+            if flags & VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT != 0 {
+                obj.snapshots.current = Some(name.clone());
+            }
+            return Ok(name);
+        }
+        let active = obj.active();
+        def.state = Some(state_name(obj.state).to_string());
+        if def.memory.is_none() {
+            def.memory = Some(if active { "internal" } else { "no" }.to_string());
+        }
+        let disks: Vec<DomainDiskInfo> = obj
+            .def
+            .devices
+            .disks
+            .iter()
+            .map(|d| DomainDiskInfo {
+                target: d.target.clone(),
+                source: d.path().map(str::to_string),
+                snapshot: d.snapshot.clone(),
+                skip: d.readonly || !d.has_source,
+            })
+            .collect();
+        snapshot::align_disks(&mut def, &disks, "internal", true)?;
+        def.domain = Some(obj.def.clone());
+        def.parent = obj.snapshots.current.clone();
+        let name = def.name.clone();
+        obj.snapshots.list.push(def);
+        obj.snapshots.current = Some(name.clone());
+        if flags & VIR_DOMAIN_SNAPSHOT_CREATE_HALT != 0 && active {
+            let r = obj.reference();
+            self.stop_at(i, VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT);
+            events.queue(
+                &r,
+                DomainEvent::lifecycle(VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT),
+            );
+        }
+        Ok(name)
+    }
+
+    /// The snapshots of a domain.
+    pub fn snapshots(&self, dom: &DomainRef) -> Result<&Snapshots> {
+        Ok(&self.get(dom)?.snapshots)
+    }
+
+    /// `virDomainSnapshotLookupByName` (and the check every snapshot call makes).
+    pub fn snapshot_lookup(&self, dom: &DomainRef, name: &str) -> Result<()> {
+        self.get(dom)?.snapshots.get(name).map(|_| ())
+    }
+
+    /// `virDomainSnapshotGetXMLDesc`.
+    pub fn snapshot_xml(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<String> {
+        check_flags(
+            flags,
+            VIR_DOMAIN_SNAPSHOT_XML_SECURE,
+            "testDomainSnapshotGetXMLDesc",
+        )?;
+        let def = self.get(dom)?.snapshots.get(name)?;
+        let opts = SnapshotFormatOptions {
+            secure: flags & VIR_DOMAIN_SNAPSHOT_XML_SECURE != 0,
+            internal: false,
+        };
+        Ok(snapshot::format_snapshot(def, &opts))
+    }
+
+    /// The current snapshot's name.
+    pub fn snapshot_current(&self, dom: &DomainRef) -> Result<Option<String>> {
+        Ok(self.get(dom)?.snapshots.current.clone())
+    }
+
+    /// A snapshot's parent.
+    pub fn snapshot_parent(&self, dom: &DomainRef, name: &str) -> Result<String> {
+        self.get(dom)?.snapshots.get(name)?.parent.clone().ok_or_else(|| {
+            Error::with(
+                VIR_FROM_TEST,
+                VIR_ERR_NO_DOMAIN_SNAPSHOT,
+                format!("snapshot '{name}' does not have a parent"),
+            )
+        })
+    }
+
+    /// `virDomainRevertToSnapshot`: the domain takes the snapshot's
+    /// definition and run state (paused with `PAUSED`).
+    pub fn snapshot_revert(
+        &mut self,
+        dom: &DomainRef,
+        name: &str,
+        flags: u32,
+        events: &DomainEventState,
+    ) -> Result<()> {
+        check_flags(
+            flags,
+            VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING
+                | VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED
+                | VIR_DOMAIN_SNAPSHOT_REVERT_FORCE,
+            "testDomainRevertToSnapshot",
+        )?;
+        let i = self.snapshot_domain(dom)?;
+        let snap = self.obj_mut(i).snapshots.get(name)?.clone();
+        let wants_running = !matches!(snap.state.as_deref(), Some("shutoff") | Some("disk-snapshot"));
+        let r = self.obj_mut(i).reference();
+        if let Some(def) = snap.domain.clone() {
+            let obj = self.obj_mut(i);
+            obj.def = def;
+            if obj.persistent && obj.active() {
+                obj.new_def = Some(obj.def.clone());
+            }
+        }
+        let was_active = self.obj_mut(i).active();
+        if !wants_running {
+            if was_active {
+                self.stop_at(i, VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT);
+                events.queue(
+                    &r,
+                    DomainEvent::lifecycle(VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT),
+                );
+            } else {
+                let obj = self.obj_mut(i);
+                obj.reason = VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT;
+            }
+        } else {
+            if was_active {
+                events.queue(
+                    &r,
+                    DomainEvent::lifecycle(VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT),
+                );
+                let obj = self.obj_mut(i);
+                obj.id = -1;
+            }
+            self.start_at(i, VIR_DOMAIN_RUNNING_FROM_SNAPSHOT);
+            let r = self.obj_mut(i).reference();
+            events.queue(
+                &r,
+                DomainEvent::lifecycle(VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT),
+            );
+            let paused = flags & VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED != 0
+                || (snap.state.as_deref() == Some("paused")
+                    && flags & VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING == 0);
+            if paused {
+                let obj = self.obj_mut(i);
+                obj.state = VIR_DOMAIN_PAUSED;
+                obj.reason = VIR_DOMAIN_PAUSED_FROM_SNAPSHOT;
+                events.queue(
+                    &r,
+                    DomainEvent::lifecycle(
+                        VIR_DOMAIN_EVENT_SUSPENDED,
+                        VIR_DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT,
+                    ),
+                );
+            }
+        }
+        self.obj_mut(i).snapshots.current = Some(name.to_string());
+        Ok(())
+    }
+
+    /// `virDomainSnapshotDelete`: children move up to the parent unless they
+    /// go too (`CHILDREN`), or only they go (`CHILDREN_ONLY`).
+    pub fn snapshot_delete(&mut self, dom: &DomainRef, name: &str, flags: u32) -> Result<()> {
+        check_flags(
+            flags,
+            VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN | VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY,
+            "testDomainSnapshotDelete",
+        )?;
+        let i = self.snapshot_domain(dom)?;
+        let snaps = &mut self.obj_mut(i).snapshots;
+        let parent = snaps.get(name)?.parent.clone();
+        let mut gone = Vec::new();
+        if flags & (VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN | VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY) != 0 {
+            gone.extend(snaps.descendants(name));
+        }
+        if flags & VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY == 0 {
+            gone.push(name.to_string());
+            for s in snaps
+                .list
+                .iter_mut()
+                .filter(|s| s.parent.as_deref() == Some(name))
+            {
+                s.parent = parent.clone();
+            }
+        }
+        if snaps.current.as_ref().is_some_and(|c| gone.contains(c)) {
+            snaps.current = if flags & VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY != 0 {
+                Some(name.to_string())
+            } else {
+                parent
+            };
+        }
+        snaps.list.retain(|s| !gone.contains(&s.name));
+        Ok(())
+    }
+}

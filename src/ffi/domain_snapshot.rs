@@ -1,0 +1,511 @@
+//! `libvirt-domain-snapshot.h`: snapshots of a domain and their tree.
+#![allow(non_snake_case)]
+
+use std::sync::Arc;
+
+use crate::abi::*;
+use crate::error::{Error, Result};
+use crate::ffi::boundary::{entry, with_dom, writable, Ctx, Failure};
+use crate::ffi::common::{alloc_ptr_array, alloc_str};
+use crate::ffi::cstr;
+use crate::ffi::handle::{new_snapshot, release_snapshot, DomainHandle, SnapshotHandle, SNAPSHOTS};
+
+/// Error domain of libvirt-domain-snapshot.h's functions.
+const FROM: i32 = VIR_FROM_DOMAIN_SNAPSHOT;
+
+/// Runs `f` on a valid snapshot handle.
+fn with_snap<R: Failure>(
+    snapshot: virDomainSnapshotPtr,
+    func: &str,
+    f: impl FnOnce(&SnapshotHandle) -> Result<R>,
+) -> R {
+    entry(|ctx: &mut Ctx| {
+        let s = ctx.snapshot(snapshot, func)?;
+        f(&s)
+    })
+}
+
+/// A new handle for the snapshot `name` of domain handle `d`.
+fn handle(d: &DomainHandle, domain: virDomainPtr, name: String) -> Result<virDomainSnapshotPtr> {
+    let dom = crate::ffi::handle::DOMAINS
+        .get(domain.cast())
+        .ok_or_else(|| Error::with(VIR_FROM_DOM, VIR_ERR_INVALID_DOMAIN, "virDomainSnapshot"))?;
+    debug_assert!(Arc::ptr_eq(&dom.conn, &d.conn));
+    Ok(new_snapshot(&dom, domain as usize, name).cast())
+}
+
+/// libvirt's checks of a flag that needs another, and of two that exclude each other.
+fn requires(flags: c_uint, flag: (c_uint, &str), needed: (c_uint, &str), func: &str) -> Result<()> {
+    if flags & flag.0 != 0 && flags & needed.0 == 0 {
+        return Err(Error::arg_check(
+            FROM,
+            format!("Flag '{}' is required by flag '{}'", needed.1, flag.1),
+            func,
+            "flags",
+        ));
+    }
+    Ok(())
+}
+
+fn exclusive(flags: c_uint, a: (c_uint, &str), b: (c_uint, &str), func: &str) -> Result<()> {
+    if flags & a.0 != 0 && flags & b.0 != 0 {
+        return Err(Error::arg_check(
+            FROM,
+            format!("Flags '{}' and '{}' are mutually exclusive", a.1, b.1),
+            func,
+            "flags",
+        ));
+    }
+    Ok(())
+}
+
+/// Takes a snapshot of the domain.
+///
+/// # Safety
+/// `xmlDesc` must be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainSnapshotCreateXML(
+    domain: virDomainPtr,
+    xmlDesc: *const c_char,
+    flags: c_uint,
+) -> virDomainSnapshotPtr {
+    const F: &str = "virDomainSnapshotCreateXML";
+    with_dom(domain, F, |d| {
+        // SAFETY: the caller's contract.
+        let xml = unsafe { cstr::req(xmlDesc, FROM, F, "xmlDesc") }?;
+        writable(&d.conn, FROM, F)?;
+        let redefine = (
+            VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE,
+            "VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE",
+        );
+        requires(
+            flags,
+            (
+                VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT,
+                "VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT",
+            ),
+            redefine,
+            F,
+        )?;
+        exclusive(
+            flags,
+            redefine,
+            (
+                VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA,
+                "VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA",
+            ),
+            F,
+        )?;
+        exclusive(
+            flags,
+            (VIR_DOMAIN_SNAPSHOT_CREATE_HALT, "VIR_DOMAIN_SNAPSHOT_CREATE_HALT"),
+            (VIR_DOMAIN_SNAPSHOT_CREATE_LIVE, "VIR_DOMAIN_SNAPSHOT_CREATE_LIVE"),
+            F,
+        )?;
+        let snap = d
+            .conn
+            .conn
+            .driver()
+            .snapshot_create_xml(&d.reference(), xml, flags)?;
+        handle(d, domain, snap.name)
+    })
+}
+
+/// The snapshot's XML (the caller frees it).
+#[no_mangle]
+pub extern "C" fn virDomainSnapshotGetXMLDesc(snapshot: virDomainSnapshotPtr, flags: c_uint) -> *mut c_char {
+    const F: &str = "virDomainSnapshotGetXMLDesc";
+    with_snap(snapshot, F, |s| {
+        if s.dom.conn.conn.read_only() && flags & VIR_DOMAIN_SNAPSHOT_XML_SECURE != 0 {
+            return Err(Error::with(
+                FROM,
+                VIR_ERR_OPERATION_DENIED,
+                format!("{F} with secure flag"),
+            ));
+        }
+        alloc_str(
+            &s.dom
+                .conn
+                .conn
+                .driver()
+                .snapshot_get_xml_desc(&s.reference(), flags)?,
+        )
+    })
+}
+
+/// Snapshot names of the domain (or of a snapshot's children).
+fn names(d: &DomainHandle, parent: Option<&str>, flags: c_uint) -> Result<Vec<String>> {
+    d.conn.conn.driver().snapshot_list(&d.reference(), parent, flags)
+}
+
+/// The number of snapshots matching `flags`.
+#[no_mangle]
+pub extern "C" fn virDomainSnapshotNum(domain: virDomainPtr, flags: c_uint) -> c_int {
+    with_dom(domain, "virDomainSnapshotNum", |d| {
+        Ok(names(d, None, flags)?.len() as c_int)
+    })
+}
+
+/// Copies up to `nameslen` names into `names` (the caller frees each);
+/// returns how many match, as libvirt's test driver does.
+///
+/// # Safety
+/// `names` must be NULL or have room for `nameslen` pointers.
+unsafe fn fill_names(
+    found: Vec<String>,
+    names: *mut *mut c_char,
+    nameslen: c_int,
+    func: &str,
+) -> Result<c_int> {
+    if names.is_null() {
+        return Err(Error::null_arg(FROM, func, "names"));
+    }
+    if nameslen < 0 {
+        return Err(Error::arg_check(
+            FROM,
+            format!("nameslen in {func} must be zero or greater"),
+            func,
+            "nameslen",
+        ));
+    }
+    let copies = found
+        .iter()
+        .take(nameslen as usize)
+        .map(|n| alloc_str(n))
+        .collect::<Result<Vec<_>>>()?;
+    // SAFETY: `names` has room for `nameslen` >= copies.len() pointers.
+    unsafe { std::ptr::copy_nonoverlapping(copies.as_ptr(), names, copies.len()) };
+    Ok(found.len() as c_int)
+}
+
+/// Names of the domain's snapshots.
+///
+/// # Safety
+/// `names` must be NULL or have room for `nameslen` pointers.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainSnapshotListNames(
+    domain: virDomainPtr,
+    names: *mut *mut c_char,
+    nameslen: c_int,
+    flags: c_uint,
+) -> c_int {
+    const F: &str = "virDomainSnapshotListNames";
+    with_dom(domain, F, |d| {
+        if names.is_null() {
+            return Err(Error::null_arg(FROM, F, "names"));
+        }
+        if nameslen < 0 {
+            return Err(Error::arg_check(
+                FROM,
+                format!("nameslen in {F} must be zero or greater"),
+                F,
+                "nameslen",
+            ));
+        }
+        // SAFETY: the caller's contract.
+        unsafe { fill_names(names_of(d, None, flags)?, names, nameslen, F) }
+    })
+}
+
+fn names_of(d: &DomainHandle, parent: Option<&str>, flags: c_uint) -> Result<Vec<String>> {
+    names(d, parent, flags)
+}
+
+/// Hands out handles for `found` through `snaps` (NULL-terminated array).
+///
+/// # Safety
+/// `snaps` must be NULL or writable.
+unsafe fn hand_out(
+    dom: &Arc<DomainHandle>,
+    dom_ptr: usize,
+    found: Vec<String>,
+    snaps: *mut *mut virDomainSnapshotPtr,
+) -> Result<c_int> {
+    let n = found.len() as c_int;
+    if !snaps.is_null() {
+        let handles: Vec<virDomainSnapshotPtr> = found
+            .into_iter()
+            .map(|name| new_snapshot(dom, dom_ptr, name).cast())
+            .collect();
+        match alloc_ptr_array(&handles, true) {
+            // SAFETY: writable by the caller's contract.
+            Ok(a) => unsafe { snaps.write(a) },
+            Err(e) => {
+                for h in handles {
+                    release_snapshot(h.cast());
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Every snapshot matching `flags`, as new handles when `snaps` is given.
+///
+/// # Safety
+/// `snaps` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainListAllSnapshots(
+    domain: virDomainPtr,
+    snaps: *mut *mut virDomainSnapshotPtr,
+    flags: c_uint,
+) -> c_int {
+    const F: &str = "virDomainListAllSnapshots";
+    entry(|ctx| {
+        if !snaps.is_null() {
+            // SAFETY: writable by the caller's contract; NULL whatever follows.
+            unsafe { snaps.write(std::ptr::null_mut()) };
+        }
+        let d = ctx.dom(domain, F)?;
+        let found = names(&d, None, flags)?;
+        // SAFETY: the caller's contract.
+        unsafe { hand_out(&d, domain as usize, found, snaps) }
+    })
+}
+
+/// The number of children of a snapshot.
+#[no_mangle]
+pub extern "C" fn virDomainSnapshotNumChildren(snapshot: virDomainSnapshotPtr, flags: c_uint) -> c_int {
+    with_snap(snapshot, "virDomainSnapshotNumChildren", |s| {
+        Ok(names(&s.dom, Some(&s.name), flags)?.len() as c_int)
+    })
+}
+
+/// Names of a snapshot's children.
+///
+/// # Safety
+/// `names` must be NULL or have room for `nameslen` pointers.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainSnapshotListChildrenNames(
+    snapshot: virDomainSnapshotPtr,
+    names: *mut *mut c_char,
+    nameslen: c_int,
+    flags: c_uint,
+) -> c_int {
+    const F: &str = "virDomainSnapshotListChildrenNames";
+    with_snap(snapshot, F, |s| {
+        if names.is_null() {
+            return Err(Error::null_arg(FROM, F, "names"));
+        }
+        if nameslen < 0 {
+            return Err(Error::arg_check(
+                FROM,
+                format!("nameslen in {F} must be zero or greater"),
+                F,
+                "nameslen",
+            ));
+        }
+        // SAFETY: the caller's contract.
+        unsafe { fill_names(names_of(&s.dom, Some(&s.name), flags)?, names, nameslen, F) }
+    })
+}
+
+/// A snapshot's children, as new handles when `snaps` is given.
+///
+/// # Safety
+/// `snaps` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainSnapshotListAllChildren(
+    snapshot: virDomainSnapshotPtr,
+    snaps: *mut *mut virDomainSnapshotPtr,
+    flags: c_uint,
+) -> c_int {
+    const F: &str = "virDomainSnapshotListAllChildren";
+    entry(|ctx| {
+        if !snaps.is_null() {
+            // SAFETY: writable by the caller's contract; NULL whatever follows.
+            unsafe { snaps.write(std::ptr::null_mut()) };
+        }
+        let s = ctx.snapshot(snapshot, F)?;
+        let found = names(&s.dom, Some(&s.name), flags)?;
+        // SAFETY: the caller's contract.
+        unsafe { hand_out(&s.dom, s.dom_ptr, found, snaps) }
+    })
+}
+
+/// The snapshot called `name`.
+///
+/// # Safety
+/// `name` must be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainSnapshotLookupByName(
+    domain: virDomainPtr,
+    name: *const c_char,
+    flags: c_uint,
+) -> virDomainSnapshotPtr {
+    const F: &str = "virDomainSnapshotLookupByName";
+    with_dom(domain, F, |d| {
+        // SAFETY: the caller's contract.
+        let name = unsafe { cstr::req(name, FROM, F, "name") }?;
+        let snap = d
+            .conn
+            .conn
+            .driver()
+            .snapshot_lookup_by_name(&d.reference(), name, flags)?;
+        handle(d, domain, snap.name)
+    })
+}
+
+/// 1 when the domain has a current snapshot.
+#[no_mangle]
+pub extern "C" fn virDomainHasCurrentSnapshot(domain: virDomainPtr, flags: c_uint) -> c_int {
+    with_dom(domain, "virDomainHasCurrentSnapshot", |d| {
+        d.conn
+            .conn
+            .driver()
+            .snapshot_has_current(&d.reference(), flags)
+            .map(c_int::from)
+    })
+}
+
+/// The domain's current snapshot.
+#[no_mangle]
+pub extern "C" fn virDomainSnapshotCurrent(domain: virDomainPtr, flags: c_uint) -> virDomainSnapshotPtr {
+    with_dom(domain, "virDomainSnapshotCurrent", |d| {
+        let snap = d.conn.conn.driver().snapshot_current(&d.reference(), flags)?;
+        handle(d, domain, snap.name)
+    })
+}
+
+/// The snapshot's parent.
+#[no_mangle]
+pub extern "C" fn virDomainSnapshotGetParent(
+    snapshot: virDomainSnapshotPtr,
+    flags: c_uint,
+) -> virDomainSnapshotPtr {
+    with_snap(snapshot, "virDomainSnapshotGetParent", |s| {
+        let parent = s
+            .dom
+            .conn
+            .conn
+            .driver()
+            .snapshot_get_parent(&s.reference(), flags)?;
+        Ok(new_snapshot(&s.dom, s.dom_ptr, parent.name).cast())
+    })
+}
+
+/// 1 when this is the domain's current snapshot.
+#[no_mangle]
+pub extern "C" fn virDomainSnapshotIsCurrent(snapshot: virDomainSnapshotPtr, flags: c_uint) -> c_int {
+    with_snap(snapshot, "virDomainSnapshotIsCurrent", |s| {
+        s.dom
+            .conn
+            .conn
+            .driver()
+            .snapshot_is_current(&s.reference(), flags)
+            .map(c_int::from)
+    })
+}
+
+/// 1 when the snapshot has metadata.
+#[no_mangle]
+pub extern "C" fn virDomainSnapshotHasMetadata(snapshot: virDomainSnapshotPtr, flags: c_uint) -> c_int {
+    with_snap(snapshot, "virDomainSnapshotHasMetadata", |s| {
+        s.dom
+            .conn
+            .conn
+            .driver()
+            .snapshot_has_metadata(&s.reference(), flags)
+            .map(c_int::from)
+    })
+}
+
+/// Reverts the domain to the snapshot.
+#[no_mangle]
+pub extern "C" fn virDomainRevertToSnapshot(snapshot: virDomainSnapshotPtr, flags: c_uint) -> c_int {
+    const F: &str = "virDomainRevertToSnapshot";
+    with_snap(snapshot, F, |s| {
+        writable(&s.dom.conn, FROM, F)?;
+        exclusive(
+            flags,
+            (
+                VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING,
+                "VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING",
+            ),
+            (
+                VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED,
+                "VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED",
+            ),
+            F,
+        )?;
+        s.dom
+            .conn
+            .conn
+            .driver()
+            .snapshot_revert(&s.reference(), flags)
+            .map(|_| 0)
+    })
+}
+
+/// Deletes the snapshot (and with flags its children).
+#[no_mangle]
+pub extern "C" fn virDomainSnapshotDelete(snapshot: virDomainSnapshotPtr, flags: c_uint) -> c_int {
+    const F: &str = "virDomainSnapshotDelete";
+    with_snap(snapshot, F, |s| {
+        writable(&s.dom.conn, FROM, F)?;
+        exclusive(
+            flags,
+            (
+                VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN,
+                "VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN",
+            ),
+            (
+                VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY,
+                "VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY",
+            ),
+            F,
+        )?;
+        s.dom
+            .conn
+            .conn
+            .driver()
+            .snapshot_delete(&s.reference(), flags)
+            .map(|_| 0)
+    })
+}
+
+/// Adds a reference to a snapshot handle.
+#[no_mangle]
+pub extern "C" fn virDomainSnapshotRef(snapshot: virDomainSnapshotPtr) -> c_int {
+    entry(|_| match SNAPSHOTS.retain(snapshot.cast()) {
+        true => Ok(0),
+        false => Err(Error::with(
+            FROM,
+            VIR_ERR_INVALID_DOMAIN_SNAPSHOT,
+            "virDomainSnapshotRef",
+        )),
+    })
+}
+
+/// Drops a reference to a snapshot handle.
+#[no_mangle]
+pub extern "C" fn virDomainSnapshotFree(snapshot: virDomainSnapshotPtr) -> c_int {
+    entry(|_| {
+        release_snapshot(snapshot.cast())
+            .map(|_| 0)
+            .ok_or_else(|| Error::with(FROM, VIR_ERR_INVALID_DOMAIN_SNAPSHOT, "virDomainSnapshotFree"))
+    })
+}
+
+/// The snapshot's name (owned by the handle).
+#[no_mangle]
+pub extern "C" fn virDomainSnapshotGetName(snapshot: virDomainSnapshotPtr) -> *const c_char {
+    with_snap(snapshot, "virDomainSnapshotGetName", |s| Ok(s.name_c.as_ptr()))
+}
+
+/// The domain a snapshot belongs to (no new reference).
+#[no_mangle]
+pub extern "C" fn virDomainSnapshotGetDomain(snapshot: virDomainSnapshotPtr) -> virDomainPtr {
+    with_snap(snapshot, "virDomainSnapshotGetDomain", |s| {
+        Ok(s.dom_ptr as virDomainPtr)
+    })
+}
+
+/// The connection a snapshot belongs to (no new reference).
+#[no_mangle]
+pub extern "C" fn virDomainSnapshotGetConnect(snapshot: virDomainSnapshotPtr) -> virConnectPtr {
+    with_snap(snapshot, "virDomainSnapshotGetConnect", |s| {
+        Ok(s.dom.conn_ptr as virConnectPtr)
+    })
+}
