@@ -2,6 +2,14 @@
 //! shares.  [`parse`] reads a document into a [`DomainDef`] (with libvirt's
 //! defaults and checks), [`format`] writes it back exactly as libvirt 9.0
 //! formats it.  No I/O here.
+//!
+//! Everything outside `<devices>` is modelled here (identity, metadata,
+//! memory and its tuning, vCPUs, iothreads, cputune, numatune, resource,
+//! sysinfo, os and boot, idmap, features, cpu, clock, lifecycle actions, pm,
+//! perf, seclabels, keywrap, launchSecurity and the drivers' namespaces);
+//! [`devices`] holds the rest, and [`snapshot`] the `<domainsnapshot>`
+//! documents that embed a domain.  Behaviour is pinned by the differential
+//! tests under tests/ (libvirt's own test driver is the reference).
 
 pub mod clock;
 pub mod cpu;
