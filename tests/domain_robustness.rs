@@ -226,3 +226,66 @@ fn numa_distance_errors() {
         assert_eq!((e.code, e.domain), (27, 20), "{}", e.message);
     }
 }
+
+/// Documents repeating one element a hundred thousand times parse in
+/// roughly linear time (no quadratic duplicate checks).
+#[test]
+fn many_repeated_elements_stay_cheap() {
+    let n = 100_000;
+    let opts = ParseOptions {
+        profile: &Profile::TEST,
+        inactive: true,
+    };
+    let rep = |f: &dyn Fn(usize) -> String| (0..n).map(f).collect::<String>();
+    let bodies = [
+        format!(
+            "<cpu><model>m</model>{}</cpu>",
+            rep(&|i| format!("<feature name='f{i}'/>"))
+        ),
+        format!(
+            "<blkiotune>{}</blkiotune>",
+            rep(&|i| format!("<device><path>/d{i}</path><weight>1</weight></device>"))
+        ),
+        format!(
+            "<iothreadids>{}</iothreadids>",
+            rep(&|i| format!("<iothread id='{}'/>", i + 1))
+        ),
+        format!(
+            "<iothreads>{n}</iothreads><cputune>{}</cputune>",
+            rep(&|i| format!("<iothreadpin iothread='{}' cpuset='1'/>", n - i))
+        ),
+        rep(&|i| format!("<seclabel type='none' model='m{i}'/>")),
+        format!(
+            "<metadata>{}</metadata>",
+            rep(&|i| format!("<a:x xmlns:a='urn:{i}'/>"))
+        ),
+        format!(
+            "<vcpu>{n}</vcpu><cpu><numa>{}</numa></cpu>",
+            rep(&|i| format!("<cell id='{i}' cpus='{i}' memory='1'/>"))
+        ),
+        format!("<clock>{}</clock>", rep(&|_| "<timer name='rtc'/>".to_string())),
+        format!(
+            "<vcpu>{n}</vcpu><cputune>{}</cputune>",
+            rep(&|i| format!("<vcpupin vcpu='{i}' cpuset='1'/>"))
+        ),
+    ];
+    for body in &bodies {
+        let doc = format!(
+            "<domain type='test'><name>many</name><uuid>c0de0010-0000-4000-8000-000000000001</uuid>\
+             <memory>1048576</memory><os><type>hvm</type></os>{body}</domain>"
+        );
+        let start = std::time::Instant::now();
+        let parsed = domain::parse(&doc, &opts);
+        if let Ok(def) = &parsed {
+            let _ = domain::format(def, &FormatOptions::default());
+        }
+        let took = start.elapsed();
+        assert!(
+            took < std::time::Duration::from_secs(20),
+            "{:?} for {}...: {:?}",
+            took,
+            &body[..60],
+            parsed.err().map(|e| e.message)
+        );
+    }
+}

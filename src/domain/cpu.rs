@@ -159,6 +159,7 @@ pub fn parse(el: &Element) -> Result<Cpu> {
             prop_enum_str(c, "mode", &["emulate", "passthrough", "disable"], true)?.unwrap_or_default();
         cpu.cache = Some((level, mode.to_string()));
     }
+    let mut seen = std::collections::HashSet::new();
     for f in el.children_named("feature") {
         let name = f
             .attr("name")
@@ -169,7 +170,7 @@ pub fn parse(el: &Element) -> Result<Cpu> {
             Some(p @ ("force" | "require" | "optional" | "disable" | "forbid")) => p,
             Some(_) => return Err(cpu_unsupported("Invalid CPU feature policy")),
         };
-        if cpu.features.iter().any(|x| x.name == name) {
+        if !seen.insert(name.to_string()) {
             return Err(cpu_xml_error(format!(
                 "CPU feature '{name}' specified more than once"
             )));
@@ -267,16 +268,21 @@ fn parse_numa(el: &Element) -> Result<Vec<NumaCell>> {
             c
         })
         .collect();
-    for i in 0..cells.len() {
-        for j in 0..i {
-            if let (Some(a), Some(b)) = (&cells[i].cpus, &cells[j].cpus) {
-                if a.intersects(b) {
-                    return Err(unsupported(format!(
-                        "NUMA cells {i} and {j} have overlapping vCPU ids"
-                    )));
-                }
-            }
+    // One pass over a union of the sets; the pair is looked up only on error.
+    let mut union = Bitmap::default();
+    for (i, cell) in cells.iter().enumerate() {
+        let Some(a) = &cell.cpus else {
+            continue;
+        };
+        if a.intersects(&union) {
+            let j = (0..i)
+                .find(|j| cells[*j].cpus.as_ref().is_some_and(|b| a.intersects(b)))
+                .unwrap_or(0);
+            return Err(unsupported(format!(
+                "NUMA cells {i} and {j} have overlapping vCPU ids"
+            )));
         }
+        union.union_with(a);
     }
     Ok(cells)
 }

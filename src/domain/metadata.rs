@@ -318,16 +318,15 @@ pub fn parse(el: &dom::Element, raw: Option<Element>, root: &dom::Element) -> Me
     };
     let el = normalize(&raw.unwrap_or_else(|| el.into()));
     let mut kept: Vec<Element> = Vec::new();
-    let mut uris: Vec<String> = Vec::new();
+    let mut uris = std::collections::HashSet::new();
     for c in el.elements() {
         let prefix = prefix_of(&c.name);
         let Some(uri) = resolve(&[root, &el, c], prefix) else {
             continue;
         };
-        if uris.iter().any(|u| u == uri) {
+        if !uris.insert(uri.to_string()) {
             continue;
         }
-        uris.push(uri.to_string());
         kept.push(c.clone());
     }
     let mut attrs = el.attrs.clone();

@@ -2,6 +2,14 @@
 //! shares.  [`parse`] reads a document into a [`DomainDef`] (with libvirt's
 //! defaults and checks), [`format`] writes it back exactly as libvirt 9.0
 //! formats it.  No I/O here.
+//!
+//! Everything outside `<devices>` is modelled here (identity, metadata,
+//! memory and its tuning, vCPUs, iothreads, cputune, numatune, resource,
+//! sysinfo, os and boot, idmap, features, cpu, clock, lifecycle actions, pm,
+//! perf, seclabels, keywrap, launchSecurity and the drivers' namespaces);
+//! [`devices`] holds the rest, and [`snapshot`] the `<domainsnapshot>`
+//! documents that embed a domain.  Behaviour is pinned by the differential
+//! tests under tests/ (libvirt's own test driver is the reference).
 
 pub mod clock;
 pub mod cpu;
@@ -674,11 +682,6 @@ fn parse_vcpus(root: &Element, def: &mut DomainDef) -> Result<bool> {
         Some(v) => {
             let max =
                 parse_ui(&v.text()).ok_or_else(|| xml_error("maximum vcpus count must be an integer"))?;
-            // libvirt allocates per-vCPU state up front and falls over far
-            // below this; refuse rather than allocate billions of entries.
-            if max > 1 << 20 {
-                return Err(internal(format!("maximum vcpus count {max} is too large")));
-            }
             def.vcpu.max = max;
             def.vcpu.current = prop_u32(v, "current", false, false)?;
             placement = prop_enum_str(v, "placement", &["static", "auto"], false)?.unwrap_or("static");
@@ -700,6 +703,14 @@ fn parse_vcpus(root: &Element, def: &mut DomainDef) -> Result<bool> {
         .map(|v| v.children_named("vcpu").collect())
         .unwrap_or_default();
     if !list.is_empty() {
+        // Per-vCPU state is kept for every vCPU, as libvirt does; libvirt
+        // exhausts memory long before u32::MAX, so refuse huge counts here.
+        if def.vcpu.max > 1 << 22 {
+            return Err(internal(format!(
+                "maximum vcpus count {} is too large for <vcpus>",
+                def.vcpu.max
+            )));
+        }
         let max = def.vcpu.max as usize;
         let mut states: Vec<(bool, Option<bool>, u32)> = vec![(false, None, 0); max];
         for v in list {

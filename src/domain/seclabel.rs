@@ -61,9 +61,10 @@ pub fn parse(el: &Element, inactive: bool) -> Result<SecLabel> {
 /// Reads all domain `<seclabel>`s.
 pub fn parse_all(root: &Element, inactive: bool) -> Result<Vec<SecLabel>> {
     let mut out: Vec<SecLabel> = Vec::new();
+    let mut models = std::collections::HashSet::new();
     for el in root.children_named("seclabel") {
         let s = parse(el, inactive)?;
-        if out.iter().any(|o| o.model == s.model) {
+        if !models.insert(s.model.clone()) {
             return Err(detail_error(format!(
                 "seclabel for model {} is already provided",
                 s.model.as_deref().unwrap_or("(null)")

@@ -192,6 +192,7 @@ pub fn parse_blkiotune(el: &Element) -> Result<Blkiotune> {
         weight: el.child("weight").and_then(|w| parse_ui(&w.text())).unwrap_or(0),
         devices: Vec::new(),
     };
+    let mut paths = std::collections::HashSet::new();
     for d in el.children_named("device") {
         let mut dev = BlkioDevice::default();
         let mut path = None;
@@ -223,7 +224,7 @@ pub fn parse_blkiotune(el: &Element) -> Result<Blkiotune> {
             }
         }
         dev.path = path.ok_or_else(|| unsupported("missing per-device path"))?;
-        if b.devices.iter().any(|x| x.path == dev.path) {
+        if !paths.insert(dev.path.clone()) {
             return Err(unsupported(format!("duplicate blkio device path '{}'", dev.path)));
         }
         b.devices.push(dev);
@@ -335,6 +336,8 @@ pub fn parse_memory_backing(el: &Element) -> Result<MemoryBacking> {
         if pages.is_empty() {
             m.hugepages.push(HugePage::default());
         }
+        let mut union = Bitmap::default();
+        let mut masters = 0;
         for p in pages {
             let size = match p.attr("size") {
                 Some(s) => parse_memory_value(s, p.attr("unit"), "./@size")?,
@@ -348,22 +351,38 @@ pub fn parse_memory_backing(el: &Element) -> Result<MemoryBacking> {
             if size == 0 {
                 return Err(detail_error("hugepage size can't be zero"));
             }
-            for prev in &m.hugepages {
-                match (&nodeset, &prev.nodeset) {
-                    (Some(a), Some(b)) if a.intersects(b) => {
-                        return Err(detail_error(format!(
-                            "nodeset attribute of hugepages of sizes {size} and {} intersect",
-                            prev.size
-                        )))
-                    }
-                    (None, None) => {
-                        return Err(detail_error(format!(
-                            "two master hugepages detected: {size} and {}",
-                            prev.size
-                        )))
-                    }
-                    _ => {}
+            // Checked against a union of the earlier nodesets (and a count
+            // of pages without one); the clashing page is looked up only on
+            // error, so many pages stay cheap.
+            let clash = match &nodeset {
+                Some(ns) if ns.intersects(&union) => m
+                    .hugepages
+                    .iter()
+                    .find(|p| p.nodeset.as_ref().is_some_and(|b| ns.intersects(b)))
+                    .map(|p| (true, p.size)),
+                None if masters > 0 => m
+                    .hugepages
+                    .iter()
+                    .find(|p| p.nodeset.is_none())
+                    .map(|p| (false, p.size)),
+                _ => None,
+            };
+            match clash {
+                Some((true, prev)) => {
+                    return Err(detail_error(format!(
+                        "nodeset attribute of hugepages of sizes {size} and {prev} intersect"
+                    )))
                 }
+                Some((false, prev)) => {
+                    return Err(detail_error(format!(
+                        "two master hugepages detected: {size} and {prev}"
+                    )))
+                }
+                None => {}
+            }
+            match &nodeset {
+                Some(ns) => union.union_with(ns),
+                None => masters += 1,
             }
             m.hugepages.push(HugePage { size, nodeset });
         }
@@ -539,22 +558,25 @@ pub fn parse_cputune(el: &Element, max_vcpus: u32, iothreads: &[IothreadId]) -> 
     if let Some(p) = pins.first() {
         c.emulatorpin = Some(cpuset(p, "emulatorpin")?);
     }
+    let known: std::collections::HashSet<u32> = iothreads.iter().map(|t| t.id).collect();
+    let mut pinned = std::collections::HashSet::new();
     for p in el.children_named("iothreadpin") {
         let id = prop_u32(p, "iothread", true, true)?.unwrap_or(0);
-        if !iothreads.iter().any(|t| t.id == id) {
+        if !known.contains(&id) {
             return Err(unsupported(format!("Cannot find 'iothread' : {id}")));
         }
         let set = cpuset(p, "iothreadpin")?;
-        if c.iothreadpin.iter().any(|(i, _)| *i == id) {
+        if !pinned.insert(id) {
             return Err(internal(format!(
                 "duplicate iothreadpin for same iothread '{id}'"
             )));
         }
         c.iothreadpin.push((id, set));
     }
-    let order: Vec<u32> = iothreads.iter().map(|t| t.id).collect();
+    let order: std::collections::HashMap<u32, usize> =
+        iothreads.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
     c.iothreadpin
-        .sort_by_key(|(id, _)| order.iter().position(|x| x == id).unwrap_or(usize::MAX));
+        .sort_by_key(|(id, _)| order.get(id).copied().unwrap_or(usize::MAX));
     for s in el.children_named("vcpusched") {
         let ids = s
             .attr("vcpus")
@@ -582,7 +604,7 @@ pub fn parse_cputune(el: &Element, max_vcpus: u32, iothreads: &[IothreadId]) -> 
         let sched = parse_sched(s)?;
         for id in set.iter() {
             let id = id as u32;
-            if !iothreads.iter().any(|t| t.id == id) {
+            if !known.contains(&id) {
                 return Err(unsupported(format!("Cannot find 'iothread' : {id}")));
             }
             if c.iothreadsched.contains_key(&id) {
@@ -868,9 +890,10 @@ pub fn parse_iothreads(root: &Element) -> Result<Vec<IothreadId>> {
     };
     let mut ids: Vec<IothreadId> = Vec::new();
     if let Some(list) = root.child("iothreadids") {
+        let mut seen = std::collections::HashSet::new();
         for t in list.children_named("iothread") {
             let id = prop_u32(t, "id", true, true)?.unwrap_or(0);
-            if ids.iter().any(|x| x.id == id) {
+            if !seen.insert(id) {
                 return Err(xml_error(format!("duplicate iothread id '{id}' found")));
             }
             let pool_min = prop_i32_nonneg(t, "thread_pool_min")?;
@@ -883,9 +906,15 @@ pub fn parse_iothreads(root: &Element) -> Result<Vec<IothreadId>> {
             });
         }
     }
+    // libvirt falls over far below u32::MAX (it allocates every entry);
+    // refuse instead of allocating billions.
+    if count > 1 << 20 {
+        return Err(internal("failed to populate iothreadids"));
+    }
+    let used: std::collections::HashSet<u32> = ids.iter().map(|t| t.id).collect();
     let mut next = 1u32;
     while (ids.len() as u64) < count as u64 {
-        while ids.iter().any(|x| x.id == next) {
+        while used.contains(&next) {
             next += 1;
         }
         ids.push(IothreadId {

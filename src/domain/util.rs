@@ -457,9 +457,21 @@ impl Bitmap {
         Bitmap(bits)
     }
 
+    /// Adds the members of `other`.
+    pub fn union_with(&mut self, other: &Bitmap) {
+        if self.0.len() < other.0.len() {
+            self.0.resize(other.0.len(), false);
+        }
+        for (i, b) in other.0.iter().enumerate() {
+            if *b {
+                self.0[i] = true;
+            }
+        }
+    }
+
     /// Whether the two sets share a member.
     pub fn intersects(&self, other: &Bitmap) -> bool {
-        self.iter().any(|i| other.contains(i))
+        self.0.iter().zip(other.0.iter()).any(|(a, b)| *a && *b)
     }
 }
 
