@@ -79,8 +79,16 @@ pub struct NodeInfo {
     pub threads: u32,
 }
 
+/// `VIR_ERR_NO_SUPPORT` in the error domain of the file libvirt keeps `func` in.
 fn unsupported<T>(func: &str) -> Result<T> {
-    Err(Error::no_support(VIR_FROM_DOMAIN, func))
+    let from = if func.contains("Snapshot") {
+        VIR_FROM_DOMAIN_SNAPSHOT
+    } else if func.contains("Checkpoint") {
+        VIR_FROM_DOMAIN_CHECKPOINT
+    } else {
+        VIR_FROM_DOMAIN
+    };
+    Err(Error::no_support(from, func))
 }
 
 /// A hypervisor connection as a driver serves it.
@@ -425,10 +433,10 @@ pub trait Driver: Send + Sync {
     }
 
     /// Snapshot names matching `VIR_DOMAIN_SNAPSHOT_LIST_*` flags, of a domain
-    /// or (with `parent`) of a snapshot's children.
-    fn snapshot_list(&self, dom: &DomainRef, parent: Option<&str>, flags: u32) -> Result<Vec<String>> {
+    /// or (with `parent`) of a snapshot's children, for the public call `api`.
+    fn snapshot_list(&self, dom: &DomainRef, parent: Option<&str>, flags: u32, api: &str) -> Result<Vec<String>> {
         let _ = (dom, parent, flags);
-        unsupported("virDomainListAllSnapshots")
+        unsupported(api)
     }
 
     /// The snapshot with this name.
@@ -473,8 +481,9 @@ pub trait Driver: Send + Sync {
         unsupported("virDomainSnapshotHasMetadata")
     }
 
-    /// Reverts the domain to the snapshot.
-    fn snapshot_revert(&self, snap: &SnapshotRef, flags: u32) -> Result<()> {
+    /// Reverts the domain to the snapshot; true when the domain was running
+    /// and was stopped on the way (the handle then forgets its id).
+    fn snapshot_revert(&self, snap: &SnapshotRef, flags: u32) -> Result<bool> {
         let _ = (snap, flags);
         unsupported("virDomainRevertToSnapshot")
     }

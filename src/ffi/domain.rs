@@ -21,6 +21,7 @@ use crate::ffi::common::{
     params_to_c, virTypedParamsFree,
 };
 use crate::ffi::cstr;
+use crate::ffi::flags::{self, Named, CONFIG, LIVE};
 use crate::ffi::handle::{new_domain, release_domain, ConnHandle, DomainHandle, CONNECTIONS, DOMAINS};
 use crate::typed_params::TypedParam;
 
@@ -736,23 +737,10 @@ unsafe fn define(conn: virConnectPtr, xml: *const c_char, flags: c_uint, func: &
     })
 }
 
-/// libvirt's check that two flags (given with their C names) are not set together.
-fn exclusive(flags: c_uint, a: (c_uint, &str), b: (c_uint, &str), func: &str) -> Result<()> {
-    if flags & a.0 == 0 || flags & b.0 == 0 {
-        return Ok(());
-    }
-    Err(Error::arg_check(
-        FROM,
-        format!("Flags '{}' and '{}' are mutually exclusive", a.1, b.1),
-        func,
-        "flags",
-    ))
+/// [`flags::exclusive`] for this header's error domain.
+fn exclusive(flags: c_uint, a: Named, b: Named, func: &str) -> Result<()> {
+    flags::exclusive(FROM, flags, a, b, func)
 }
-
-/// `VIR_DOMAIN_AFFECT_LIVE`, named for [`exclusive`].
-const LIVE: (c_uint, &str) = (VIR_DOMAIN_AFFECT_LIVE, "VIR_DOMAIN_AFFECT_LIVE");
-/// `VIR_DOMAIN_AFFECT_CONFIG`, named for [`exclusive`].
-const CONFIG: (c_uint, &str) = (VIR_DOMAIN_AFFECT_CONFIG, "VIR_DOMAIN_AFFECT_CONFIG");
 
 /// Runs a state-changing call on a domain of a writable connection.
 fn change<R: Failure>(domain: virDomainPtr, func: &str, f: impl FnOnce(&DomainHandle) -> Result<R>) -> R {
@@ -1003,14 +991,13 @@ pub extern "C" fn virDomainSetMemoryFlags(domain: virDomainPtr, memory: c_ulong,
 
 fn set_vcpus(domain: virDomainPtr, n: c_uint, flags: c_uint, func: &str) -> c_int {
     change(domain, func, |d| {
-        if flags & VIR_DOMAIN_VCPU_MAXIMUM != 0 && flags & VIR_DOMAIN_AFFECT_CONFIG == 0 {
-            return Err(Error::arg_check(
-                FROM,
-                "Flag 'VIR_DOMAIN_AFFECT_CONFIG' is required by flag 'VIR_DOMAIN_VCPU_MAXIMUM'".into(),
-                func,
-                "flags",
-            ));
-        }
+        flags::requires(
+            FROM,
+            flags,
+            (VIR_DOMAIN_VCPU_MAXIMUM, "VIR_DOMAIN_VCPU_MAXIMUM"),
+            CONFIG,
+            func,
+        )?;
         if n == 0 {
             return Err(Error::arg_check(
                 FROM,

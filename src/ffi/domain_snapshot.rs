@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::ffi::boundary::{entry, with_dom, writable, Ctx, Failure};
 use crate::ffi::common::{alloc_ptr_array, alloc_str};
 use crate::ffi::cstr;
+use crate::ffi::flags::{self, Named};
 use crate::ffi::handle::{new_snapshot, release_snapshot, DomainHandle, SnapshotHandle, SNAPSHOTS};
 
 /// Error domain of libvirt-domain-snapshot.h's functions.
@@ -26,37 +27,18 @@ fn with_snap<R: Failure>(
 }
 
 /// A new handle for the snapshot `name` of domain handle `d`.
-fn handle(d: &DomainHandle, domain: virDomainPtr, name: String) -> Result<virDomainSnapshotPtr> {
-    let dom = crate::ffi::handle::DOMAINS
-        .get(domain.cast())
-        .ok_or_else(|| Error::with(VIR_FROM_DOM, VIR_ERR_INVALID_DOMAIN, "virDomainSnapshot"))?;
-    debug_assert!(Arc::ptr_eq(&dom.conn, &d.conn));
-    Ok(new_snapshot(&dom, domain as usize, name).cast())
+fn handle(d: &Arc<DomainHandle>, domain: virDomainPtr, name: String) -> virDomainSnapshotPtr {
+    new_snapshot(d, domain as usize, name).cast()
 }
 
-/// libvirt's checks of a flag that needs another, and of two that exclude each other.
-fn requires(flags: c_uint, flag: (c_uint, &str), needed: (c_uint, &str), func: &str) -> Result<()> {
-    if flags & flag.0 != 0 && flags & needed.0 == 0 {
-        return Err(Error::arg_check(
-            FROM,
-            format!("Flag '{}' is required by flag '{}'", needed.1, flag.1),
-            func,
-            "flags",
-        ));
-    }
-    Ok(())
+/// [`flags::requires`] for this header's error domain.
+fn requires(flags: c_uint, flag: Named, needed: Named, func: &str) -> Result<()> {
+    flags::requires(FROM, flags, flag, needed, func)
 }
 
-fn exclusive(flags: c_uint, a: (c_uint, &str), b: (c_uint, &str), func: &str) -> Result<()> {
-    if flags & a.0 != 0 && flags & b.0 != 0 {
-        return Err(Error::arg_check(
-            FROM,
-            format!("Flags '{}' and '{}' are mutually exclusive", a.1, b.1),
-            func,
-            "flags",
-        ));
-    }
-    Ok(())
+/// [`flags::exclusive`] for this header's error domain.
+fn exclusive(flags: c_uint, a: Named, b: Named, func: &str) -> Result<()> {
+    flags::exclusive(FROM, flags, a, b, func)
 }
 
 /// Takes a snapshot of the domain.
@@ -107,7 +89,7 @@ pub unsafe extern "C" fn virDomainSnapshotCreateXML(
             .conn
             .driver()
             .snapshot_create_xml(&d.reference(), xml, flags)?;
-        handle(d, domain, snap.name)
+        Ok(handle(d, domain, snap.name))
     })
 }
 
@@ -133,41 +115,43 @@ pub extern "C" fn virDomainSnapshotGetXMLDesc(snapshot: virDomainSnapshotPtr, fl
     })
 }
 
-/// Snapshot names of the domain (or of a snapshot's children).
-fn names(d: &DomainHandle, parent: Option<&str>, flags: c_uint) -> Result<Vec<String>> {
-    d.conn.conn.driver().snapshot_list(&d.reference(), parent, flags)
+/// Snapshot names of the domain (or of a snapshot's children) for the call `func`.
+fn names(d: &DomainHandle, parent: Option<&str>, flags: c_uint, func: &str) -> Result<Vec<String>> {
+    d.conn.conn.driver().snapshot_list(&d.reference(), parent, flags, func)
 }
 
 /// The number of snapshots matching `flags`.
 #[no_mangle]
 pub extern "C" fn virDomainSnapshotNum(domain: virDomainPtr, flags: c_uint) -> c_int {
-    with_dom(domain, "virDomainSnapshotNum", |d| {
-        Ok(names(d, None, flags)?.len() as c_int)
-    })
+    const F: &str = "virDomainSnapshotNum";
+    with_dom(domain, F, |d| Ok(names(d, None, flags, F)?.len() as c_int))
 }
 
-/// Copies up to `nameslen` names into `names` (the caller frees each);
-/// returns how many match, as libvirt's test driver does.
+/// Copies up to `nameslen` of the names `find` gives into `names` (the
+/// caller frees each); returns how many there are, as libvirt does.  The
+/// arguments are checked before `find` runs.
 ///
 /// # Safety
 /// `names` must be NULL or have room for `nameslen` pointers.
-unsafe fn fill_names(
-    found: Vec<String>,
+pub(crate) unsafe fn fill_names(
+    from: i32,
     names: *mut *mut c_char,
     nameslen: c_int,
     func: &str,
+    find: impl FnOnce() -> Result<Vec<String>>,
 ) -> Result<c_int> {
     if names.is_null() {
-        return Err(Error::null_arg(FROM, func, "names"));
+        return Err(Error::null_arg(from, func, "names"));
     }
     if nameslen < 0 {
         return Err(Error::arg_check(
-            FROM,
+            from,
             format!("nameslen in {func} must be zero or greater"),
             func,
             "nameslen",
         ));
     }
+    let found = find()?;
     let copies = found
         .iter()
         .take(nameslen as usize)
@@ -191,24 +175,9 @@ pub unsafe extern "C" fn virDomainSnapshotListNames(
 ) -> c_int {
     const F: &str = "virDomainSnapshotListNames";
     with_dom(domain, F, |d| {
-        if names.is_null() {
-            return Err(Error::null_arg(FROM, F, "names"));
-        }
-        if nameslen < 0 {
-            return Err(Error::arg_check(
-                FROM,
-                format!("nameslen in {F} must be zero or greater"),
-                F,
-                "nameslen",
-            ));
-        }
         // SAFETY: the caller's contract.
-        unsafe { fill_names(names_of(d, None, flags)?, names, nameslen, F) }
+        unsafe { fill_names(FROM, names, nameslen, F, || self::names(d, None, flags, F)) }
     })
-}
-
-fn names_of(d: &DomainHandle, parent: Option<&str>, flags: c_uint) -> Result<Vec<String>> {
-    names(d, parent, flags)
 }
 
 /// Hands out handles for `found` through `snaps` (NULL-terminated array).
@@ -258,7 +227,7 @@ pub unsafe extern "C" fn virDomainListAllSnapshots(
             unsafe { snaps.write(std::ptr::null_mut()) };
         }
         let d = ctx.dom(domain, F)?;
-        let found = names(&d, None, flags)?;
+        let found = names(&d, None, flags, F)?;
         // SAFETY: the caller's contract.
         unsafe { hand_out(&d, domain as usize, found, snaps) }
     })
@@ -267,9 +236,8 @@ pub unsafe extern "C" fn virDomainListAllSnapshots(
 /// The number of children of a snapshot.
 #[no_mangle]
 pub extern "C" fn virDomainSnapshotNumChildren(snapshot: virDomainSnapshotPtr, flags: c_uint) -> c_int {
-    with_snap(snapshot, "virDomainSnapshotNumChildren", |s| {
-        Ok(names(&s.dom, Some(&s.name), flags)?.len() as c_int)
-    })
+    const F: &str = "virDomainSnapshotNumChildren";
+    with_snap(snapshot, F, |s| Ok(names(&s.dom, Some(&s.name), flags, F)?.len() as c_int))
 }
 
 /// Names of a snapshot's children.
@@ -285,19 +253,12 @@ pub unsafe extern "C" fn virDomainSnapshotListChildrenNames(
 ) -> c_int {
     const F: &str = "virDomainSnapshotListChildrenNames";
     with_snap(snapshot, F, |s| {
-        if names.is_null() {
-            return Err(Error::null_arg(FROM, F, "names"));
-        }
-        if nameslen < 0 {
-            return Err(Error::arg_check(
-                FROM,
-                format!("nameslen in {F} must be zero or greater"),
-                F,
-                "nameslen",
-            ));
-        }
         // SAFETY: the caller's contract.
-        unsafe { fill_names(names_of(&s.dom, Some(&s.name), flags)?, names, nameslen, F) }
+        unsafe {
+            fill_names(FROM, names, nameslen, F, || {
+                self::names(&s.dom, Some(&s.name), flags, F)
+            })
+        }
     })
 }
 
@@ -318,7 +279,7 @@ pub unsafe extern "C" fn virDomainSnapshotListAllChildren(
             unsafe { snaps.write(std::ptr::null_mut()) };
         }
         let s = ctx.snapshot(snapshot, F)?;
-        let found = names(&s.dom, Some(&s.name), flags)?;
+        let found = names(&s.dom, Some(&s.name), flags, F)?;
         // SAFETY: the caller's contract.
         unsafe { hand_out(&s.dom, s.dom_ptr, found, snaps) }
     })
@@ -343,7 +304,7 @@ pub unsafe extern "C" fn virDomainSnapshotLookupByName(
             .conn
             .driver()
             .snapshot_lookup_by_name(&d.reference(), name, flags)?;
-        handle(d, domain, snap.name)
+        Ok(handle(d, domain, snap.name))
     })
 }
 
@@ -364,7 +325,7 @@ pub extern "C" fn virDomainHasCurrentSnapshot(domain: virDomainPtr, flags: c_uin
 pub extern "C" fn virDomainSnapshotCurrent(domain: virDomainPtr, flags: c_uint) -> virDomainSnapshotPtr {
     with_dom(domain, "virDomainSnapshotCurrent", |d| {
         let snap = d.conn.conn.driver().snapshot_current(&d.reference(), flags)?;
-        handle(d, domain, snap.name)
+        Ok(handle(d, domain, snap.name))
     })
 }
 
@@ -434,7 +395,12 @@ pub extern "C" fn virDomainRevertToSnapshot(snapshot: virDomainSnapshotPtr, flag
             .conn
             .driver()
             .snapshot_revert(&s.reference(), flags)
-            .map(|_| 0)
+            .map(|stopped| {
+                if stopped {
+                    s.dom.set_id(-1);
+                }
+                0
+            })
     })
 }
 

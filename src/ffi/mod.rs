@@ -13,6 +13,7 @@ pub mod dispatch;
 pub mod domain;
 pub mod domain_snapshot;
 pub mod event;
+pub mod flags;
 pub mod handle;
 pub mod network;
 

@@ -472,17 +472,14 @@ impl Driver for TestDriver {
         })
     }
 
-    fn snapshot_list(&self, dom: &DomainRef, parent: Option<&str>, flags: u32) -> Result<Vec<String>> {
-        let func = if parent.is_some() {
-            "testDomainSnapshotListAllChildren"
-        } else {
-            "testDomainListAllSnapshots"
-        };
+    fn snapshot_list(&self, dom: &DomainRef, parent: Option<&str>, flags: u32, api: &str) -> Result<Vec<String>> {
+        // The driver's functions are the public ones with "test" for "vir".
+        let func = format!("test{}", api.strip_prefix("vir").unwrap_or(api));
         self.state
             .lock()
             .domains
             .snapshots(dom)?
-            .list(parent, flags, func)
+            .list(parent, flags, &func)
     }
 
     fn snapshot_lookup_by_name(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<SnapshotRef> {
@@ -550,7 +547,7 @@ impl Driver for TestDriver {
         Ok(true)
     }
 
-    fn snapshot_revert(&self, snap: &SnapshotRef, flags: u32) -> Result<()> {
+    fn snapshot_revert(&self, snap: &SnapshotRef, flags: u32) -> Result<bool> {
         let st = &mut *self.state.lock();
         st.domains
             .snapshot_revert(&snap.domain, &snap.name, flags, &st.events)

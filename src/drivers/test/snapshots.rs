@@ -125,13 +125,14 @@ impl Snapshots {
             flags & VIR_DOMAIN_SNAPSHOT_LIST_METADATA != 0,
             flags & VIR_DOMAIN_SNAPSHOT_LIST_NO_METADATA != 0,
         );
-        if no_meta && !meta {
-            return Ok(Vec::new());
-        }
         let (leaves, no_leaves) = (
             flags & VIR_DOMAIN_SNAPSHOT_LIST_LEAVES != 0,
             flags & VIR_DOMAIN_SNAPSHOT_LIST_NO_LEAVES != 0,
         );
+        // Unlike the other pairs, LEAVES with NO_LEAVES matches nothing.
+        if (no_meta && !meta) || (leaves && no_leaves) {
+            return Ok(Vec::new());
+        }
         let states = VIR_DOMAIN_SNAPSHOT_LIST_INACTIVE
             | VIR_DOMAIN_SNAPSHOT_LIST_ACTIVE
             | VIR_DOMAIN_SNAPSHOT_LIST_DISK_ONLY;
@@ -144,7 +145,7 @@ impl Snapshots {
                     Err(_) => return false,
                 };
                 let leaf = self.is_leaf(name);
-                let leaf_ok = leaves == no_leaves || (leaves && leaf) || (no_leaves && !leaf);
+                let leaf_ok = (!leaves || leaf) && (!no_leaves || !leaf);
                 let state = snap.state.as_deref().unwrap_or("");
                 let state_ok = flags & states == 0
                     || match state {
@@ -311,7 +312,7 @@ impl Domains {
         name: &str,
         flags: u32,
         events: &DomainEventState,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         check_flags(
             flags,
             VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING
@@ -374,7 +375,7 @@ impl Domains {
             }
         }
         self.obj_mut(i).snapshots.current = Some(name.to_string());
-        Ok(())
+        Ok(was_active)
     }
 
     /// `virDomainSnapshotDelete`: children move up to the parent unless they
