@@ -170,10 +170,7 @@ pub fn parse_source(el: &Element, kind: &str, inactive: bool) -> Result<ChrSourc
                         s.mode = prop_enum(src, "mode", &["", "connect", "bind"], true)?;
                     }
                     if let Some(r) = src.child("reconnect") {
-                        s.reconnect = Some(Attrs::read(
-                            r,
-                            &[("enabled", Kind::YesNo), ("timeout", Kind::Uint(10))],
-                        )?);
+                        s.reconnect = Some(read_reconnect(r)?);
                     }
                 }
                 for sl in src.children_named("seclabel") {
@@ -198,10 +195,7 @@ pub fn parse_source(el: &Element, kind: &str, inactive: bool) -> Result<ChrSourc
                     s.tls = prop_yesno(src, "tls")?;
                 }
                 if let Some(r) = src.child("reconnect") {
-                    s.reconnect = Some(Attrs::read(
-                        r,
-                        &[("enabled", Kind::YesNo), ("timeout", Kind::Uint(10))],
-                    )?);
+                    s.reconnect = Some(read_reconnect(r)?);
                 }
             }
             "udp" => {
@@ -290,7 +284,11 @@ pub fn validate_source(s: &ChrSource) -> Result<()> {
 /// `o` (the device element): `<source>`(s), `<protocol>`, `<log>`.
 pub fn format_source(o: &mut Out, s: &ChrSource) {
     let seclabels = |x: &mut Out| {
-        for (model, relabel, label) in &s.seclabels {
+        for (model, relabel, label) in s
+            .seclabels
+            .iter()
+            .filter(|(_, r, l)| !(*r == Some(true) && l.is_none()))
+        {
             let mut y = Out::new("seclabel");
             y.o("model", model.as_ref()).o("relabel", relabel.map(yesno));
             y.t("label", label.as_ref());
@@ -450,7 +448,9 @@ pub fn parse(el: &Element, dev: ChrKind, inactive: bool) -> Result<Chardev> {
                     };
                     // libvirt resolves the name; only literal addresses are
                     // taken here, without touching the resolver.
-                    if a.parse::<std::net::IpAddr>().is_err() {
+                    if let Some(ip) = parse_inet(a) {
+                        c.target_address = Some(ip.to_string());
+                    } else {
                         return Err(Error::with(
                             VIR_FROM_NONE,
                             VIR_ERR_SYSTEM_ERROR,

@@ -188,6 +188,16 @@ pub fn parse(el: &Element) -> Result<Controller> {
                 el,
                 &[("maxGrantFrames", Kind::Int), ("maxEventChannels", Kind::Int)],
             )?;
+            for (k, v) in &a.0 {
+                if v.starts_with('-') {
+                    return Err(bad_value(
+                        el,
+                        k,
+                        el.attr(k).unwrap_or(""),
+                        " Expected non-negative value",
+                    ));
+                }
+            }
             c.attrs = a;
         }
         "pci" => {
@@ -197,6 +207,14 @@ pub fn parse(el: &Element) -> Result<Controller> {
             if let Some(t) = el.child("target") {
                 for (name, base) in [("chassisNr", 10), ("chassis", 10), ("port", 0), ("busNr", 10)] {
                     if let Some(v) = int_any(t, name, base)? {
+                        if v.starts_with('-') {
+                            return Err(bad_value(
+                                t,
+                                name,
+                                t.attr(name).unwrap_or(""),
+                                " Expected non-negative value",
+                            ));
+                        }
                         c.target.set(name, v);
                     }
                 }

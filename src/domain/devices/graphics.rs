@@ -203,12 +203,16 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Graphics> {
                 Some(p) => g.port = p,
                 None => g.autoport = true,
             }
-            // Only "yes" means anything here; other values are ignored.
-            if el.attr("autoport") == Some("yes") {
-                g.autoport = true;
-                if inactive {
-                    g.port = 0;
+            // Only "yes" and "no" mean anything here; other values are ignored.
+            match el.attr("autoport") {
+                Some("yes") => {
+                    g.autoport = true;
+                    if inactive {
+                        g.port = 0;
+                    }
                 }
+                Some("no") => g.autoport = false,
+                _ => {}
             }
             g.websocket = prop_int(el, "websocket", 10)?;
             g.share_policy = prop_enum(
@@ -231,16 +235,8 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Graphics> {
             }
         }
         "spice" => {
-            match prop_int(el, "port", 10)? {
-                Some(-1) => g.autoport = true,
-                Some(p) => g.port = p,
-                None => {}
-            }
-            match prop_int(el, "tlsPort", 10)? {
-                Some(-1) => g.autoport = true,
-                Some(p) => g.tls_port = p,
-                None => {}
-            }
+            g.port = prop_int(el, "port", 10)?.unwrap_or(0);
+            g.tls_port = prop_int(el, "tlsPort", 10)?.unwrap_or(0);
             if let Some(a) = prop_yesno(el, "autoport")? {
                 g.autoport = a;
             }
@@ -335,7 +331,7 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Graphics> {
         _ => {}
     }
     if let Some(a) = el.child("audio") {
-        g.audio = prop_uint(a, "id", 10)?;
+        g.audio = prop_uint_nonzero(a, "id", 10)?;
     }
     if matches!(kind.as_str(), "vnc" | "rdp") && listens.is_empty() {
         listens.push(Listen {
@@ -383,7 +379,7 @@ pub fn format(g: &Graphics, opts: &crate::domain::FormatOptions) -> Out {
                     o.a("port", -1);
                 }
                 o.a("autoport", yesno(g.autoport));
-                o.o("websocket", g.websocket);
+                o.o("websocket", g.websocket.filter(|w| *w != 0));
                 o.o("listen", listen_attr);
             }
             o.o("keymap", g.keymap.as_ref())

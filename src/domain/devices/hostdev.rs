@@ -144,6 +144,7 @@ pub fn parse(el: &Element) -> Result<Hostdev> {
                         ],
                     )?;
                     if let Some(v) = s.child("vendor") {
+                        prop_uint_nonzero(v, "id", 0)?;
                         h.vendor = Some(hex_id(v)?);
                     }
                     if let Some(p) = s.child("product") {
@@ -322,7 +323,7 @@ pub fn format(h: &Hostdev) -> Out {
     }
     for (name, port) in &h.hosts {
         let mut x = Out::new("host");
-        x.a("name", name).o("port", port.as_ref());
+        x.a("name", name).o("port", port.as_ref().filter(|p| *p != "0"));
         s.push(x);
     }
     if let Some(a) = &h.auth {

@@ -128,7 +128,7 @@ pub fn parse_lease(el: &Element) -> Result<Lease> {
         .ok_or_else(|| dom_xml_err("Missing 'target' element for lease"))?;
     let path = attr(t, "path")
         .ok_or_else(|| dom_xml_err("Missing 'path' attribute to 'target' element for lease"))?;
-    let offset = prop_ull(t, "offset", 10)?;
+    let offset = prop_ull(t, "offset", 10)?.filter(|o| *o != 0);
     Ok(Lease {
         lockspace: Some(lockspace),
         key,
@@ -201,7 +201,7 @@ pub fn parse_filesystem(el: &Element) -> Result<Filesystem> {
         f.attrs.set("multidevs", m);
     }
     for name in ["fmode", "dmode"] {
-        if let Some(n) = prop_uint(el, name, 8)? {
+        if let Some(n) = prop_uint(el, name, 8)?.filter(|n| *n != 0) {
             if n > 0o777 {
                 return Err(dom_xml_err(format!(
                     "invalid {name}: '{}'",
@@ -234,18 +234,23 @@ pub fn parse_filesystem(el: &Element) -> Result<Filesystem> {
             a.set("format", fmt);
         }
         if let Some(q) = xattr(d, "queue") {
-            let n = to_uint(q, 10)
+            let n = to_ull_wrapping(q, 10)
                 .ok_or_else(|| dom_xml_err(format!("cannot parse queue size '{q}' for virtiofs")))?;
+            let n = Some(n).filter(|n| *n != 0);
             // The queue size sits after the format in libvirt's output.
             let mut ordered = Attrs::default();
-            for (k, v) in a.0.iter() {
-                ordered.set(k, v.clone());
-                if k == "format" || (k == "type" && a.get("format").is_none()) {
+            if let Some(n) = n {
+                for (k, v) in a.0.iter() {
+                    ordered.set(k, v.clone());
+                    if k == "format" || (k == "type" && a.get("format").is_none()) {
+                        ordered.set("queue", n.to_string());
+                    }
+                }
+                if ordered.get("queue").is_none() {
                     ordered.set("queue", n.to_string());
                 }
-            }
-            if ordered.get("queue").is_none() {
-                ordered.set("queue", n.to_string());
+            } else {
+                ordered = a.clone();
             }
             a = ordered;
         }
@@ -271,10 +276,13 @@ pub fn parse_filesystem(el: &Element) -> Result<Filesystem> {
                 let mut a = Attrs::read(c, table)?;
                 if *name == "thread_pool" {
                     if let Some(v) = xattr(c, "size") {
-                        let n = to_uint(v, 10).ok_or_else(|| {
+                        let n = to_int(v, 10).ok_or_else(|| {
                             dom_xml_err(format!("cannot parse thread pool size '{v}' for virtiofs"))
                         })?;
-                        a.set("size", n.to_string());
+                        // -1 is "unset".
+                        if n != -1 {
+                            a.set("size", n.to_string());
+                        }
                     }
                 }
                 if !a.is_empty() {
@@ -295,7 +303,7 @@ pub fn parse_filesystem(el: &Element) -> Result<Filesystem> {
                 let usage = s
                     .attr("usage")
                     .ok_or_else(|| dom_xml_err("missing 'usage' attribute for RAM filesystem"))?;
-                let n = to_ull(usage, 10)
+                let n = to_ull_wrapping(usage, 10)
                     .ok_or_else(|| dom_xml_err(format!("cannot parse usage '{usage}' for RAM filesystem")))?;
                 let kib = unit_bytes(n, xattr(s, "units").unwrap_or("KiB"))?.div_ceil(1024);
                 let mut a = Attrs::default();
@@ -543,7 +551,7 @@ pub fn parse_sound(el: &Element) -> Result<Sound> {
         }
     }
     if let Some(a) = el.child("audio") {
-        s.audio = prop_uint(a, "id", 10)?;
+        s.audio = prop_uint_nonzero(a, "id", 10)?;
     }
     s.info = parse_info(el, INFO_PLAIN)?;
     Ok(s)
@@ -588,8 +596,8 @@ fn audio_dir(el: &Element, kind: &str) -> Result<(Attrs, Attrs)> {
     let mut table: Vec<(&str, Kind)> = vec![
         ("mixingEngine", Kind::YesNo),
         ("fixedSettings", Kind::YesNo),
-        ("voices", Kind::Uint(10)),
-        ("bufferLength", Kind::Uint(10)),
+        ("voices", Kind::UintNz(10)),
+        ("bufferLength", Kind::UintNz(10)),
     ];
     match kind {
         "alsa" | "oss" => table.push(("dev", Kind::Str)),
@@ -617,8 +625,8 @@ fn audio_dir(el: &Element, kind: &str) -> Result<(Attrs, Attrs)> {
         Some(s) => Attrs::read(
             s,
             &[
-                ("frequency", Kind::Uint(10)),
-                ("channels", Kind::Uint(10)),
+                ("frequency", Kind::UintNz(10)),
+                ("channels", Kind::UintNz(10)),
                 (
                     "format",
                     Kind::EnumNz(&["default", "s8", "u8", "s16", "u16", "s32", "u32", "f32"]),
@@ -668,7 +676,7 @@ pub fn parse_audio(el: &Element) -> Result<Audio> {
         "oss" => &[
             ("tryMMap", Kind::YesNo),
             ("exclusive", Kind::YesNo),
-            ("dspPolicy", Kind::Int),
+            ("dspPolicy", Kind::Str),
         ],
         "pulseaudio" => &[("serverName", Kind::Str)],
         "sdl" => &[(
@@ -682,7 +690,17 @@ pub fn parse_audio(el: &Element) -> Result<Audio> {
     let mut a = Audio {
         id,
         kind: kind.clone(),
-        attrs: Attrs::read(el, table)?,
+        attrs: {
+            let a = Attrs::read(el, table)?;
+            if let Some(d) = a.get("dspPolicy") {
+                let n =
+                    to_int(d, 10).ok_or_else(|| bad_value(el, "dspPolicy", d, " Expected integer value"))?;
+                if n < 0 {
+                    return Err(dom_xml_err(format!("cannot parse 'dspPolicy' value '{d}'")));
+                }
+            }
+            a
+        },
         ..Default::default()
     };
     if let Some(i) = el.child("input") {
@@ -873,7 +891,9 @@ pub fn parse_rng(el: &Element) -> Result<Rng> {
                 if let Some(v) = xattr(rate, name) {
                     let n = to_uint(v, 10)
                         .ok_or_else(|| dom_xml_err(format!("invalid RNG rate {name} value")))?;
-                    a.set(name, n.to_string());
+                    if n != 0 || name == "bytes" {
+                        a.set(name, n.to_string());
+                    }
                 }
             }
             r.rate = Some(a);
@@ -917,7 +937,11 @@ pub fn parse_rng(el: &Element) -> Result<Rng> {
 pub fn format_rng(r: &Rng) -> Out {
     let mut o = Out::new("rng");
     o.a("model", &r.model);
-    if let Some(rate) = &r.rate {
+    if let Some(rate) = r
+        .rate
+        .as_ref()
+        .filter(|r| r.get("bytes").is_some_and(|b| b != "0"))
+    {
         let mut x = Out::new("rate");
         rate.write_to(&mut x);
         o.push(x);
@@ -1178,7 +1202,7 @@ pub fn parse_vsock(el: &Element) -> Result<Simple> {
     let attrs = Attrs::read(el, &[("model", Kind::Enum(VIRTIO_MODELS))])?;
     let mut kids = Vec::new();
     let (auto, address) = match el.child("cid") {
-        Some(c) => (prop_yesno(c, "auto")?, prop_uint(c, "address", 10)?),
+        Some(c) => (prop_yesno(c, "auto")?, prop_uint_nonzero(c, "address", 10)?),
         None => (None, None),
     };
     let mut cid = Attrs::default();
@@ -1518,7 +1542,7 @@ pub fn parse_redirfilter(el: &Element) -> Result<Vec<UsbRule>> {
             Some(v) => {
                 // BCD "major.minor"; a one-digit minor is the high nibble.
                 let bad = || dom_xml_err(format!("Cannot parse USB device version {v}"));
-                let (maj, min) = v.split_once('.').unwrap_or((v, ""));
+                let (maj, min) = v.split_once('.').ok_or_else(bad)?;
                 let maj = to_uint(maj, 16).filter(|n| *n <= 0xff).ok_or_else(bad)?;
                 let min = match min.len() {
                     0 => 0,

@@ -457,6 +457,71 @@ fn validate(d: &Devices) -> Result<()> {
             "Can't add another USB controller: USB is disabled for this domain",
         ));
     }
+    for (i, c) in d.controllers.iter().enumerate() {
+        // USB companions share their master's index.
+        if c.kind != "usb"
+            && d.controllers[..i]
+                .iter()
+                .any(|o| o.kind == c.kind && o.index == c.index)
+        {
+            return Err(dom_xml_err(format!(
+                "Multiple '{}' controllers with index '{}'",
+                c.kind,
+                c.index.unwrap_or(0)
+            )));
+        }
+        for (attr, lo, hi) in [
+            ("busNr", 1, 254),
+            ("chassisNr", 1, 255),
+            ("chassis", 0, 255),
+            ("port", 0, 255),
+        ] {
+            if let Some(v) = c.target.get(attr).and_then(|v| v.parse::<i64>().ok()) {
+                if v < lo || v > hi {
+                    return Err(unsupported(format!(
+                        "PCI controller {attr} '{v}' out of range - must be {lo}-{hi}"
+                    )));
+                }
+            }
+        }
+    }
+    for (i, a) in d.disks.iter().enumerate() {
+        if let Some(Address::Drive {
+            controller,
+            bus,
+            target,
+            unit,
+        }) = a.info.address
+        {
+            if let Some(b) = d.disks[..i]
+                .iter()
+                .find(|b| b.bus == a.bus && b.info.address == a.info.address)
+            {
+                return Err(unsupported(format!(
+                    "Found duplicate drive address for disk with target name '{}' controller='{controller}' bus='{bus}' target='{target}' unit='{unit}'",
+                    b.target
+                )));
+            }
+        }
+    }
+    for (i, h) in d.hostdevs.iter().enumerate() {
+        let same = |o: &Hostdev| {
+            o.mode == h.mode
+                && o.kind == h.kind
+                && o.pci == h.pci
+                && o.vendor == h.vendor
+                && o.product == h.product
+                && o.usb_addr == h.usb_addr
+                && o.adapter == h.adapter
+                && o.scsi_addr == h.scsi_addr
+                && o.mdev_uuid == h.mdev_uuid
+                && o.source_attrs == h.source_attrs
+                && o.caps_source == h.caps_source
+        };
+        if d.hostdevs[..i].iter().any(same) {
+            return Err(dom_xml_err("Hostdev already exists in the domain configuration"));
+        }
+    }
     for (i, p) in d.panics.iter().enumerate() {
         let model = p.attrs.get("model").unwrap_or("default");
         if d.panics[..i]
@@ -612,7 +677,7 @@ pub fn format(devs: &Devices, w: &mut Writer, opts: &FormatOptions) {
         w.text("emulator", &[], e);
     }
     let mut out: Vec<Out> = Vec::new();
-    out.extend(devs.disks.iter().map(|x| disk::format(x, opts.secure)));
+    out.extend(devs.disks.iter().map(|x| disk::format(x, opts)));
     out.extend(devs.controllers.iter().map(controller::format));
     out.extend(devs.leases.iter().map(misc::format_lease));
     out.extend(devs.filesystems.iter().map(misc::format_filesystem));
