@@ -409,7 +409,7 @@ pub fn parse_info(el: &Element, flags: InfoFlags) -> Result<DeviceInfo> {
                     .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == ' ')
                 {
                     return Err(internal(format!(
-                        "invalid loadparm value '{lp}', expecting chars in set of [a-zA-Z0-9.] and blank spaces"
+                        "invalid loadparm value '{}', expecting chars in set of [a-zA-Z0-9.] and blank spaces", lp.to_uppercase()
                     )));
                 }
                 info.loadparm = Some(lp.to_uppercase());

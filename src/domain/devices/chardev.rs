@@ -121,6 +121,8 @@ pub struct ChrSource {
     pub log_file: Option<String>,
     /// `<log append=...>`.
     pub log_append: Option<bool>,
+    /// Whether a `<source>` element was given.
+    pub has_source: bool,
 }
 
 /// A serial port, parallel port, console or channel.
@@ -156,6 +158,28 @@ pub fn parse_source(el: &Element, kind: &str, inactive: bool) -> Result<ChrSourc
         kind: kind.to_string(),
         ..Default::default()
     };
+    let nsources = el.children_named("source").count();
+    s.has_source = nsources > 0;
+    if kind == "udp" && nsources > 2 {
+        return Err(dom_xml_err(
+            "only two source elements are allowed for character device",
+        ));
+    }
+    if kind != "udp" && nsources > 1 {
+        return Err(dom_xml_err(
+            "only one source element is allowed for character device",
+        ));
+    }
+    if el.children_named("log").count() > 1 {
+        return Err(dom_xml_err(
+            "only one log element is allowed for character device",
+        ));
+    }
+    if el.children_named("protocol").count() > 1 {
+        return Err(dom_xml_err(
+            "only one protocol element is allowed for character device",
+        ));
+    }
     for src in el.children_named("source") {
         match kind {
             "pty" | "dev" | "file" | "pipe" | "unix" => {
@@ -174,6 +198,17 @@ pub fn parse_source(el: &Element, kind: &str, inactive: bool) -> Result<ChrSourc
                     }
                 }
                 for sl in src.children_named("seclabel") {
+                    let model = attr(sl, "model");
+                    if s.seclabels.iter().any(|(m, _, _)| *m == model) {
+                        return Err(Error::with(
+                            VIR_FROM_DOMAIN,
+                            VIR_ERR_XML_DETAIL,
+                            format!(
+                                "seclabel for model {} is already provided",
+                                model.as_deref().unwrap_or("")
+                            ),
+                        ));
+                    }
                     s.seclabels.push((
                         attr(sl, "model"),
                         prop_yesno(sl, "relabel")?,
@@ -260,7 +295,7 @@ pub fn validate_source(s: &ChrSource) -> Result<()> {
         "file" | "pipe" | "dev" | "unix" if s.path.is_none() => {
             Err(chr_internal("Missing source path attribute for char device"))
         }
-        "nmdm" if s.master.is_none() || s.slave.is_none() => Err(chr_internal(
+        "nmdm" if s.has_source && (s.master.is_none() || s.slave.is_none()) => Err(chr_internal(
             "Should define both master and slave path attributes for nmdm device",
         )),
         "tcp" if s.host.is_none() => Err(chr_internal("Missing source host attribute for char device")),
@@ -302,7 +337,7 @@ pub fn format_source(o: &mut Out, s: &ChrSource) {
             seclabels(&mut x);
             o.push(x);
         }
-        "nmdm" => {
+        "nmdm" if s.master.is_some() || s.slave.is_some() => {
             let mut x = Out::new("source");
             x.o("master", s.master.as_ref()).o("slave", s.slave.as_ref());
             o.push(x);
@@ -339,7 +374,7 @@ pub fn format_source(o: &mut Out, s: &ChrSource) {
             p.a("type", s.protocol.as_deref().unwrap_or("raw"));
             o.push(p);
         }
-        "unix" => {
+        "unix" if s.path.is_some() || s.mode.as_deref() == Some("bind") => {
             let mut x = Out::new("source");
             x.a("mode", s.mode.as_deref().unwrap_or("connect"))
                 .o("path", s.path.as_ref());

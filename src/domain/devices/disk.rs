@@ -315,12 +315,25 @@ impl Disk {
 
     /// What libvirt calls the disk's source in messages: its path, or the
     /// network image name.
-    pub fn source_name(&self) -> Option<&str> {
+    pub fn source_name(&self) -> Option<String> {
         match self.source.kind.as_str() {
-            "network" => self.source.name.as_deref(),
-            "volume" => self.source.volume.as_deref(),
-            _ => self.source.path.as_deref(),
+            "network" => {
+                let name = self.source.name.as_deref()?;
+                // rbd and gluster names are "pool/image"; the image is the path.
+                match self.source.protocol.as_deref() {
+                    Some("rbd") | Some("gluster") => name.split_once('/').map(|(_, i)| i.to_string()),
+                    _ => Some(name.to_string()),
+                }
+            }
+            "volume" => Some(format!(
+                "pool = '{}', volume = '{}'",
+                self.source.pool.as_deref().unwrap_or(""),
+                self.source.volume.as_deref().unwrap_or("")
+            )),
+            "file" | "block" | "dir" => self.source.path.clone(),
+            _ => None,
         }
+        .filter(|n| !n.is_empty())
     }
 }
 
@@ -401,7 +414,7 @@ pub fn parse_auth(el: &Element, check_type: bool) -> Result<Auth> {
         }
         None => {
             return Err(Error::with(
-                VIR_FROM_NONE,
+                VIR_FROM_STORAGE,
                 VIR_ERR_XML_ERROR,
                 "Missing <secret> element in auth",
             ))
@@ -462,6 +475,12 @@ fn parse_encryption(el: &Element) -> Result<Encryption> {
             ],
         )?);
     }
+    if el.child("ivgen").is_some() && el.child("cipher").is_none() {
+        return Err(xml_err(
+            VIR_FROM_STORAGE,
+            "ivgen element found, but cipher is missing",
+        ));
+    }
     if let Some(c) = el.child("ivgen") {
         e.ivgen = Some(Attrs::read(c, &[("name", Kind::Str), ("hash", Kind::Str)])?);
     }
@@ -470,6 +489,7 @@ fn parse_encryption(el: &Element) -> Result<Encryption> {
 
 fn encryption_out(e: &Encryption) -> Out {
     let mut o = Out::new("encryption");
+    o.keep_open();
     o.o("format", e.format.as_ref()).o("engine", e.engine.as_ref());
     for s in &e.secrets {
         o.push(secret_out(s));
@@ -634,6 +654,9 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
                         let name = xattr(k, "name")
                             .ok_or_else(|| dom_xml_err("missing cookie name"))?
                             .to_string();
+                        if s.cookies.iter().any(|(n, _)| *n == name) {
+                            return Err(xml_err(VIR_FROM_STORAGE, format!("duplicate cookie '{name}'")));
+                        }
                         s.cookies.push((name, k.text()));
                     }
                 }
@@ -670,6 +693,9 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
             );
             if s.namespace == Some(0) {
                 return Err(unsupported("NVMe namespace can't be zero"));
+            }
+            if el.child("address").is_none() {
+                return Err(dom_xml_err("NVMe disk source is missing address"));
             }
             if let Some(a) = el.child("address") {
                 let mut a2 = a.clone();
@@ -719,6 +745,14 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
         s.slice = Some((offset, size));
     }
     for sl in el.children_named("seclabel") {
+        let model = sl.attr("model");
+        if s.seclabels.iter().any(|o| o.model.as_deref() == model) {
+            return Err(Error::with(
+                VIR_FROM_DOMAIN,
+                VIR_ERR_XML_DETAIL,
+                format!("seclabel for model {} is already provided", model.unwrap_or("")),
+            ));
+        }
         s.seclabels.push(SourceSeclabel {
             model: attr(sl, "model"),
             relabel: prop_yesno(sl, "relabel")?,
@@ -729,6 +763,12 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
         let managed = prop_yesno(r, "managed")?
             .ok_or_else(|| dom_xml_err("missing managed attribute for <reservations/>"))?;
         let mut src = None;
+        if !managed && r.child("source").is_none() {
+            return Err(xml_err(
+                VIR_FROM_STORAGE,
+                "missing connection type for <reservations/>",
+            ));
+        }
         {
             if let Some(x) = r.child("source") {
                 let perr = |m: String| xml_err(VIR_FROM_STORAGE, m);
@@ -1140,10 +1180,10 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Disk> {
     }
     d.info = parse_info(el, INFO_BOOT)?;
     if d.target.is_empty() && target.is_none_or(|t| t.attr("dev").is_none()) {
-        return Err(Error::with(
+        return Err(Error::new(
             VIR_FROM_DOMAIN,
             VIR_ERR_NO_TARGET,
-            d.source_name().unwrap_or(""),
+            d.source_name().as_deref(),
         ));
     }
     if kind == "vhostuser" && d.snapshot.is_none() {

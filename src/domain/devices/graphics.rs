@@ -237,6 +237,10 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Graphics> {
         "spice" => {
             g.port = prop_int(el, "port", 10)?.unwrap_or(0);
             g.tls_port = prop_int(el, "tlsPort", 10)?.unwrap_or(0);
+            // Both ports -1 is the legacy spelling of autoport.
+            if g.port == -1 && g.tls_port == -1 {
+                g.autoport = true;
+            }
             if let Some(a) = prop_yesno(el, "autoport")? {
                 g.autoport = a;
             }
@@ -254,6 +258,8 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Graphics> {
                     v
                 })?;
                 let mode = prop_enum_req(c, "mode", &["", "any", "secure", "insecure"])?;
+                // One setting per channel: a later element replaces an earlier one.
+                g.channels.retain(|(n, _)| *n != name);
                 g.channels.push((name, mode));
             }
             let opts: &[(&str, &str, &[&str])] = &[
@@ -458,7 +464,9 @@ pub fn format(g: &Graphics, opts: &crate::domain::FormatOptions) -> Out {
             .o("socket", l.socket.as_ref());
         o.push(x);
     }
-    for (name, mode) in &g.channels {
+    let mut channels: Vec<&(String, String)> = g.channels.iter().collect();
+    channels.sort_by_key(|(n, _)| SPICE_CHANNELS.iter().position(|c| c == n));
+    for (name, mode) in channels {
         let mut x = Out::new("channel");
         x.a("name", name).a("mode", mode);
         o.push(x);

@@ -469,6 +469,11 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
             }
         }
         if kind == "udp" {
+            if s.child("local").is_none() {
+                return Err(dom_xml_err(
+                    "'<local>' element missing for 'udp' socket interface",
+                ));
+            }
             if let Some(l) = s.child("local") {
                 n.source_local = Some(Attrs::read(l, &[("address", Kind::Str), ("port", Kind::Int)])?);
             }
@@ -524,6 +529,9 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
                 ));
             }
             let native = prop_enum(t, "nativeMode", &["", "tagged", "untagged"], true)?;
+            if native.is_some() && vl.tags.iter().any(|(_, n)| n.is_some()) {
+                return Err(xml_err(VIR_FROM_NONE, "duplicate native vlan setting"));
+            }
             vl.tags.push((idn, native));
         }
         if vl.tags.is_empty() {
@@ -645,6 +653,15 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
         });
     }
     if let Some(b) = el.child("bandwidth") {
+        for dir in ["inbound", "outbound"] {
+            if b.children_named(dir).count() > 1 {
+                return Err(Error::with(
+                    VIR_FROM_NONE,
+                    VIR_ERR_XML_DETAIL,
+                    format!("Only one child <{dir}> element allowed"),
+                ));
+            }
+        }
         let mut bw = Bandwidth::default();
         if let Some(i) = b.child("inbound") {
             bw.inbound = Some(parse_rate(i, true)?);
@@ -1001,9 +1018,12 @@ pub fn format(n: &Interface, opts: &crate::domain::FormatOptions) -> Out {
                 x.push(y);
             }
         }
-        // libvirt writes the element even when every rate is zero.
-        x.keep_open();
-        o.push(x);
+        // libvirt writes the element even when every rate is zero, but not
+        // when it had no rates at all.
+        if b.inbound.is_some() || b.outbound.is_some() {
+            x.keep_open();
+            o.push(x);
+        }
     }
     if let Some(iso) = n.port_isolated {
         let mut x = Out::new("port");

@@ -256,7 +256,11 @@ pub fn parse_filesystem(el: &Element) -> Result<Filesystem> {
         }
         f.driver = a;
     }
-    if let Some(b) = el.child("binary") {
+    // The daemon's settings only exist for virtiofs.
+    if let Some(b) = el
+        .child("binary")
+        .filter(|_| f.driver.get("type") == Some("virtiofs"))
+    {
         let mut a = Attrs::read(b, &[("path", Kind::Str), ("xattr", Kind::OnOff)])?;
         if a.get("path") == Some("") {
             a.remove("path");
@@ -324,6 +328,9 @@ pub fn parse_filesystem(el: &Element) -> Result<Filesystem> {
     }
     if let Some(x) = el.child("space_soft_limit") {
         f.space_soft_limit = Some(scaled(x, "bytes")?);
+    }
+    if kind == "ram" && src.is_none() {
+        return Err(dom_xml_err("missing 'usage' attribute for RAM filesystem"));
     }
     let has_source = !f.source.is_empty() || kind == "ram";
     let source_name = f.source.0.first().map(|(_, v)| v.clone()).unwrap_or_default();
@@ -721,7 +728,8 @@ pub fn format_audio(a: &Audio) -> Out {
         if let Some((attrs, settings)) = d {
             let mut x = Out::new(name);
             attrs.write_to(&mut x);
-            if !settings.is_empty() {
+            // Fixed settings are always written, even when all defaults.
+            if !settings.is_empty() || attrs.get("fixedSettings") == Some("yes") {
                 let mut s = Out::new("settings");
                 settings.write_to(&mut s);
                 x.push(s);
@@ -992,9 +1000,14 @@ pub fn parse_tpm(el: &Element) -> Result<Tpm> {
         &["default", "tpm-tis", "tpm-crb", "tpm-spapr", "spapr-tpm-proxy"],
         false,
     )?;
+    match el.children_named("backend").count() {
+        0 => return Err(dom_xml_err("missing TPM device backend")),
+        1 => {}
+        _ => return Err(dom_xml_err("only one TPM backend is supported")),
+    }
     let b = el
         .child("backend")
-        .ok_or_else(|| dom_xml_err("missing TPM device backend"))?;
+        .ok_or_else(|| dom_xml_err("only one TPM backend is supported"))?;
     let kind = prop_enum_req(b, "type", &["passthrough", "emulator", "external"]).or_else(|e| {
         match b.attr("type") {
             Some("passthrough") => Ok("passthrough".to_string()),
@@ -1045,6 +1058,14 @@ pub fn parse_tpm(el: &Element) -> Result<Tpm> {
             }
         }
         "external" => {
+            if b.child("source").is_none() {
+                return Err(dom_xml_err("missing external TPM backend type"));
+            }
+            if b.children_named("source").count() > 1 {
+                return Err(dom_xml_err(
+                    "only one source element is allowed for character device",
+                ));
+            }
             if let Some(s) = b.child("source") {
                 match xattr(s, "type") {
                     None => return Err(dom_xml_err("missing external TPM backend type")),
@@ -1279,6 +1300,9 @@ pub fn parse_shmem(el: &Element) -> Result<Shmem> {
     if let Some(sv) = el.child("server") {
         s.server = Some(attr(sv, "path"));
     }
+    if el.child("msi").is_some() && s.server.is_none() {
+        return Err(dom_xml_err("msi option is only supported with a server"));
+    }
     if let Some(m) = el.child("msi") {
         s.msi = Some(Attrs::read(
             m,
@@ -1384,12 +1408,21 @@ pub fn parse_memory(el: &Element, numa_nodes: usize) -> Result<MemoryDevice> {
             m.source.push(Out::new("pmem"));
         }
     }
+    if matches!(model.as_str(), "nvdimm" | "virtio-pmem")
+        && el.child("source").and_then(|s| s.child("path")).is_none()
+    {
+        return Err(Error::with(
+            VIR_FROM_DOMAIN,
+            VIR_ERR_XML_DETAIL,
+            format!("path is required for model '{model}'"),
+        ));
+    }
     let t = el
         .child("target")
         .ok_or_else(|| dom_xml_err("missing <target> element for <memory> device"))?;
     let size = t
         .child("size")
-        .ok_or_else(|| dom_xml_err("missing memory size"))?;
+        .ok_or_else(|| xml_err(VIR_FROM_XML, "missing element or attribute './size'"))?;
     m.size = scaled_as(size, "KiB", "./size")?.div_ceil(1024);
     if let Some(n) = t.child_text("node") {
         let v = to_uint(&n, 10).ok_or_else(|| dom_xml_err("invalid value of memory device node"))?;
@@ -1409,9 +1442,28 @@ pub fn parse_memory(el: &Element, numa_nodes: usize) -> Result<MemoryDevice> {
             m.target_extra.push(x);
         }
     }
+    if model == "virtio-mem" && t.child("block").is_none() {
+        return Err(Error::with(
+            VIR_FROM_DOMAIN,
+            VIR_ERR_XML_DETAIL,
+            "block size must be a power of two",
+        ));
+    }
     for name in ["block", "requested", "current"] {
+        if model == "virtio-mem" && name == "requested" && t.child(name).is_none() {
+            // virtio-mem always states the requested size.
+            m.target_extra.push(kib_out(name, 0));
+        }
         if let Some(b) = t.child(name) {
-            m.target_extra.push(kib_out(name, scaled_kib(b)?));
+            let kib = scaled_kib(b)?;
+            if name == "block" && !kib.is_power_of_two() {
+                return Err(Error::with(
+                    VIR_FROM_DOMAIN,
+                    VIR_ERR_XML_DETAIL,
+                    "block size must be a power of two",
+                ));
+            }
+            m.target_extra.push(kib_out(name, kib));
         }
     }
     if t.child("readonly").is_some() {

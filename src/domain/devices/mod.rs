@@ -337,8 +337,15 @@ fn post_parse(d: &mut Devices, ctx: &DomainCtx) -> Result<()> {
         disk::post_parse(disk)?;
     }
     controller::assign_indexes(&mut d.controllers);
+    controller::assign_usb_masters(&mut d.controllers)?;
     assign_serial_ports(&mut d.serials);
     assign_hostdev_scsi(d);
+    validate(d)?;
+    if ctx.os_type == "hvm" {
+        console_compat(d)?;
+    }
+    // Checked after the console pairing: a console that mirrors the first
+    // serial port is not checked on its own.
     for c in d
         .serials
         .iter()
@@ -346,12 +353,16 @@ fn post_parse(d: &mut Devices, ctx: &DomainCtx) -> Result<()> {
         .chain(&d.consoles)
         .chain(&d.channels)
     {
-        chardev::validate_source(&c.source)?;
+        // libvirt picks the socket path of virtio channels itself.
+        let auto_path = c.dev == ChrKind::Channel
+            && c.target_type.as_deref() == Some("virtio")
+            && c.source.kind == "unix"
+            && c.source.path.is_none();
+        if !auto_path {
+            chardev::validate_source(&c.source)?;
+        }
     }
-    validate(d)?;
-    if ctx.os_type == "hvm" {
-        console_compat(d)?;
-    }
+
     implicit_controllers(d);
     if !d.graphics.is_empty() && d.videos.is_empty() {
         d.videos
@@ -432,8 +443,8 @@ fn validate(d: &Devices) -> Result<()> {
                 return Err(dom_xml_err(format!(
                     "target '{}' duplicated for disk sources '{}' and '{}'",
                     a.target,
-                    a.source_name().unwrap_or("<null>"),
-                    b.source_name().unwrap_or("<null>")
+                    a.source_name().as_deref().unwrap_or("<null>"),
+                    b.source_name().as_deref().unwrap_or("<null>")
                 )));
             }
         }
@@ -715,14 +726,19 @@ pub fn format(devs: &Devices, w: &mut Writer, opts: &FormatOptions) {
     out.extend(devs.videos.iter().map(video::format));
     out.extend(devs.hostdevs.iter().map(hostdev::format));
     out.extend(devs.redirdevs.iter().map(misc::format_redirdev));
-    if let Some(f) = &devs.redirfilter {
+    if let Some(f) = devs.redirfilter.as_ref().filter(|f| !f.is_empty()) {
         out.push(misc::format_redirfilter(f));
     }
     out.extend(devs.hubs.iter().map(|h| misc::format_simple("hub", h)));
     out.extend(devs.watchdog.iter().map(misc::format_watchdog));
     out.extend(devs.memballoon.iter().map(misc::format_memballoon));
     out.extend(devs.rngs.iter().map(misc::format_rng));
-    out.extend(devs.nvram.iter().map(|n| misc::format_simple("nvram", n)));
+    out.extend(devs.nvram.iter().map(|n| {
+        let mut o = misc::format_simple("nvram", n);
+        // libvirt writes an address-less nvram open and closed.
+        o.keep_open();
+        o
+    }));
     for p in &devs.panics {
         let o = misc::format_simple("panic", p);
         if !o.is_bare() {
