@@ -282,6 +282,13 @@ fn domain_xml_matches_libvirt() {
             }
         }
     }
+    if let Some(dir) = paths
+        .iter()
+        .find(|p| p.to_string_lossy().contains("domain_xml_mutations_"))
+        .and_then(|p| p.parent())
+    {
+        let _ = std::fs::remove_dir_all(dir);
+    }
     assert!(
         failures.is_empty(),
         "{} of {} cases differ:\n{}",

@@ -834,12 +834,16 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
             .children_named("parameter")
             .filter_map(|p| Some((attr(p, "name")?, attr_nonempty(p, "value")?)))
             .collect::<Vec<_>>();
-        // Values outside libvirt's variable alphabet are dropped.
+        // Names and values outside libvirt's variable alphabets are dropped.
         let value_ok = |v: &str| {
             v.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"_.:".contains(&b))
         };
-        let params: Vec<_> = params.into_iter().filter(|(_, v)| value_ok(v)).collect();
+        let name_ok = |n: &str| n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        let params: Vec<_> = params
+            .into_iter()
+            .filter(|(n, v)| name_ok(n) && value_ok(v))
+            .collect();
         // libvirt keeps parameters in a table keyed by name and writes the
         // names sorted, each name's values in document order.
         let mut params = params;
