@@ -239,7 +239,7 @@ pub fn parse(el: &Element) -> Result<Controller> {
                     );
                 }
             }
-            if let Some(h) = el.child("pcihole64") {
+            if let Some(h) = el.child("pcihole64").filter(|e| !e.text().trim().is_empty()) {
                 c.pcihole64 = Some(super::scaled_kib(h)?);
             }
         }

@@ -1109,7 +1109,10 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Disk> {
         if let Some(t) = d.driver.get("type").map(str::to_string) {
             d.driver.set("type", storage_format(&t)?);
         }
-        if let Some(ms) = drv.child("metadata_cache").and_then(|m| m.child("max_size")) {
+        if let Some(ms) = drv
+            .child("metadata_cache")
+            .and_then(|m| m.child("max_size").filter(|e| !e.text().trim().is_empty()))
+        {
             d.metadata_cache_max = Some(crate::domain::devices::scaled_bytes(ms)?);
         }
     }

@@ -323,10 +323,16 @@ pub fn parse_filesystem(el: &Element) -> Result<Filesystem> {
         .and_then(|t| attr(t, "dir"))
         .unwrap_or_default();
     f.readonly = el.child("readonly").is_some();
-    if let Some(x) = el.child("space_hard_limit") {
+    if let Some(x) = el
+        .child("space_hard_limit")
+        .filter(|e| !e.text().trim().is_empty())
+    {
         f.space_hard_limit = Some(scaled(x, "bytes")?);
     }
-    if let Some(x) = el.child("space_soft_limit") {
+    if let Some(x) = el
+        .child("space_soft_limit")
+        .filter(|e| !e.text().trim().is_empty())
+    {
         f.space_soft_limit = Some(scaled(x, "bytes")?);
     }
     if kind == "ram" && src.is_none() {
@@ -1294,7 +1300,7 @@ pub fn parse_shmem(el: &Element) -> Result<Shmem> {
         model,
         ..Default::default()
     };
-    if let Some(z) = el.child("size") {
+    if let Some(z) = el.child("size").filter(|e| !e.text().trim().is_empty()) {
         s.size = Some(scaled(z, "b")?);
     }
     if let Some(sv) = el.child("server") {
@@ -1392,7 +1398,7 @@ pub fn parse_memory(el: &Element, numa_nodes: usize) -> Result<MemoryDevice> {
         m.attrs.0.insert(0, ("access".into(), "shared".into()));
     }
     if let Some(s) = el.child("source") {
-        if let Some(p) = s.child("pagesize") {
+        if let Some(p) = s.child("pagesize").filter(|e| !e.text().trim().is_empty()) {
             m.source.push(kib_out("pagesize", scaled_kib(p)?));
         }
         if let Some(n) = s.child_text("nodemask") {
@@ -1401,7 +1407,7 @@ pub fn parse_memory(el: &Element, numa_nodes: usize) -> Result<MemoryDevice> {
         if let Some(p) = s.child_text("path") {
             m.source.push(Out::text("path", p));
         }
-        if let Some(a) = s.child("alignsize") {
+        if let Some(a) = s.child("alignsize").filter(|e| !e.text().trim().is_empty()) {
             m.source.push(kib_out("alignsize", scaled_kib(a)?));
         }
         if s.child("pmem").is_some() {
@@ -1422,6 +1428,7 @@ pub fn parse_memory(el: &Element, numa_nodes: usize) -> Result<MemoryDevice> {
         .ok_or_else(|| dom_xml_err("missing <target> element for <memory> device"))?;
     let size = t
         .child("size")
+        .filter(|e| !e.text().trim().is_empty())
         .ok_or_else(|| xml_err(VIR_FROM_XML, "missing element or attribute './size'"))?;
     m.size = scaled_as(size, "KiB", "./size")?.div_ceil(1024);
     if let Some(n) = t.child_text("node") {
@@ -1436,13 +1443,13 @@ pub fn parse_memory(el: &Element, numa_nodes: usize) -> Result<MemoryDevice> {
         m.node = Some(v);
     }
     if let Some(l) = t.child("label") {
-        if let Some(z) = l.child("size") {
+        if let Some(z) = l.child("size").filter(|e| !e.text().trim().is_empty()) {
             let mut x = Out::new("label");
             x.push(kib_out("size", scaled_kib(z)?));
             m.target_extra.push(x);
         }
     }
-    if model == "virtio-mem" && t.child("block").is_none() {
+    if model == "virtio-mem" && t.child("block").filter(|e| !e.text().trim().is_empty()).is_none() {
         return Err(Error::with(
             VIR_FROM_DOMAIN,
             VIR_ERR_XML_DETAIL,
@@ -1450,11 +1457,14 @@ pub fn parse_memory(el: &Element, numa_nodes: usize) -> Result<MemoryDevice> {
         ));
     }
     for name in ["block", "requested", "current"] {
-        if model == "virtio-mem" && name == "requested" && t.child(name).is_none() {
+        if model == "virtio-mem"
+            && name == "requested"
+            && t.child(name).filter(|e| !e.text().trim().is_empty()).is_none()
+        {
             // virtio-mem always states the requested size.
             m.target_extra.push(kib_out(name, 0));
         }
-        if let Some(b) = t.child(name) {
+        if let Some(b) = t.child(name).filter(|e| !e.text().trim().is_empty()) {
             let kib = scaled_kib(b)?;
             if name == "block" && !kib.is_power_of_two() {
                 return Err(Error::with(
