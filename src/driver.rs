@@ -434,7 +434,13 @@ pub trait Driver: Send + Sync {
 
     /// Snapshot names matching `VIR_DOMAIN_SNAPSHOT_LIST_*` flags, of a domain
     /// or (with `parent`) of a snapshot's children, for the public call `api`.
-    fn snapshot_list(&self, dom: &DomainRef, parent: Option<&str>, flags: u32, api: &str) -> Result<Vec<String>> {
+    fn snapshot_list(
+        &self,
+        dom: &DomainRef,
+        parent: Option<&str>,
+        flags: u32,
+        api: &str,
+    ) -> Result<Vec<String>> {
         let _ = (dom, parent, flags);
         unsupported(api)
     }

@@ -638,28 +638,20 @@ pub fn parse_element_with_source(
         def.launch_security = Some(sysinfo::parse_launch_security(l)?);
     }
     if let Some(d) = root.child("devices") {
-        def.devices = devices::parse(d, opts)?;
+        let ctx = devices::DomainCtx {
+            os_type: def.os.os_type.clone(),
+            numa_nodes: def.cpu.as_ref().map_or(0, |c| c.numa.len()),
+        };
+        def.devices = devices::parse_in(d, opts, &ctx)?;
     }
     if let Some(ns) = opts.profile.namespace {
         def.namespace = namespace::parse(ns, root)?;
     }
 
-    // Per-device `<boot order>` replaces `<os><boot>`; read straight from
-    // the document so it does not depend on how devices are modelled.
-    let device_boot = root.child("devices").is_some_and(|d| {
-        d.elements()
-            .any(|dev| dev.children_named("boot").any(|b| b.attr("order").is_some()))
-    });
-    // Hotplugged memory modules count towards <memory>.
-    let hotplug_memory: u64 = root
-        .child("devices")
-        .map(|d| {
-            d.children_named("memory")
-                .filter_map(|m| m.child("target").and_then(|t| t.child("size")))
-                .filter_map(|sz| parse_memory_text(sz, "./size").ok().flatten())
-                .sum()
-        })
-        .unwrap_or(0);
+    // Per-device `<boot order>` replaces `<os><boot>`; hotplugged memory
+    // modules count towards <memory>.
+    let device_boot = def.devices.has_boot_order();
+    let hotplug_memory = def.devices.memory_devices_kib();
     post_parse(&mut def, max_memory, slots, device_boot, hotplug_memory)?;
     if !opts.profile.memory_hotplug && def.memory.max.is_some() {
         return Err(unsupported(

@@ -121,7 +121,11 @@ pub fn with_conn<R: Failure>(
 
 /// Runs `f` on a valid domain handle (libvirt's "invalid domain pointer in
 /// FUNC" otherwise); errors are also recorded on the domain's connection.
-pub fn with_dom<R: Failure>(dom: virDomainPtr, func: &str, f: impl FnOnce(&Arc<DomainHandle>) -> Result<R>) -> R {
+pub fn with_dom<R: Failure>(
+    dom: virDomainPtr,
+    func: &str,
+    f: impl FnOnce(&Arc<DomainHandle>) -> Result<R>,
+) -> R {
     entry(|ctx| {
         let d = ctx.dom(dom, func)?;
         f(&d)

@@ -117,7 +117,10 @@ pub extern "C" fn virDomainSnapshotGetXMLDesc(snapshot: virDomainSnapshotPtr, fl
 
 /// Snapshot names of the domain (or of a snapshot's children) for the call `func`.
 fn names(d: &DomainHandle, parent: Option<&str>, flags: c_uint, func: &str) -> Result<Vec<String>> {
-    d.conn.conn.driver().snapshot_list(&d.reference(), parent, flags, func)
+    d.conn
+        .conn
+        .driver()
+        .snapshot_list(&d.reference(), parent, flags, func)
 }
 
 /// The number of snapshots matching `flags`.
@@ -237,7 +240,9 @@ pub unsafe extern "C" fn virDomainListAllSnapshots(
 #[no_mangle]
 pub extern "C" fn virDomainSnapshotNumChildren(snapshot: virDomainSnapshotPtr, flags: c_uint) -> c_int {
     const F: &str = "virDomainSnapshotNumChildren";
-    with_snap(snapshot, F, |s| Ok(names(&s.dom, Some(&s.name), flags, F)?.len() as c_int))
+    with_snap(snapshot, F, |s| {
+        Ok(names(&s.dom, Some(&s.name), flags, F)?.len() as c_int)
+    })
 }
 
 /// Names of a snapshot's children.

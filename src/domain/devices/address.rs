@@ -368,12 +368,12 @@ pub fn format_address(a: &Address) -> Out {
         }
         Address::Isa { iobase, irq } => {
             o.a("type", "isa");
-            o.o("iobase", iobase.map(|v| format!("0x{v:x}")));
-            o.o("irq", irq.map(|v| format!("0x{v:x}")));
+            o.o("iobase", iobase.filter(|v| *v != 0).map(|v| format!("0x{v:x}")));
+            o.o("irq", irq.filter(|v| *v != 0).map(|v| format!("0x{v:x}")));
         }
         Address::Dimm { slot, base } => {
             o.a("type", "dimm").a("slot", slot);
-            o.o("base", base.map(|v| format!("0x{v:x}")));
+            o.o("base", base.filter(|v| *v != 0).map(|v| format!("0x{v:x}")));
         }
         Address::Unassigned => {
             o.a("type", "unassigned");
@@ -404,6 +404,14 @@ pub fn parse_info(el: &Element, flags: InfoFlags) -> Result<DeviceInfo> {
                         "loadparm value '{lp}' must be between 1 and 8 characters"
                     )));
                 }
+                if !lp
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == ' ')
+                {
+                    return Err(internal(format!(
+                        "invalid loadparm value '{}', expecting chars in set of [a-zA-Z0-9.] and blank spaces", lp.to_uppercase()
+                    )));
+                }
                 info.loadparm = Some(lp.to_uppercase());
             }
         }
@@ -416,7 +424,7 @@ pub fn parse_info(el: &Element, flags: InfoFlags) -> Result<DeviceInfo> {
         }
     }
     if let Some(a) = el.child("acpi") {
-        info.acpi_index = prop_uint(a, "index", 10)?;
+        info.acpi_index = prop_uint_nonzero(a, "index", 10)?;
     }
     if let Some(a) = el.child("address") {
         let addr = parse_address(a)?;

@@ -121,6 +121,8 @@ pub struct ChrSource {
     pub log_file: Option<String>,
     /// `<log append=...>`.
     pub log_append: Option<bool>,
+    /// Whether a `<source>` element was given.
+    pub has_source: bool,
 }
 
 /// A serial port, parallel port, console or channel.
@@ -156,6 +158,28 @@ pub fn parse_source(el: &Element, kind: &str, inactive: bool) -> Result<ChrSourc
         kind: kind.to_string(),
         ..Default::default()
     };
+    let nsources = el.children_named("source").count();
+    s.has_source = nsources > 0;
+    if kind == "udp" && nsources > 2 {
+        return Err(dom_xml_err(
+            "only two source elements are allowed for character device",
+        ));
+    }
+    if kind != "udp" && nsources > 1 {
+        return Err(dom_xml_err(
+            "only one source element is allowed for character device",
+        ));
+    }
+    if el.children_named("log").count() > 1 {
+        return Err(dom_xml_err(
+            "only one log element is allowed for character device",
+        ));
+    }
+    if el.children_named("protocol").count() > 1 {
+        return Err(dom_xml_err(
+            "only one protocol element is allowed for character device",
+        ));
+    }
     for src in el.children_named("source") {
         match kind {
             "pty" | "dev" | "file" | "pipe" | "unix" => {
@@ -170,13 +194,21 @@ pub fn parse_source(el: &Element, kind: &str, inactive: bool) -> Result<ChrSourc
                         s.mode = prop_enum(src, "mode", &["", "connect", "bind"], true)?;
                     }
                     if let Some(r) = src.child("reconnect") {
-                        s.reconnect = Some(Attrs::read(
-                            r,
-                            &[("enabled", Kind::YesNo), ("timeout", Kind::Uint(10))],
-                        )?);
+                        s.reconnect = Some(read_reconnect(r)?);
                     }
                 }
                 for sl in src.children_named("seclabel") {
+                    let model = attr(sl, "model");
+                    if s.seclabels.iter().any(|(m, _, _)| *m == model) {
+                        return Err(Error::with(
+                            VIR_FROM_DOMAIN,
+                            VIR_ERR_XML_DETAIL,
+                            format!(
+                                "seclabel for model {} is already provided",
+                                model.as_deref().unwrap_or("")
+                            ),
+                        ));
+                    }
                     s.seclabels.push((
                         attr(sl, "model"),
                         prop_yesno(sl, "relabel")?,
@@ -198,10 +230,7 @@ pub fn parse_source(el: &Element, kind: &str, inactive: bool) -> Result<ChrSourc
                     s.tls = prop_yesno(src, "tls")?;
                 }
                 if let Some(r) = src.child("reconnect") {
-                    s.reconnect = Some(Attrs::read(
-                        r,
-                        &[("enabled", Kind::YesNo), ("timeout", Kind::Uint(10))],
-                    )?);
+                    s.reconnect = Some(read_reconnect(r)?);
                 }
             }
             "udp" => {
@@ -266,7 +295,7 @@ pub fn validate_source(s: &ChrSource) -> Result<()> {
         "file" | "pipe" | "dev" | "unix" if s.path.is_none() => {
             Err(chr_internal("Missing source path attribute for char device"))
         }
-        "nmdm" if s.master.is_none() || s.slave.is_none() => Err(chr_internal(
+        "nmdm" if s.has_source && (s.master.is_none() || s.slave.is_none()) => Err(chr_internal(
             "Should define both master and slave path attributes for nmdm device",
         )),
         "tcp" if s.host.is_none() => Err(chr_internal("Missing source host attribute for char device")),
@@ -290,7 +319,11 @@ pub fn validate_source(s: &ChrSource) -> Result<()> {
 /// `o` (the device element): `<source>`(s), `<protocol>`, `<log>`.
 pub fn format_source(o: &mut Out, s: &ChrSource) {
     let seclabels = |x: &mut Out| {
-        for (model, relabel, label) in &s.seclabels {
+        for (model, relabel, label) in s
+            .seclabels
+            .iter()
+            .filter(|(_, r, l)| !(*r == Some(true) && l.is_none()))
+        {
             let mut y = Out::new("seclabel");
             y.o("model", model.as_ref()).o("relabel", relabel.map(yesno));
             y.t("label", label.as_ref());
@@ -304,7 +337,7 @@ pub fn format_source(o: &mut Out, s: &ChrSource) {
             seclabels(&mut x);
             o.push(x);
         }
-        "nmdm" => {
+        "nmdm" if s.master.is_some() || s.slave.is_some() => {
             let mut x = Out::new("source");
             x.o("master", s.master.as_ref()).o("slave", s.slave.as_ref());
             o.push(x);
@@ -341,7 +374,7 @@ pub fn format_source(o: &mut Out, s: &ChrSource) {
             p.a("type", s.protocol.as_deref().unwrap_or("raw"));
             o.push(p);
         }
-        "unix" => {
+        "unix" if s.path.is_some() || s.mode.as_deref() == Some("bind") => {
             let mut x = Out::new("source");
             x.a("mode", s.mode.as_deref().unwrap_or("connect"))
                 .o("path", s.path.as_ref());
@@ -450,7 +483,9 @@ pub fn parse(el: &Element, dev: ChrKind, inactive: bool) -> Result<Chardev> {
                     };
                     // libvirt resolves the name; only literal addresses are
                     // taken here, without touching the resolver.
-                    if a.parse::<std::net::IpAddr>().is_err() {
+                    if let Some(ip) = parse_inet(a) {
+                        c.target_address = Some(ip.to_string());
+                    } else {
                         return Err(Error::with(
                             VIR_FROM_NONE,
                             VIR_ERR_SYSTEM_ERROR,

@@ -188,15 +188,40 @@ pub fn parse(el: &Element) -> Result<Controller> {
                 el,
                 &[("maxGrantFrames", Kind::Int), ("maxEventChannels", Kind::Int)],
             )?;
+            for (k, v) in &a.0 {
+                if v.starts_with('-') {
+                    return Err(bad_value(
+                        el,
+                        k,
+                        el.attr(k).unwrap_or(""),
+                        " Expected non-negative value",
+                    ));
+                }
+            }
             c.attrs = a;
         }
         "pci" => {
+            for name in ["model", "target"] {
+                if el.children_named(name).count() > 1 {
+                    return Err(dom_xml_err(format!(
+                        "Multiple <{name}> elements in controller definition not allowed"
+                    )));
+                }
+            }
             if let Some(m) = el.child("model") {
                 c.model_name = prop_enum(m, "name", PCI_MODEL_NAMES, true)?;
             }
             if let Some(t) = el.child("target") {
                 for (name, base) in [("chassisNr", 10), ("chassis", 10), ("port", 0), ("busNr", 10)] {
                     if let Some(v) = int_any(t, name, base)? {
+                        if v.starts_with('-') {
+                            return Err(bad_value(
+                                t,
+                                name,
+                                t.attr(name).unwrap_or(""),
+                                " Expected non-negative value",
+                            ));
+                        }
                         c.target.set(name, v);
                     }
                 }
@@ -214,7 +239,7 @@ pub fn parse(el: &Element) -> Result<Controller> {
                     );
                 }
             }
-            if let Some(h) = el.child("pcihole64") {
+            if let Some(h) = el.child("pcihole64").filter(|e| !e.text().trim().is_empty()) {
                 c.pcihole64 = Some(super::scaled_kib(h)?);
             }
         }
@@ -222,6 +247,16 @@ pub fn parse(el: &Element) -> Result<Controller> {
     }
     c.kind = kind;
     c.info = parse_info(el, INFO_PLAIN)?;
+    // ICH9 UHCI companions know their slot under the EHCI master even
+    // without <master>.
+    if c.info.master_startport.is_none() {
+        c.info.master_startport = match c.model.as_deref() {
+            Some("ich9-uhci1") => Some(0),
+            Some("ich9-uhci2") => Some(2),
+            Some("ich9-uhci3") => Some(4),
+            _ => None,
+        };
+    }
     Ok(c)
 }
 
@@ -323,4 +358,28 @@ pub fn ensure(list: &mut Vec<Controller>, kind: &str, index: i32) {
         index: Some(index),
         ..Default::default()
     });
+}
+
+/// Checks that ICH9 UHCI companions have their EHCI master.
+pub fn assign_usb_masters(list: &mut [Controller]) -> Result<()> {
+    for i in 0..list.len() {
+        if !matches!(
+            list[i].model.as_deref(),
+            Some("ich9-uhci1") | Some("ich9-uhci2") | Some("ich9-uhci3")
+        ) {
+            continue;
+        }
+        let idx = list[i].index;
+        let has_master = list
+            .iter()
+            .any(|c| c.kind == "usb" && c.index == idx && c.model.as_deref() == Some("ich9-ehci1"));
+        if !has_master {
+            return Err(crate::error::Error::with(
+                crate::abi::VIR_FROM_DOMAIN,
+                crate::abi::VIR_ERR_XML_DETAIL,
+                "No master USB controller specified",
+            ));
+        }
+    }
+    Ok(())
 }

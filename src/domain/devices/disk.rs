@@ -4,6 +4,7 @@
 use super::address::*;
 use super::util::*;
 use crate::abi::*;
+use crate::domain::FormatOptions;
 use crate::error::{Error, Result};
 use crate::xml::dom::Element;
 
@@ -59,7 +60,7 @@ const DRIVER_ATTRS: &[(&str, Kind)] = &[
     ("event_idx", Kind::OnOff),
     ("copy_on_read", Kind::OnOff),
     ("discard", Kind::EnumNz(&["default", "unmap", "ignore"])),
-    ("iothread", Kind::Uint(10)),
+    ("iothread", Kind::UintNz(10)),
     ("detect_zeroes", Kind::EnumNz(&["default", "off", "on", "unmap"])),
     ("queues", Kind::Uint(10)),
     ("queue_size", Kind::Uint(10)),
@@ -314,12 +315,25 @@ impl Disk {
 
     /// What libvirt calls the disk's source in messages: its path, or the
     /// network image name.
-    pub fn source_name(&self) -> Option<&str> {
+    pub fn source_name(&self) -> Option<String> {
         match self.source.kind.as_str() {
-            "network" => self.source.name.as_deref(),
-            "volume" => self.source.volume.as_deref(),
-            _ => self.source.path.as_deref(),
+            "network" => {
+                let name = self.source.name.as_deref()?;
+                // rbd and gluster names are "pool/image"; the image is the path.
+                match self.source.protocol.as_deref() {
+                    Some("rbd") | Some("gluster") => name.split_once('/').map(|(_, i)| i.to_string()),
+                    _ => Some(name.to_string()),
+                }
+            }
+            "volume" => Some(format!(
+                "pool = '{}', volume = '{}'",
+                self.source.pool.as_deref().unwrap_or(""),
+                self.source.volume.as_deref().unwrap_or("")
+            )),
+            "file" | "block" | "dir" => self.source.path.clone(),
+            _ => None,
         }
+        .filter(|n| !n.is_empty())
     }
 }
 
@@ -400,7 +414,7 @@ pub fn parse_auth(el: &Element, check_type: bool) -> Result<Auth> {
         }
         None => {
             return Err(Error::with(
-                VIR_FROM_NONE,
+                VIR_FROM_STORAGE,
                 VIR_ERR_XML_ERROR,
                 "Missing <secret> element in auth",
             ))
@@ -461,6 +475,12 @@ fn parse_encryption(el: &Element) -> Result<Encryption> {
             ],
         )?);
     }
+    if el.child("ivgen").is_some() && el.child("cipher").is_none() {
+        return Err(xml_err(
+            VIR_FROM_STORAGE,
+            "ivgen element found, but cipher is missing",
+        ));
+    }
     if let Some(c) = el.child("ivgen") {
         e.ivgen = Some(Attrs::read(c, &[("name", Kind::Str), ("hash", Kind::Str)])?);
     }
@@ -469,6 +489,7 @@ fn parse_encryption(el: &Element) -> Result<Encryption> {
 
 fn encryption_out(e: &Encryption) -> Out {
     let mut o = Out::new("encryption");
+    o.keep_open();
     o.o("format", e.format.as_ref()).o("engine", e.engine.as_ref());
     for s in &e.secrets {
         o.push(secret_out(s));
@@ -633,6 +654,9 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
                         let name = xattr(k, "name")
                             .ok_or_else(|| dom_xml_err("missing cookie name"))?
                             .to_string();
+                        if s.cookies.iter().any(|(n, _)| *n == name) {
+                            return Err(xml_err(VIR_FROM_STORAGE, format!("duplicate cookie '{name}'")));
+                        }
                         s.cookies.push((name, k.text()));
                     }
                 }
@@ -664,8 +688,15 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
             let ns = el
                 .attr("namespace")
                 .ok_or_else(|| dom_xml_err("missing 'namespace' attribute to disk source"))?;
-            s.namespace =
-                Some(to_ull(ns, 10).ok_or_else(|| dom_xml_err(format!("malformed namespace '{ns}'")))?);
+            s.namespace = Some(
+                to_ull_wrapping(ns, 10).ok_or_else(|| dom_xml_err(format!("malformed namespace '{ns}'")))?,
+            );
+            if s.namespace == Some(0) {
+                return Err(unsupported("NVMe namespace can't be zero"));
+            }
+            if el.child("address").is_none() {
+                return Err(dom_xml_err("NVMe disk source is missing address"));
+            }
             if let Some(a) = el.child("address") {
                 let mut a2 = a.clone();
                 a2.attrs.retain(|(k, _)| k != "type");
@@ -685,10 +716,7 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
                 return Err(dom_xml_err("missing 'path' attribute for vhostuser disk source"));
             }
             if let Some(r) = el.child("reconnect") {
-                s.reconnect = Some(Attrs::read(
-                    r,
-                    &[("enabled", Kind::YesNo), ("timeout", Kind::Uint(10))],
-                )?);
+                s.reconnect = Some(read_reconnect(r)?);
             }
         }
         _ => {}
@@ -717,6 +745,14 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
         s.slice = Some((offset, size));
     }
     for sl in el.children_named("seclabel") {
+        let model = sl.attr("model");
+        if s.seclabels.iter().any(|o| o.model.as_deref() == model) {
+            return Err(Error::with(
+                VIR_FROM_DOMAIN,
+                VIR_ERR_XML_DETAIL,
+                format!("seclabel for model {} is already provided", model.unwrap_or("")),
+            ));
+        }
         s.seclabels.push(SourceSeclabel {
             model: attr(sl, "model"),
             relabel: prop_yesno(sl, "relabel")?,
@@ -727,7 +763,13 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
         let managed = prop_yesno(r, "managed")?
             .ok_or_else(|| dom_xml_err("missing managed attribute for <reservations/>"))?;
         let mut src = None;
-        if !managed {
+        if !managed && r.child("source").is_none() {
+            return Err(xml_err(
+                VIR_FROM_STORAGE,
+                "missing connection type for <reservations/>",
+            ));
+        }
+        {
             if let Some(x) = r.child("source") {
                 let perr = |m: String| xml_err(VIR_FROM_STORAGE, m);
                 let t = match xattr(x, "type") {
@@ -763,8 +805,8 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
     Ok(s)
 }
 
-fn source_out(s: &DiskSource, secure: bool, backing_index: bool) -> Out {
-    let _ = backing_index;
+fn source_out(s: &DiskSource, opts: &FormatOptions) -> Out {
+    let secure = opts.secure;
     let mut o = Out::new("source");
     match s.kind.as_str() {
         "file" => {
@@ -870,7 +912,12 @@ fn source_out(s: &DiskSource, secure: bool, backing_index: bool) -> Out {
         sl.push(x);
         o.push(sl);
     }
-    for sl in &s.seclabels {
+    // A relabelled label without a label text says nothing.
+    for sl in s
+        .seclabels
+        .iter()
+        .filter(|l| !(l.relabel == Some(true) && l.label.is_none()))
+    {
         let mut x = Out::new("seclabel");
         x.o("model", sl.model.as_ref())
             .o("relabel", sl.relabel.map(yesno));
@@ -886,7 +933,9 @@ fn source_out(s: &DiskSource, secure: bool, backing_index: bool) -> Out {
     if let Some(r) = &s.reservations {
         let mut x = Out::new("reservations");
         x.a("managed", yesno(r.managed));
-        if let Some((t, p, m)) = &r.source {
+        // The helper socket of managed reservations is libvirt's own
+        // choice, left out of migratable output.
+        if let Some((t, p, m)) = r.source.as_ref().filter(|_| !(r.managed && opts.migratable)) {
             let mut y = Out::new("source");
             y.a("type", t).a("path", p).a("mode", m);
             x.push(y);
@@ -929,7 +978,7 @@ fn parse_backing(el: &Element, inactive: bool, depth: usize) -> Result<BackingSt
     })
 }
 
-fn backing_out(b: &BackingStore, secure: bool) -> Out {
+fn backing_out(b: &BackingStore, opts: &FormatOptions) -> Out {
     let mut o = Out::new("backingStore");
     if let Some(img) = &b.store {
         o.a("type", &img.source.kind);
@@ -938,12 +987,12 @@ fn backing_out(b: &BackingStore, secure: bool) -> Out {
             x.a("type", f);
             o.push(x);
         }
-        let src = source_out(&img.source, secure, true);
+        let src = source_out(&img.source, opts);
         if !src.is_bare() {
             o.push(src);
         }
         if let Some(next) = &img.backing {
-            o.push(backing_out(next, secure));
+            o.push(backing_out(next, opts));
         }
     }
     o
@@ -1060,7 +1109,10 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Disk> {
         if let Some(t) = d.driver.get("type").map(str::to_string) {
             d.driver.set("type", storage_format(&t)?);
         }
-        if let Some(ms) = drv.child("metadata_cache").and_then(|m| m.child("max_size")) {
+        if let Some(ms) = drv
+            .child("metadata_cache")
+            .and_then(|m| m.child("max_size").filter(|e| !e.text().trim().is_empty()))
+        {
             d.metadata_cache_max = Some(crate::domain::devices::scaled_bytes(ms)?);
         }
     }
@@ -1131,10 +1183,10 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Disk> {
     }
     d.info = parse_info(el, INFO_BOOT)?;
     if d.target.is_empty() && target.is_none_or(|t| t.attr("dev").is_none()) {
-        return Err(Error::with(
+        return Err(Error::new(
             VIR_FROM_DOMAIN,
             VIR_ERR_NO_TARGET,
-            d.source_name().unwrap_or(""),
+            d.source_name().as_deref(),
         ));
     }
     if kind == "vhostuser" && d.snapshot.is_none() {
@@ -1268,7 +1320,7 @@ pub fn validate(d: &Disk) -> Result<()> {
 }
 
 /// Writes a `<disk>`.
-pub fn format(d: &Disk, secure: bool) -> Out {
+pub fn format(d: &Disk, opts: &FormatOptions) -> Out {
     let mut o = Out::new("disk");
     o.a("type", d.kind()).a("device", &d.device);
     o.o("model", d.model.as_ref());
@@ -1294,19 +1346,21 @@ pub fn format(d: &Disk, secure: bool) -> Out {
     if let Some(a) = &d.auth {
         o.push(auth_out(a));
     }
-    let src = source_out(&d.source, secure, false);
+    let src = source_out(&d.source, opts);
     if d.has_source && (src.has_content() || !src.is_bare()) {
         o.push(src);
     }
     if let Some(b) = &d.backing {
-        o.push(backing_out(b, secure));
+        o.push(backing_out(b, opts));
     }
     if let Some(b) = &d.backend_domain {
         let mut x = Out::new("backenddomain");
         x.a("name", b);
         o.push(x);
     }
-    if !d.geometry.is_empty() {
+    // The geometry only counts when cylinders, heads and sectors are all set.
+    let geo = |k| d.geometry.get(k).is_some_and(|v| v != "0");
+    if geo("cyls") && geo("heads") && geo("secs") {
         let mut x = Out::new("geometry");
         d.geometry.write_to(&mut x);
         o.push(x);
@@ -1321,7 +1375,7 @@ pub fn format(d: &Disk, secure: bool) -> Out {
         .o("bus", d.bus.as_ref())
         .o("tray", d.tray.as_ref())
         .o("removable", d.removable.map(onoff))
-        .o("rotation_rate", d.rotation_rate);
+        .o("rotation_rate", d.rotation_rate.filter(|r| *r != 0));
     o.push(t);
     if !d.iotune.is_empty() {
         let mut x = Out::new("iotune");

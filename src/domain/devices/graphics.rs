@@ -203,12 +203,16 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Graphics> {
                 Some(p) => g.port = p,
                 None => g.autoport = true,
             }
-            // Only "yes" means anything here; other values are ignored.
-            if el.attr("autoport") == Some("yes") {
-                g.autoport = true;
-                if inactive {
-                    g.port = 0;
+            // Only "yes" and "no" mean anything here; other values are ignored.
+            match el.attr("autoport") {
+                Some("yes") => {
+                    g.autoport = true;
+                    if inactive {
+                        g.port = 0;
+                    }
                 }
+                Some("no") => g.autoport = false,
+                _ => {}
             }
             g.websocket = prop_int(el, "websocket", 10)?;
             g.share_policy = prop_enum(
@@ -231,15 +235,11 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Graphics> {
             }
         }
         "spice" => {
-            match prop_int(el, "port", 10)? {
-                Some(-1) => g.autoport = true,
-                Some(p) => g.port = p,
-                None => {}
-            }
-            match prop_int(el, "tlsPort", 10)? {
-                Some(-1) => g.autoport = true,
-                Some(p) => g.tls_port = p,
-                None => {}
+            g.port = prop_int(el, "port", 10)?.unwrap_or(0);
+            g.tls_port = prop_int(el, "tlsPort", 10)?.unwrap_or(0);
+            // Both ports -1 is the legacy spelling of autoport.
+            if g.port == -1 && g.tls_port == -1 {
+                g.autoport = true;
             }
             if let Some(a) = prop_yesno(el, "autoport")? {
                 g.autoport = a;
@@ -258,6 +258,8 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Graphics> {
                     v
                 })?;
                 let mode = prop_enum_req(c, "mode", &["", "any", "secure", "insecure"])?;
+                // One setting per channel: a later element replaces an earlier one.
+                g.channels.retain(|(n, _)| *n != name);
                 g.channels.push((name, mode));
             }
             let opts: &[(&str, &str, &[&str])] = &[
@@ -335,7 +337,7 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Graphics> {
         _ => {}
     }
     if let Some(a) = el.child("audio") {
-        g.audio = prop_uint(a, "id", 10)?;
+        g.audio = prop_uint_nonzero(a, "id", 10)?;
     }
     if matches!(kind.as_str(), "vnc" | "rdp") && listens.is_empty() {
         listens.push(Listen {
@@ -383,7 +385,7 @@ pub fn format(g: &Graphics, opts: &crate::domain::FormatOptions) -> Out {
                     o.a("port", -1);
                 }
                 o.a("autoport", yesno(g.autoport));
-                o.o("websocket", g.websocket);
+                o.o("websocket", g.websocket.filter(|w| *w != 0));
                 o.o("listen", listen_attr);
             }
             o.o("keymap", g.keymap.as_ref())
@@ -462,7 +464,9 @@ pub fn format(g: &Graphics, opts: &crate::domain::FormatOptions) -> Out {
             .o("socket", l.socket.as_ref());
         o.push(x);
     }
-    for (name, mode) in &g.channels {
+    let mut channels: Vec<&(String, String)> = g.channels.iter().collect();
+    channels.sort_by_key(|(n, _)| SPICE_CHANNELS.iter().position(|c| c == n));
+    for (name, mode) in channels {
         let mut x = Out::new("channel");
         x.a("name", name).a("mode", mode);
         o.push(x);

@@ -144,6 +144,7 @@ pub fn parse(el: &Element) -> Result<Hostdev> {
                         ],
                     )?;
                     if let Some(v) = s.child("vendor") {
+                        prop_uint_nonzero(v, "id", 0)?;
                         h.vendor = Some(hex_id(v)?);
                     }
                     if let Some(p) = s.child("product") {
@@ -174,6 +175,15 @@ pub fn parse(el: &Element) -> Result<Hostdev> {
                             name.push_str("/0");
                         }
                         h.source_attrs.set("name", name);
+                        match s.children_named("host").count() {
+                            0 => return Err(dom_xml_err("missing the host address for the iSCSI hostdev")),
+                            1 => {}
+                            _ => {
+                                return Err(dom_xml_err(
+                                    "only one source host address may be specified for the iSCSI hostdev",
+                                ))
+                            }
+                        }
                         for x in s.children_named("host") {
                             let port = match x.attr("port") {
                                 None => 3260,
@@ -205,6 +215,9 @@ pub fn parse(el: &Element) -> Result<Hostdev> {
                             .child("adapter")
                             .and_then(|a| xattr(a, "name"))
                             .map(str::to_string);
+                        if h.adapter.is_some() && s.child("address").is_none() {
+                            return Err(dom_xml_err("'address' must be specified for scsi hostdev source"));
+                        }
                         if h.adapter.is_none() {
                             return Err(dom_xml_err(
                                 "'adapter' name must be specified for scsi hostdev source",
@@ -237,6 +250,9 @@ pub fn parse(el: &Element) -> Result<Hostdev> {
                     h.source_attrs = Attrs::read(s, &[("protocol", Kind::Str), ("wwpn", Kind::Str)])?;
                 }
                 "mdev" => {
+                    if s.child("address").is_none() {
+                        return Err(unsupported("Missing <address> element"));
+                    }
                     if let Some(a) = s.child("address") {
                         let u = a.attr("uuid").unwrap_or("");
                         let uuid = crate::domain::Uuid::parse(u)
@@ -260,8 +276,16 @@ pub fn parse(el: &Element) -> Result<Hostdev> {
             "misc" => "char",
             _ => "interface",
         };
-        if let Some(t) = src.and_then(|s| s.child_text(tag)) {
-            h.caps_source = Some((tag.to_string(), t));
+        match src.and_then(|s| s.child_text(tag)) {
+            Some(t) => h.caps_source = Some((tag.to_string(), t)),
+            None => {
+                let what = match kind.as_str() {
+                    "storage" => "<block> element in hostdev storage device",
+                    "misc" => "<char> element in hostdev character device",
+                    _ => "<interface> element in hostdev net device",
+                };
+                return Err(dom_xml_err(format!("Missing {what}")));
+            }
         }
         if kind == "net" {
             for c in el.children_named("ip") {
@@ -297,7 +321,14 @@ pub fn format(h: &Hostdev) -> Out {
     let mut s = Out::new("source");
     s.keep_open();
     h.source_attrs.write_to(&mut s);
-    if let Some(p) = &h.pci {
+    // A PCI host device always names its host address, zero when not given.
+    let zero = PciAddress::default();
+    let pci = if h.kind == "pci" && h.mode == "subsystem" {
+        Some(h.pci.as_ref().unwrap_or(&zero))
+    } else {
+        None
+    };
+    if let Some(p) = pci {
         let mut a = Out::new("address");
         a.a("domain", format!("0x{:04x}", p.domain))
             .a("bus", format!("0x{:02x}", p.bus))
@@ -322,7 +353,7 @@ pub fn format(h: &Hostdev) -> Out {
     }
     for (name, port) in &h.hosts {
         let mut x = Out::new("host");
-        x.a("name", name).o("port", port.as_ref());
+        x.a("name", name).o("port", port.as_ref().filter(|p| *p != "0"));
         s.push(x);
     }
     if let Some(a) = &h.auth {
@@ -353,10 +384,15 @@ pub fn format(h: &Hostdev) -> Out {
     if let Some((tag, v)) = &h.caps_source {
         s.push(Out::text(tag, v.clone()));
     }
-    if h.kind == "scsi_host" && !s.has_content() {
+    if (h.kind == "scsi_host" || h.kind == "usb") && !s.has_content() {
         let mut s2 = Out::new("source");
         h.source_attrs.write_to(&mut s2);
-        o.push(s2);
+        if s2.is_bare() {
+            // An empty USB source is left out, the host device written open.
+            o.keep_open();
+        } else {
+            o.push(s2);
+        }
     } else {
         o.push(s);
     }

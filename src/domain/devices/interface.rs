@@ -232,14 +232,6 @@ pub struct Interface {
     pub info: DeviceInfo,
 }
 
-fn is_ipv4(s: &str) -> bool {
-    s.parse::<std::net::Ipv4Addr>().is_ok()
-}
-
-fn is_ipv6(s: &str) -> bool {
-    s.parse::<std::net::Ipv6Addr>().is_ok()
-}
-
 /// libvirt's generated tap/macvtap name prefixes, cleared from inactive definitions.
 const GENERATED_PREFIXES: &[&str] = &["vnet", "macvtap", "macvlan"];
 
@@ -248,16 +240,11 @@ pub fn parse_ip(el: &Element) -> Result<IpEntry> {
     let address = el
         .attr("address")
         .ok_or_else(|| dom_xml_err("Missing required address in <ip>"))?;
-    let family = if is_ipv4(address) {
-        "ipv4"
-    } else if is_ipv6(address) {
-        "ipv6"
-    } else {
-        return Err(dom_xml_err(format!("Invalid address '{address}' in <ip>")));
-    };
+    let ip =
+        parse_inet(address).ok_or_else(|| dom_xml_err(format!("Invalid address '{address}' in <ip>")))?;
     let mut a = Attrs::default();
-    a.set("address", address);
-    a.set("family", family);
+    a.set("address", ip.to_string());
+    a.set("family", if ip.is_ipv4() { "ipv4" } else { "ipv6" });
     if let Some(p) = el.attr("prefix") {
         let n = to_uint(p, 10).ok_or_else(|| dom_xml_err(format!("Invalid prefix value '{p}' in <ip>")))?;
         if n > 0 {
@@ -265,16 +252,39 @@ pub fn parse_ip(el: &Element) -> Result<IpEntry> {
         }
     }
     if let Some(p) = el.attr("peer") {
-        if p.parse::<std::net::IpAddr>().is_err() {
-            return Err(Error::with(
+        let peer = parse_inet(p).ok_or_else(|| {
+            Error::with(
                 VIR_FROM_DOMAIN,
                 VIR_ERR_INVALID_ARG,
                 format!("Invalid peer '{p}' in <ip>"),
-            ));
-        }
-        a.set("peer", p);
+            )
+        })?;
+        a.set("peer", peer.to_string());
     }
     Ok(IpEntry { attrs: a })
+}
+
+fn masked(ip: std::net::IpAddr, prefix: u32) -> std::net::IpAddr {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let bits = u32::from(v4);
+            let mask = if prefix == 0 {
+                0
+            } else {
+                u32::MAX << (32 - prefix.min(32))
+            };
+            std::net::Ipv4Addr::from(bits & mask).into()
+        }
+        std::net::IpAddr::V6(v6) => {
+            let bits = u128::from(v6);
+            let mask = if prefix == 0 {
+                0
+            } else {
+                u128::MAX << (128 - prefix.min(128))
+            };
+            std::net::Ipv6Addr::from(bits & mask).into()
+        }
+    }
 }
 
 /// Reads a `<route>`; `who` names the owner in messages ("guest interface").
@@ -285,8 +295,7 @@ pub fn parse_route(el: &Element, who: &str) -> Result<IpEntry> {
             format!("{who}: Bad {what} address '{v}' in route definition"),
         )
     };
-    let family = el.attr("family");
-    if let Some(f) = family {
+    if let Some(f) = el.attr("family") {
         if f != "ipv4" && f != "ipv6" {
             return Err(xml_err(
                 VIR_FROM_NETWORK,
@@ -294,27 +303,50 @@ pub fn parse_route(el: &Element, who: &str) -> Result<IpEntry> {
             ));
         }
     }
-    let address = el.attr("address").unwrap_or("");
-    if address.parse::<std::net::IpAddr>().is_err() {
-        return Err(bad("network", address));
-    }
-    if let Some(g) = el.attr("gateway") {
-        if g.parse::<std::net::IpAddr>().is_err() {
-            return Err(bad("gateway", g));
-        }
-    }
+    let address_text = el.attr("address").unwrap_or("");
+    let address = parse_inet(address_text).ok_or_else(|| bad("network", address_text))?;
+    let netmask = match el.attr("netmask") {
+        None => None,
+        Some(m) => Some(parse_inet(m).ok_or_else(|| bad("netmask", m))?),
+    };
+    let gateway = match el.attr("gateway") {
+        None => None,
+        Some(g) => Some(parse_inet(g).ok_or_else(|| bad("gateway", g))?),
+    };
     let a = Attrs::read(
         el,
-        &[
-            ("family", Kind::Str),
-            ("address", Kind::Str),
-            ("netmask", Kind::Str),
-            ("prefix", Kind::Uint(10)),
-            ("gateway", Kind::Str),
-            ("metric", Kind::Uint(10)),
-        ],
+        &[("prefix", Kind::UintKeep(10)), ("metric", Kind::UintNz(10))],
     )?;
-    Ok(IpEntry { attrs: a })
+    let prefix = match (a.get("prefix"), netmask) {
+        (Some(p), _) => p.parse().unwrap_or(0),
+        (None, Some(std::net::IpAddr::V4(m))) => u32::from(m).count_ones(),
+        (None, Some(std::net::IpAddr::V6(m))) => u128::from(m).count_ones(),
+        (None, None) => 0,
+    };
+    if masked(address, prefix) != address {
+        return Err(xml_err(
+            VIR_FROM_NETWORK,
+            format!("{who}: Address '{address_text}' in route definition is not a network address"),
+        ));
+    }
+    let mut out = Attrs::default();
+    if let Some(f) = el.attr("family") {
+        out.set("family", f);
+    }
+    out.set("address", address.to_string());
+    if let Some(m) = netmask {
+        out.set("netmask", m.to_string());
+    }
+    if let Some(p) = a.get("prefix") {
+        out.set("prefix", p);
+    }
+    if let Some(g) = gateway {
+        out.set("gateway", g.to_string());
+    }
+    if let Some(m) = a.get("metric") {
+        out.set("metric", m);
+    }
+    Ok(IpEntry { attrs: out })
 }
 
 fn parse_rate(el: &Element, inbound: bool) -> Result<Attrs> {
@@ -437,6 +469,11 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
             }
         }
         if kind == "udp" {
+            if s.child("local").is_none() {
+                return Err(dom_xml_err(
+                    "'<local>' element missing for 'udp' socket interface",
+                ));
+            }
             if let Some(l) = s.child("local") {
                 n.source_local = Some(Attrs::read(l, &[("address", Kind::Str), ("port", Kind::Int)])?);
             }
@@ -458,10 +495,7 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
                         "'reconnect' attribute unsupported 'server' mode for <interface type='vhostuser'>",
                     ));
                 }
-                n.source_reconnect = Some(Attrs::read(
-                    r,
-                    &[("enabled", Kind::YesNo), ("timeout", Kind::Uint(10))],
-                )?);
+                n.source_reconnect = Some(read_reconnect(r)?);
             }
         }
         if kind == "hostdev" {
@@ -495,6 +529,9 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
                 ));
             }
             let native = prop_enum(t, "nativeMode", &["", "tagged", "untagged"], true)?;
+            if native.is_some() && vl.tags.iter().any(|(_, n)| n.is_some()) {
+                return Err(xml_err(VIR_FROM_NONE, "duplicate native vlan setting"));
+            }
             vl.tags.push((idn, native));
         }
         if vl.tags.is_empty() {
@@ -544,9 +581,17 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
         if let Some(p) = v.child("parameters") {
             for name in ["managerid", "typeid", "typeidversion"] {
                 if let Some(val) = p.attr(name) {
-                    let n = to_uint(val, 10).ok_or_else(|| {
+                    let n = to_uint_wrapping(val, 10).ok_or_else(|| {
                         xml_err(VIR_FROM_NONE, format!("cannot parse value of {name} parameter"))
                     })?;
+                    let (max, what) = match name {
+                        "managerid" => (0xff, "value of managerid"),
+                        "typeid" => (0xff_ffff, "value for typeid"),
+                        _ => (0xff, "value of typeidversion"),
+                    };
+                    if n > max {
+                        return Err(xml_err(VIR_FROM_NONE, format!("{what} out of range")));
+                    }
                     params.set(name, n.to_string());
                 }
             }
@@ -608,6 +653,15 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
         });
     }
     if let Some(b) = el.child("bandwidth") {
+        for dir in ["inbound", "outbound"] {
+            if b.children_named(dir).count() > 1 {
+                return Err(Error::with(
+                    VIR_FROM_NONE,
+                    VIR_ERR_XML_DETAIL,
+                    format!("Only one child <{dir}> element allowed"),
+                ));
+            }
+        }
         let mut bw = Bandwidth::default();
         if let Some(i) = b.child("inbound") {
             bw.inbound = Some(parse_rate(i, true)?);
@@ -665,19 +719,20 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
         if attrs.get("proto").is_none() {
             return Err(missing_attr(pf, "proto"));
         }
-        if let Some(a) = attrs.get("address") {
-            if a.parse::<std::net::IpAddr>().is_err() {
-                return Err(dom_xml_err(format!("Invalid address '{a}' in <portForward>")));
-            }
+        let mut attrs = attrs;
+        if let Some(a) = attrs.get("address").map(str::to_string) {
+            let ip = parse_inet(&a)
+                .ok_or_else(|| dom_xml_err(format!("Invalid address '{a}' in <portForward>")))?;
+            attrs.set("address", ip.to_string());
         }
         let mut ranges = Vec::new();
         for r in pf.children_named("range") {
             ranges.push(Attrs::read(
                 r,
                 &[
-                    ("start", Kind::Uint(10)),
-                    ("end", Kind::Uint(10)),
-                    ("to", Kind::Uint(10)),
+                    ("start", Kind::UintNz(10)),
+                    ("end", Kind::UintNz(10)),
+                    ("to", Kind::UintNz(10)),
                     ("exclude", Kind::YesNo),
                 ],
             )?);
@@ -779,6 +834,16 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
             .children_named("parameter")
             .filter_map(|p| Some((attr(p, "name")?, attr_nonempty(p, "value")?)))
             .collect::<Vec<_>>();
+        // Names and values outside libvirt's variable alphabets are dropped.
+        let value_ok = |v: &str| {
+            v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.:".contains(&b))
+        };
+        let name_ok = |n: &str| n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        let params: Vec<_> = params
+            .into_iter()
+            .filter(|(n, v)| name_ok(n) && value_ok(v))
+            .collect();
         // libvirt keeps parameters in a table keyed by name and writes the
         // names sorted, each name's values in document order.
         let mut params = params;
@@ -831,13 +896,23 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
         if let Some(f) = c.child("rx").and_then(|r| r.child("frames")) {
             n.coalesce_rx_frames = match xattr(f, "max") {
                 None => None,
-                Some(v) => Some(to_uint(v, 10).ok_or_else(|| {
-                    Error::with(
-                        VIR_FROM_DOMAIN,
-                        VIR_ERR_XML_DETAIL,
-                        format!("cannot parse value '{v}' for coalesce parameter"),
-                    )
-                })?),
+                Some(v) => match to_ull(v, 10) {
+                    Some(n) if n > u32::MAX as u64 => {
+                        return Err(Error::with(
+                            VIR_FROM_DOMAIN,
+                            VIR_ERR_OVERFLOW,
+                            format!("value '{v}' is too big for coalesce parameter, maximum is '4294967295'"),
+                        ))
+                    }
+                    Some(n) => Some(n as u32),
+                    None => {
+                        return Err(Error::with(
+                            VIR_FROM_DOMAIN,
+                            VIR_ERR_XML_DETAIL,
+                            format!("cannot parse value '{v}' for coalesce parameter"),
+                        ))
+                    }
+                },
             }
             .filter(|m| *m > 0);
         }
@@ -888,7 +963,17 @@ pub fn format(n: &Interface, opts: &crate::domain::FormatOptions) -> Out {
         s.push(x);
     }
     if let Some(a) = &n.hostdev_address {
-        s.push(format_address(a));
+        let mut x = format_address(a);
+        if let Address::Pci(p) = a {
+            // A host device's own address is always written in full.
+            x = Out::new("address");
+            x.a("type", "pci")
+                .a("domain", format!("0x{:04x}", p.domain))
+                .a("bus", format!("0x{:02x}", p.bus))
+                .a("slot", format!("0x{:02x}", p.slot))
+                .a("function", format!("0x{:x}", p.function));
+        }
+        s.push(x);
     }
     if !s.is_bare() || n.kind == "hostdev" {
         if n.kind == "hostdev" && s.is_bare() {
@@ -937,9 +1022,12 @@ pub fn format(n: &Interface, opts: &crate::domain::FormatOptions) -> Out {
                 x.push(y);
             }
         }
-        // libvirt writes the element even when every rate is zero.
-        x.keep_open();
-        o.push(x);
+        // libvirt writes the element even when every rate is zero, but not
+        // when it had no rates at all.
+        if b.inbound.is_some() || b.outbound.is_some() {
+            x.keep_open();
+            o.push(x);
+        }
     }
     if let Some(iso) = n.port_isolated {
         let mut x = Out::new("port");
@@ -1046,7 +1134,7 @@ pub fn format(n: &Interface, opts: &crate::domain::FormatOptions) -> Out {
         x.a("state", l);
         o.push(x);
     }
-    if let Some(m) = n.mtu {
+    if let Some(m) = n.mtu.filter(|m| *m != 0) {
         let mut x = Out::new("mtu");
         x.a("size", m);
         o.push(x);

@@ -128,7 +128,7 @@ pub fn parse_lease(el: &Element) -> Result<Lease> {
         .ok_or_else(|| dom_xml_err("Missing 'target' element for lease"))?;
     let path = attr(t, "path")
         .ok_or_else(|| dom_xml_err("Missing 'path' attribute to 'target' element for lease"))?;
-    let offset = prop_ull(t, "offset", 10)?;
+    let offset = prop_ull(t, "offset", 10)?.filter(|o| *o != 0);
     Ok(Lease {
         lockspace: Some(lockspace),
         key,
@@ -201,7 +201,7 @@ pub fn parse_filesystem(el: &Element) -> Result<Filesystem> {
         f.attrs.set("multidevs", m);
     }
     for name in ["fmode", "dmode"] {
-        if let Some(n) = prop_uint(el, name, 8)? {
+        if let Some(n) = prop_uint(el, name, 8)?.filter(|n| *n != 0) {
             if n > 0o777 {
                 return Err(dom_xml_err(format!(
                     "invalid {name}: '{}'",
@@ -234,24 +234,33 @@ pub fn parse_filesystem(el: &Element) -> Result<Filesystem> {
             a.set("format", fmt);
         }
         if let Some(q) = xattr(d, "queue") {
-            let n = to_uint(q, 10)
+            let n = to_ull_wrapping(q, 10)
                 .ok_or_else(|| dom_xml_err(format!("cannot parse queue size '{q}' for virtiofs")))?;
+            let n = Some(n).filter(|n| *n != 0);
             // The queue size sits after the format in libvirt's output.
             let mut ordered = Attrs::default();
-            for (k, v) in a.0.iter() {
-                ordered.set(k, v.clone());
-                if k == "format" || (k == "type" && a.get("format").is_none()) {
+            if let Some(n) = n {
+                for (k, v) in a.0.iter() {
+                    ordered.set(k, v.clone());
+                    if k == "format" || (k == "type" && a.get("format").is_none()) {
+                        ordered.set("queue", n.to_string());
+                    }
+                }
+                if ordered.get("queue").is_none() {
                     ordered.set("queue", n.to_string());
                 }
-            }
-            if ordered.get("queue").is_none() {
-                ordered.set("queue", n.to_string());
+            } else {
+                ordered = a.clone();
             }
             a = ordered;
         }
         f.driver = a;
     }
-    if let Some(b) = el.child("binary") {
+    // The daemon's settings only exist for virtiofs.
+    if let Some(b) = el
+        .child("binary")
+        .filter(|_| f.driver.get("type") == Some("virtiofs"))
+    {
         let mut a = Attrs::read(b, &[("path", Kind::Str), ("xattr", Kind::OnOff)])?;
         if a.get("path") == Some("") {
             a.remove("path");
@@ -271,10 +280,13 @@ pub fn parse_filesystem(el: &Element) -> Result<Filesystem> {
                 let mut a = Attrs::read(c, table)?;
                 if *name == "thread_pool" {
                     if let Some(v) = xattr(c, "size") {
-                        let n = to_uint(v, 10).ok_or_else(|| {
+                        let n = to_int(v, 10).ok_or_else(|| {
                             dom_xml_err(format!("cannot parse thread pool size '{v}' for virtiofs"))
                         })?;
-                        a.set("size", n.to_string());
+                        // -1 is "unset".
+                        if n != -1 {
+                            a.set("size", n.to_string());
+                        }
                     }
                 }
                 if !a.is_empty() {
@@ -295,7 +307,7 @@ pub fn parse_filesystem(el: &Element) -> Result<Filesystem> {
                 let usage = s
                     .attr("usage")
                     .ok_or_else(|| dom_xml_err("missing 'usage' attribute for RAM filesystem"))?;
-                let n = to_ull(usage, 10)
+                let n = to_ull_wrapping(usage, 10)
                     .ok_or_else(|| dom_xml_err(format!("cannot parse usage '{usage}' for RAM filesystem")))?;
                 let kib = unit_bytes(n, xattr(s, "units").unwrap_or("KiB"))?.div_ceil(1024);
                 let mut a = Attrs::default();
@@ -311,11 +323,20 @@ pub fn parse_filesystem(el: &Element) -> Result<Filesystem> {
         .and_then(|t| attr(t, "dir"))
         .unwrap_or_default();
     f.readonly = el.child("readonly").is_some();
-    if let Some(x) = el.child("space_hard_limit") {
+    if let Some(x) = el
+        .child("space_hard_limit")
+        .filter(|e| !e.text().trim().is_empty())
+    {
         f.space_hard_limit = Some(scaled(x, "bytes")?);
     }
-    if let Some(x) = el.child("space_soft_limit") {
+    if let Some(x) = el
+        .child("space_soft_limit")
+        .filter(|e| !e.text().trim().is_empty())
+    {
         f.space_soft_limit = Some(scaled(x, "bytes")?);
+    }
+    if kind == "ram" && src.is_none() {
+        return Err(dom_xml_err("missing 'usage' attribute for RAM filesystem"));
     }
     let has_source = !f.source.is_empty() || kind == "ram";
     let source_name = f.source.0.first().map(|(_, v)| v.clone()).unwrap_or_default();
@@ -543,7 +564,7 @@ pub fn parse_sound(el: &Element) -> Result<Sound> {
         }
     }
     if let Some(a) = el.child("audio") {
-        s.audio = prop_uint(a, "id", 10)?;
+        s.audio = prop_uint_nonzero(a, "id", 10)?;
     }
     s.info = parse_info(el, INFO_PLAIN)?;
     Ok(s)
@@ -588,8 +609,8 @@ fn audio_dir(el: &Element, kind: &str) -> Result<(Attrs, Attrs)> {
     let mut table: Vec<(&str, Kind)> = vec![
         ("mixingEngine", Kind::YesNo),
         ("fixedSettings", Kind::YesNo),
-        ("voices", Kind::Uint(10)),
-        ("bufferLength", Kind::Uint(10)),
+        ("voices", Kind::UintNz(10)),
+        ("bufferLength", Kind::UintNz(10)),
     ];
     match kind {
         "alsa" | "oss" => table.push(("dev", Kind::Str)),
@@ -617,8 +638,8 @@ fn audio_dir(el: &Element, kind: &str) -> Result<(Attrs, Attrs)> {
         Some(s) => Attrs::read(
             s,
             &[
-                ("frequency", Kind::Uint(10)),
-                ("channels", Kind::Uint(10)),
+                ("frequency", Kind::UintNz(10)),
+                ("channels", Kind::UintNz(10)),
                 (
                     "format",
                     Kind::EnumNz(&["default", "s8", "u8", "s16", "u16", "s32", "u32", "f32"]),
@@ -668,7 +689,7 @@ pub fn parse_audio(el: &Element) -> Result<Audio> {
         "oss" => &[
             ("tryMMap", Kind::YesNo),
             ("exclusive", Kind::YesNo),
-            ("dspPolicy", Kind::Int),
+            ("dspPolicy", Kind::Str),
         ],
         "pulseaudio" => &[("serverName", Kind::Str)],
         "sdl" => &[(
@@ -682,7 +703,17 @@ pub fn parse_audio(el: &Element) -> Result<Audio> {
     let mut a = Audio {
         id,
         kind: kind.clone(),
-        attrs: Attrs::read(el, table)?,
+        attrs: {
+            let a = Attrs::read(el, table)?;
+            if let Some(d) = a.get("dspPolicy") {
+                let n =
+                    to_int(d, 10).ok_or_else(|| bad_value(el, "dspPolicy", d, " Expected integer value"))?;
+                if n < 0 {
+                    return Err(dom_xml_err(format!("cannot parse 'dspPolicy' value '{d}'")));
+                }
+            }
+            a
+        },
         ..Default::default()
     };
     if let Some(i) = el.child("input") {
@@ -703,7 +734,8 @@ pub fn format_audio(a: &Audio) -> Out {
         if let Some((attrs, settings)) = d {
             let mut x = Out::new(name);
             attrs.write_to(&mut x);
-            if !settings.is_empty() {
+            // Fixed settings are always written, even when all defaults.
+            if !settings.is_empty() || attrs.get("fixedSettings") == Some("yes") {
                 let mut s = Out::new("settings");
                 settings.write_to(&mut s);
                 x.push(s);
@@ -873,7 +905,9 @@ pub fn parse_rng(el: &Element) -> Result<Rng> {
                 if let Some(v) = xattr(rate, name) {
                     let n = to_uint(v, 10)
                         .ok_or_else(|| dom_xml_err(format!("invalid RNG rate {name} value")))?;
-                    a.set(name, n.to_string());
+                    if n != 0 || name == "bytes" {
+                        a.set(name, n.to_string());
+                    }
                 }
             }
             r.rate = Some(a);
@@ -917,7 +951,11 @@ pub fn parse_rng(el: &Element) -> Result<Rng> {
 pub fn format_rng(r: &Rng) -> Out {
     let mut o = Out::new("rng");
     o.a("model", &r.model);
-    if let Some(rate) = &r.rate {
+    if let Some(rate) = r
+        .rate
+        .as_ref()
+        .filter(|r| r.get("bytes").is_some_and(|b| b != "0"))
+    {
         let mut x = Out::new("rate");
         rate.write_to(&mut x);
         o.push(x);
@@ -968,9 +1006,14 @@ pub fn parse_tpm(el: &Element) -> Result<Tpm> {
         &["default", "tpm-tis", "tpm-crb", "tpm-spapr", "spapr-tpm-proxy"],
         false,
     )?;
+    match el.children_named("backend").count() {
+        0 => return Err(dom_xml_err("missing TPM device backend")),
+        1 => {}
+        _ => return Err(dom_xml_err("only one TPM backend is supported")),
+    }
     let b = el
         .child("backend")
-        .ok_or_else(|| dom_xml_err("missing TPM device backend"))?;
+        .ok_or_else(|| dom_xml_err("only one TPM backend is supported"))?;
     let kind = prop_enum_req(b, "type", &["passthrough", "emulator", "external"]).or_else(|e| {
         match b.attr("type") {
             Some("passthrough") => Ok("passthrough".to_string()),
@@ -1021,6 +1064,14 @@ pub fn parse_tpm(el: &Element) -> Result<Tpm> {
             }
         }
         "external" => {
+            if b.child("source").is_none() {
+                return Err(dom_xml_err("missing external TPM backend type"));
+            }
+            if b.children_named("source").count() > 1 {
+                return Err(dom_xml_err(
+                    "only one source element is allowed for character device",
+                ));
+            }
             if let Some(s) = b.child("source") {
                 match xattr(s, "type") {
                     None => return Err(dom_xml_err("missing external TPM backend type")),
@@ -1178,7 +1229,7 @@ pub fn parse_vsock(el: &Element) -> Result<Simple> {
     let attrs = Attrs::read(el, &[("model", Kind::Enum(VIRTIO_MODELS))])?;
     let mut kids = Vec::new();
     let (auto, address) = match el.child("cid") {
-        Some(c) => (prop_yesno(c, "auto")?, prop_uint(c, "address", 10)?),
+        Some(c) => (prop_yesno(c, "auto")?, prop_uint_nonzero(c, "address", 10)?),
         None => (None, None),
     };
     let mut cid = Attrs::default();
@@ -1249,11 +1300,14 @@ pub fn parse_shmem(el: &Element) -> Result<Shmem> {
         model,
         ..Default::default()
     };
-    if let Some(z) = el.child("size") {
+    if let Some(z) = el.child("size").filter(|e| !e.text().trim().is_empty()) {
         s.size = Some(scaled(z, "b")?);
     }
     if let Some(sv) = el.child("server") {
         s.server = Some(attr(sv, "path"));
+    }
+    if el.child("msi").is_some() && s.server.is_none() {
+        return Err(dom_xml_err("msi option is only supported with a server"));
     }
     if let Some(m) = el.child("msi") {
         s.msi = Some(Attrs::read(
@@ -1344,7 +1398,7 @@ pub fn parse_memory(el: &Element, numa_nodes: usize) -> Result<MemoryDevice> {
         m.attrs.0.insert(0, ("access".into(), "shared".into()));
     }
     if let Some(s) = el.child("source") {
-        if let Some(p) = s.child("pagesize") {
+        if let Some(p) = s.child("pagesize").filter(|e| !e.text().trim().is_empty()) {
             m.source.push(kib_out("pagesize", scaled_kib(p)?));
         }
         if let Some(n) = s.child_text("nodemask") {
@@ -1353,19 +1407,29 @@ pub fn parse_memory(el: &Element, numa_nodes: usize) -> Result<MemoryDevice> {
         if let Some(p) = s.child_text("path") {
             m.source.push(Out::text("path", p));
         }
-        if let Some(a) = s.child("alignsize") {
+        if let Some(a) = s.child("alignsize").filter(|e| !e.text().trim().is_empty()) {
             m.source.push(kib_out("alignsize", scaled_kib(a)?));
         }
         if s.child("pmem").is_some() {
             m.source.push(Out::new("pmem"));
         }
     }
+    if matches!(model.as_str(), "nvdimm" | "virtio-pmem")
+        && el.child("source").and_then(|s| s.child("path")).is_none()
+    {
+        return Err(Error::with(
+            VIR_FROM_DOMAIN,
+            VIR_ERR_XML_DETAIL,
+            format!("path is required for model '{model}'"),
+        ));
+    }
     let t = el
         .child("target")
         .ok_or_else(|| dom_xml_err("missing <target> element for <memory> device"))?;
     let size = t
         .child("size")
-        .ok_or_else(|| dom_xml_err("missing memory size"))?;
+        .filter(|e| !e.text().trim().is_empty())
+        .ok_or_else(|| xml_err(VIR_FROM_XML, "missing element or attribute './size'"))?;
     m.size = scaled_as(size, "KiB", "./size")?.div_ceil(1024);
     if let Some(n) = t.child_text("node") {
         let v = to_uint(&n, 10).ok_or_else(|| dom_xml_err("invalid value of memory device node"))?;
@@ -1379,15 +1443,37 @@ pub fn parse_memory(el: &Element, numa_nodes: usize) -> Result<MemoryDevice> {
         m.node = Some(v);
     }
     if let Some(l) = t.child("label") {
-        if let Some(z) = l.child("size") {
+        if let Some(z) = l.child("size").filter(|e| !e.text().trim().is_empty()) {
             let mut x = Out::new("label");
             x.push(kib_out("size", scaled_kib(z)?));
             m.target_extra.push(x);
         }
     }
+    if model == "virtio-mem" && t.child("block").filter(|e| !e.text().trim().is_empty()).is_none() {
+        return Err(Error::with(
+            VIR_FROM_DOMAIN,
+            VIR_ERR_XML_DETAIL,
+            "block size must be a power of two",
+        ));
+    }
     for name in ["block", "requested", "current"] {
-        if let Some(b) = t.child(name) {
-            m.target_extra.push(kib_out(name, scaled_kib(b)?));
+        if model == "virtio-mem"
+            && name == "requested"
+            && t.child(name).filter(|e| !e.text().trim().is_empty()).is_none()
+        {
+            // virtio-mem always states the requested size.
+            m.target_extra.push(kib_out(name, 0));
+        }
+        if let Some(b) = t.child(name).filter(|e| !e.text().trim().is_empty()) {
+            let kib = scaled_kib(b)?;
+            if name == "block" && !kib.is_power_of_two() {
+                return Err(Error::with(
+                    VIR_FROM_DOMAIN,
+                    VIR_ERR_XML_DETAIL,
+                    "block size must be a power of two",
+                ));
+            }
+            m.target_extra.push(kib_out(name, kib));
         }
     }
     if t.child("readonly").is_some() {
@@ -1518,7 +1604,7 @@ pub fn parse_redirfilter(el: &Element) -> Result<Vec<UsbRule>> {
             Some(v) => {
                 // BCD "major.minor"; a one-digit minor is the high nibble.
                 let bad = || dom_xml_err(format!("Cannot parse USB device version {v}"));
-                let (maj, min) = v.split_once('.').unwrap_or((v, ""));
+                let (maj, min) = v.split_once('.').ok_or_else(bad)?;
                 let maj = to_uint(maj, 16).filter(|n| *n <= 0xff).ok_or_else(bad)?;
                 let min = match min.len() {
                     0 => 0,

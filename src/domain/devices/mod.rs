@@ -337,8 +337,15 @@ fn post_parse(d: &mut Devices, ctx: &DomainCtx) -> Result<()> {
         disk::post_parse(disk)?;
     }
     controller::assign_indexes(&mut d.controllers);
+    controller::assign_usb_masters(&mut d.controllers)?;
     assign_serial_ports(&mut d.serials);
     assign_hostdev_scsi(d);
+    validate(d)?;
+    if ctx.os_type == "hvm" {
+        console_compat(d)?;
+    }
+    // Checked after the console pairing: a console that mirrors the first
+    // serial port is not checked on its own.
     for c in d
         .serials
         .iter()
@@ -346,12 +353,16 @@ fn post_parse(d: &mut Devices, ctx: &DomainCtx) -> Result<()> {
         .chain(&d.consoles)
         .chain(&d.channels)
     {
-        chardev::validate_source(&c.source)?;
+        // libvirt picks the socket path of virtio channels itself.
+        let auto_path = c.dev == ChrKind::Channel
+            && c.target_type.as_deref() == Some("virtio")
+            && c.source.kind == "unix"
+            && c.source.path.is_none();
+        if !auto_path {
+            chardev::validate_source(&c.source)?;
+        }
     }
-    validate(d)?;
-    if ctx.os_type == "hvm" {
-        console_compat(d)?;
-    }
+
     implicit_controllers(d);
     if !d.graphics.is_empty() && d.videos.is_empty() {
         d.videos
@@ -432,8 +443,8 @@ fn validate(d: &Devices) -> Result<()> {
                 return Err(dom_xml_err(format!(
                     "target '{}' duplicated for disk sources '{}' and '{}'",
                     a.target,
-                    a.source_name().unwrap_or("<null>"),
-                    b.source_name().unwrap_or("<null>")
+                    a.source_name().as_deref().unwrap_or("<null>"),
+                    b.source_name().as_deref().unwrap_or("<null>")
                 )));
             }
         }
@@ -456,6 +467,71 @@ fn validate(d: &Devices) -> Result<()> {
             VIR_ERR_XML_DETAIL,
             "Can't add another USB controller: USB is disabled for this domain",
         ));
+    }
+    for (i, c) in d.controllers.iter().enumerate() {
+        // USB companions share their master's index.
+        if c.kind != "usb"
+            && d.controllers[..i]
+                .iter()
+                .any(|o| o.kind == c.kind && o.index == c.index)
+        {
+            return Err(dom_xml_err(format!(
+                "Multiple '{}' controllers with index '{}'",
+                c.kind,
+                c.index.unwrap_or(0)
+            )));
+        }
+        for (attr, lo, hi) in [
+            ("busNr", 1, 254),
+            ("chassisNr", 1, 255),
+            ("chassis", 0, 255),
+            ("port", 0, 255),
+        ] {
+            if let Some(v) = c.target.get(attr).and_then(|v| v.parse::<i64>().ok()) {
+                if v < lo || v > hi {
+                    return Err(unsupported(format!(
+                        "PCI controller {attr} '{v}' out of range - must be {lo}-{hi}"
+                    )));
+                }
+            }
+        }
+    }
+    for (i, a) in d.disks.iter().enumerate() {
+        if let Some(Address::Drive {
+            controller,
+            bus,
+            target,
+            unit,
+        }) = a.info.address
+        {
+            if let Some(b) = d.disks[..i]
+                .iter()
+                .find(|b| b.bus == a.bus && b.info.address == a.info.address)
+            {
+                return Err(unsupported(format!(
+                    "Found duplicate drive address for disk with target name '{}' controller='{controller}' bus='{bus}' target='{target}' unit='{unit}'",
+                    b.target
+                )));
+            }
+        }
+    }
+    for (i, h) in d.hostdevs.iter().enumerate() {
+        let same = |o: &Hostdev| {
+            o.mode == h.mode
+                && o.kind == h.kind
+                && o.pci == h.pci
+                && o.vendor == h.vendor
+                && o.product == h.product
+                && o.usb_addr == h.usb_addr
+                && o.adapter == h.adapter
+                && o.scsi_addr == h.scsi_addr
+                && o.mdev_uuid == h.mdev_uuid
+                && o.source_attrs == h.source_attrs
+                && o.caps_source == h.caps_source
+        };
+        if d.hostdevs[..i].iter().any(same) {
+            return Err(dom_xml_err("Hostdev already exists in the domain configuration"));
+        }
     }
     for (i, p) in d.panics.iter().enumerate() {
         let model = p.attrs.get("model").unwrap_or("default");
@@ -612,7 +688,7 @@ pub fn format(devs: &Devices, w: &mut Writer, opts: &FormatOptions) {
         w.text("emulator", &[], e);
     }
     let mut out: Vec<Out> = Vec::new();
-    out.extend(devs.disks.iter().map(|x| disk::format(x, opts.secure)));
+    out.extend(devs.disks.iter().map(|x| disk::format(x, opts)));
     out.extend(devs.controllers.iter().map(controller::format));
     out.extend(devs.leases.iter().map(misc::format_lease));
     out.extend(devs.filesystems.iter().map(misc::format_filesystem));
@@ -650,14 +726,19 @@ pub fn format(devs: &Devices, w: &mut Writer, opts: &FormatOptions) {
     out.extend(devs.videos.iter().map(video::format));
     out.extend(devs.hostdevs.iter().map(hostdev::format));
     out.extend(devs.redirdevs.iter().map(misc::format_redirdev));
-    if let Some(f) = &devs.redirfilter {
+    if let Some(f) = devs.redirfilter.as_ref().filter(|f| !f.is_empty()) {
         out.push(misc::format_redirfilter(f));
     }
     out.extend(devs.hubs.iter().map(|h| misc::format_simple("hub", h)));
     out.extend(devs.watchdog.iter().map(misc::format_watchdog));
     out.extend(devs.memballoon.iter().map(misc::format_memballoon));
     out.extend(devs.rngs.iter().map(misc::format_rng));
-    out.extend(devs.nvram.iter().map(|n| misc::format_simple("nvram", n)));
+    out.extend(devs.nvram.iter().map(|n| {
+        let mut o = misc::format_simple("nvram", n);
+        // libvirt writes an address-less nvram open and closed.
+        o.keep_open();
+        o
+    }));
     for p in &devs.panics {
         let o = misc::format_simple("panic", p);
         if !o.is_bare() {

@@ -371,8 +371,11 @@ pub enum Kind {
     YesNo,
     /// `on`/`off`.
     OnOff,
-    /// Non-negative 32-bit number in the given base, written in decimal.
+    /// Non-negative 32-bit number in the given base, written in decimal;
+    /// zero means unset, as for most of libvirt's numeric fields.
     Uint(u32),
+    /// Like [`Kind::Uint`] but zero is kept and written.
+    UintKeep(u32),
     /// Like [`Kind::Uint`] but zero is refused.
     UintNz(u32),
     /// Non-negative 64-bit number, written in decimal.
@@ -396,9 +399,14 @@ impl Attrs {
                 Kind::EnumNz(vals) => prop_enum(el, name, vals, true)?,
                 Kind::YesNo => prop_yesno(el, name)?.map(|b| yesno(b).to_string()),
                 Kind::OnOff => prop_onoff(el, name)?.map(|b| onoff(b).to_string()),
-                Kind::Uint(base) => prop_uint(el, name, *base)?.map(|n| n.to_string()),
+                Kind::Uint(base) => prop_uint(el, name, *base)?
+                    .filter(|n| *n != 0)
+                    .map(|n| n.to_string()),
+                Kind::UintKeep(base) => prop_uint(el, name, *base)?.map(|n| n.to_string()),
                 Kind::UintNz(base) => prop_uint_nonzero(el, name, *base)?.map(|n| n.to_string()),
-                Kind::Ull(base) => prop_ull(el, name, *base)?.map(|n| n.to_string()),
+                Kind::Ull(base) => prop_ull(el, name, *base)?
+                    .filter(|n| *n != 0)
+                    .map(|n| n.to_string()),
                 Kind::Int => prop_int(el, name, 10)?.map(|n| n.to_string()),
             };
             if let Some(v) = v {
@@ -454,4 +462,72 @@ impl Attrs {
 /// empty value counts as absent.
 pub fn xattr<'a>(el: &'a Element, name: &str) -> Option<&'a str> {
     el.attr(name).filter(|v| !v.is_empty())
+}
+
+/// Parses a numeric host address the way libvirt's resolver call (numeric
+/// hosts only) does: IPv6 text, or IPv4 in `inet_aton` form, where `0`,
+/// `10.1` and `0x7f.1` are all addresses.
+pub fn parse_inet(s: &str) -> Option<std::net::IpAddr> {
+    if let Ok(v6) = s.parse::<std::net::Ipv6Addr>() {
+        return Some(v6.into());
+    }
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.is_empty() || parts.len() > 4 {
+        return None;
+    }
+    let mut nums = Vec::with_capacity(parts.len());
+    for p in &parts {
+        if p.is_empty() || p.starts_with(['+', '-', ' ']) {
+            return None;
+        }
+        match c_number(p, 0)? {
+            (false, v) if v <= u32::MAX as u64 => nums.push(v as u32),
+            _ => return None,
+        }
+    }
+    let last = *nums.last()?;
+    let head = &nums[..nums.len() - 1];
+    if head.iter().any(|n| *n > 0xff) {
+        return None;
+    }
+    let tail_bits = 32 - 8 * head.len() as u32;
+    if tail_bits < 32 && last >= (1u32 << tail_bits) {
+        return None;
+    }
+    let mut addr: u32 = 0;
+    for (i, n) in head.iter().enumerate() {
+        addr |= n << (24 - 8 * i as u32);
+    }
+    addr |= last;
+    Some(std::net::Ipv4Addr::from(addr).into())
+}
+
+/// `virStrToLong_ull`: 64 bits, where a negative number wraps as C's
+/// `strtoull` makes it (`-1` is 18446744073709551615).
+pub fn to_ull_wrapping(s: &str, base: u32) -> Option<u64> {
+    let (neg, v) = c_number(s, base)?;
+    Some(if neg { v.wrapping_neg() } else { v })
+}
+
+/// `<reconnect enabled=... timeout=...>`: enabled reconnection needs a timeout.
+pub fn read_reconnect(el: &Element) -> Result<Attrs> {
+    let mut a = Attrs::default();
+    if let Some(e) = prop_yesno(el, "enabled")? {
+        a.set("enabled", yesno(e));
+        if e {
+            let t = prop_uint(el, "timeout", 10)?.ok_or_else(|| missing_attr(el, "timeout"))?;
+            a.set("timeout", t.to_string());
+        }
+    }
+    Ok(a)
+}
+
+/// `virStrToLong_ui`: 32 bits, where a negative number wraps as C's
+/// `strtoul` makes it (`-1` is 4294967295).
+pub fn to_uint_wrapping(s: &str, base: u32) -> Option<u32> {
+    let (neg, v) = c_number(s, base)?;
+    if v > u32::MAX as u64 {
+        return None;
+    }
+    Some(if neg { (v as u32).wrapping_neg() } else { v as u32 })
 }

@@ -114,6 +114,9 @@ pub fn parse(el: &Element) -> Result<Video> {
         if let Some(r) = m.child("resolution") {
             let x = prop_uint(r, "x", 10)?.ok_or_else(|| missing_attr(r, "x"))?;
             let y = prop_uint(r, "y", 10)?.ok_or_else(|| missing_attr(r, "y"))?;
+            if x == 0 || y == 0 {
+                return Err(unsupported("video resolution values must be greater than 0"));
+            }
             v.resolution = Some((x, y));
         }
     } else {

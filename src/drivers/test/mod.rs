@@ -472,7 +472,13 @@ impl Driver for TestDriver {
         })
     }
 
-    fn snapshot_list(&self, dom: &DomainRef, parent: Option<&str>, flags: u32, api: &str) -> Result<Vec<String>> {
+    fn snapshot_list(
+        &self,
+        dom: &DomainRef,
+        parent: Option<&str>,
+        flags: u32,
+        api: &str,
+    ) -> Result<Vec<String>> {
         // The driver's functions are the public ones with "test" for "vir".
         let func = format!("test{}", api.strip_prefix("vir").unwrap_or(api));
         self.state
