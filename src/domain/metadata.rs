@@ -95,7 +95,7 @@ pub fn read_raw(text: &str, path: &[&str]) -> Option<Element> {
             .attributes()
             .flatten()
             .map(|a| {
-                let v = a.unescape_value().map(|v| v.into_owned()).unwrap_or_default();
+                let v = dom::attr_value(&a.value).unwrap_or_default();
                 (String::from_utf8_lossy(a.key.as_ref()).into_owned(), v)
             })
             .collect();
@@ -160,8 +160,7 @@ pub fn read_raw(text: &str, path: &[&str]) -> Option<Element> {
             }
             Event::Text(t) if capturing => {
                 let s = t.decode().ok()?;
-                let s = quick_xml::escape::unescape(&s).ok()?.into_owned();
-                push(&mut stack, Node::Text(s));
+                push(&mut stack, Node::Text(dom::line_ends(&s).into_owned()));
             }
             Event::GeneralRef(r) if capturing => {
                 let name = r.decode().ok()?;
@@ -171,15 +170,16 @@ pub fn read_raw(text: &str, path: &[&str]) -> Option<Element> {
                 };
                 push(&mut stack, Node::Text(s));
             }
-            Event::CData(c) if capturing => {
-                push(&mut stack, Node::CData(String::from_utf8_lossy(&c).into_owned()))
-            }
+            Event::CData(c) if capturing => push(
+                &mut stack,
+                Node::CData(dom::line_ends(&String::from_utf8_lossy(&c)).into_owned()),
+            ),
             Event::Comment(c) if capturing => push(
                 &mut stack,
-                Node::Comment(String::from_utf8_lossy(&c).into_owned()),
+                Node::Comment(dom::line_ends(&String::from_utf8_lossy(&c)).into_owned()),
             ),
             Event::PI(p) if capturing => {
-                let raw = String::from_utf8_lossy(&p).into_owned();
+                let raw = dom::line_ends(&String::from_utf8_lossy(&p)).into_owned();
                 let pi = match raw.split_once(|c: char| c.is_ascii_whitespace()) {
                     Some((target, data)) => {
                         let data = data.trim_start();
@@ -574,9 +574,8 @@ pub fn set_element(m: &mut Option<Metadata>, xml: Option<&str>, key: &str, uri: 
                 format!("(metadata_xml):{line}: {message}"),
             )
         };
-        let xml = super::xmlcheck::normalize(xml).map_err(|(line, message)| detail(line, &message))?;
-        let parsed = dom::parse(&xml).map_err(|e| detail(e.line, &e.message))?;
-        let mut el = read_raw(&xml, &[]).unwrap_or_else(|| (&parsed).into());
+        let parsed = dom::parse(xml).map_err(|e| detail(e.line, &e.message))?;
+        let mut el = read_raw(xml, &[]).unwrap_or_else(|| (&parsed).into());
         if !is_ncname(key) {
             return Err(Error::internal(
                 VIR_FROM_XML,

@@ -24,7 +24,6 @@ pub mod sysinfo;
 pub mod tune;
 mod util;
 mod uuid;
-mod xmlcheck;
 
 pub use clock::{Clock, Offset, Timer};
 pub use cpu::{Cpu, CpuFeature, NumaCell, Topology};
@@ -375,21 +374,14 @@ fn lifecycle(root: &Element, name: &str, event: &str, default: &str, allowed: &[
 
 /// Reads a domain document.
 pub fn parse(xml: &str, opts: &ParseOptions) -> Result<DomainDef> {
-    let xml = xmlcheck::normalize(xml).map_err(|(line, message)| {
-        Error::with(
-            VIR_FROM_DOMAIN,
-            VIR_ERR_XML_DETAIL,
-            format!("(domain_definition):{line}: {message}"),
-        )
-    })?;
-    let root = dom::parse(&xml).map_err(|e| {
+    let root = dom::parse(xml).map_err(|e| {
         Error::with(
             VIR_FROM_DOMAIN,
             VIR_ERR_XML_DETAIL,
             e.detail("(domain_definition)"),
         )
     })?;
-    parse_element_with_source(root, opts, Some((&xml, &["metadata"])))
+    parse_element_with_source(root, opts, Some((xml, &["metadata"])))
 }
 
 /// Reads a domain from an already parsed `<domain>` element (snapshots and

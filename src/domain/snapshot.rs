@@ -139,18 +139,11 @@ fn parse_disk(el: &Element) -> Result<SnapshotDisk> {
 
 /// Reads a `<domainsnapshot>` document.
 pub fn parse_snapshot(xml: &str, opts: &SnapshotParseOptions) -> Result<SnapshotDef> {
-    let xml = super::xmlcheck::normalize(xml).map_err(|(line, message)| {
+    let root = dom::parse(xml).map_err(|e| {
         Error::with(
             VIR_FROM_DOMAIN_SNAPSHOT,
             VIR_ERR_XML_DETAIL,
-            format!("(domain_snapshot):{line}: {message}"),
-        )
-    })?;
-    let root = dom::parse(&xml).map_err(|e| {
-        Error::with(
-            VIR_FROM_DOMAIN_SNAPSHOT,
-            VIR_ERR_XML_DETAIL,
-            format!("(domain_snapshot):{}: {}", e.line, e.message),
+            e.detail("(domain_snapshot)"),
         )
     })?;
     if root.name != "domainsnapshot" {

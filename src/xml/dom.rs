@@ -4,6 +4,7 @@
 use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
+use std::borrow::Cow;
 
 /// One element with its attributes, text and children, in document order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -45,7 +46,7 @@ impl ParseError {
     fn at(text: &str, position: usize, message: impl Into<String>) -> ParseError {
         let position = position.min(text.len());
         let bytes = text.as_bytes();
-        let line = bytes[..position].iter().filter(|&&b| b == b'\n').count() + 1;
+        let line = line_of(text, position);
         // The line shown is found as libvirt finds it: back over line breaks
         // the position sits on, then back to the start of that line.
         let mut cur = position;
@@ -170,12 +171,95 @@ impl Element {
     }
 }
 
+/// The 1-based line of byte `pos`; a lone `\r` ends a line too, as it
+/// does for an XML parser.
 fn line_of(text: &str, pos: usize) -> usize {
-    text.as_bytes()[..pos.min(text.len())]
+    let bytes = &text.as_bytes()[..pos.min(text.len())];
+    let breaks = bytes
         .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && text.as_bytes().get(i + 1) != Some(&b'\n')))
+        .count();
+    breaks + 1
+}
+
+/// Text with its line ends as an XML parser delivers them: `\r\n` and a
+/// lone `\r` become `\n`.
+pub fn line_ends(s: &str) -> Cow<'_, str> {
+    if s.contains('\r') {
+        Cow::Owned(s.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// Whether XML can carry the character `c`.
+fn xml_char(c: u32) -> bool {
+    matches!(c, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
+}
+
+/// Resolves the body of a character reference (`12` or `x1F` of `&#12;`):
+/// the character, or libxml2's complaint with the offset in `body` it
+/// points at (None: just after the reference).
+fn char_ref(body: &str) -> Result<char, (Option<usize>, String)> {
+    let (digits, radix, offset) = match body.strip_prefix('x') {
+        Some(hex) => (hex, 16, 1),
+        None => (body, 10, 0),
+    };
+    let mut value: u64 = 0;
+    for (i, c) in digits.char_indices() {
+        let Some(d) = c.to_digit(radix) else {
+            let kind = if radix == 16 { "hexadecimal" } else { "decimal" };
+            return Err((Some(offset + i), format!("CharRef: invalid {kind} value")));
+        };
+        value = (value * u64::from(radix) + u64::from(d)).min(0x110000);
+    }
+    if value >= 0x110000 {
+        return Err((None, "xmlParseCharRef: character reference out of bounds".into()));
+    }
+    match char::from_u32(value as u32).filter(|_| xml_char(value as u32)) {
+        Some(c) => Ok(c),
+        None => Err((None, format!("xmlParseCharRef: invalid xmlChar value {value}"))),
+    }
+}
+
+/// An attribute value as an XML parser delivers it: references resolved,
+/// literal tabs and line ends turned into spaces (a character reference
+/// keeps its character).  Errors give the offset in `raw` they point at.
+pub fn attr_value(raw: &[u8]) -> Result<String, (usize, String)> {
+    let text = String::from_utf8_lossy(raw);
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '<' => return Err((i, "Unescaped '<' not allowed in attributes values".into())),
+            '\r' => {
+                chars.next_if(|&(_, n)| n == '\n');
+                out.push(' ');
+            }
+            '\t' | '\n' => out.push(' '),
+            '&' => {
+                let Some(len) = text[i..].find(';') else {
+                    return Err((text.len(), "EntityRef: expecting ';'".into()));
+                };
+                let body = &text[i + 1..i + len];
+                let end = i + len + 1;
+                match body.strip_prefix('#') {
+                    Some(num) => match char_ref(num) {
+                        Ok(c) => out.push(c),
+                        Err((at, message)) => return Err((at.map_or(end, |a| i + 2 + a), message)),
+                    },
+                    None => match quick_xml::escape::resolve_xml_entity(body) {
+                        Some(v) => out.push_str(v),
+                        None => return Err((end, format!("Entity '{body}' not defined"))),
+                    },
+                }
+                while chars.next_if(|&(j, _)| j < end).is_some() {}
+            }
+            c => out.push(c),
+        }
+    }
+    Ok(out)
 }
 
 /// The element name at the start of a tag's text (after `<`).
@@ -220,19 +304,10 @@ fn start(text: &str, content: usize, e: &BytesStart) -> Result<Element, ParseErr
             }
         };
         let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
-        let value = match a.unescape_value() {
-            Ok(v) => v.into_owned(),
-            Err(quick_xml::Error::Escape(quick_xml::escape::EscapeError::UnrecognizedEntity(_, entity))) => {
-                let reference = format!("&{entity};");
-                let after = raw.find(&reference).map_or(raw.len(), |p| p + reference.len());
-                return Err(ParseError::at(
-                    text,
-                    content + after,
-                    format!("Entity '{entity}' not defined"),
-                ));
-            }
-            Err(other) => return Err(ParseError::at(text, content, other.to_string())),
-        };
+        // The raw value borrows from the tag, which places its errors.
+        let value_at = (a.value.as_ptr() as usize).saturating_sub(e.as_ptr() as usize);
+        let value = attr_value(&a.value)
+            .map_err(|(at, message)| ParseError::at(text, content + value_at + at, message))?;
         attrs.push((key, value));
     }
     Ok(Element {
@@ -303,7 +378,8 @@ pub fn parse(text: &str) -> Result<Element, ParseError> {
                     "Excessive depth in document: 256 use XML_PARSE_HUGE option",
                 ));
             }
-            Event::Start(e) => stack.push((start(text, before + 1, &e)?, line_of(text, before))),
+            // The tag's offset, not its line: counting lines per element would be quadratic.
+            Event::Start(e) => stack.push((start(text, before + 1, &e)?, before)),
             Event::Empty(e) => {
                 let el = start(text, before + 1, &e)?;
                 match stack.last_mut() {
@@ -313,7 +389,7 @@ pub fn parse(text: &str) -> Result<Element, ParseError> {
             }
             Event::End(e) => {
                 let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                let Some((el, line)) = stack.pop() else {
+                let Some((el, at)) = stack.pop() else {
                     return Err(match root {
                         Some(_) => ParseError::at(text, before, "Extra content at the end of the document"),
                         None => ParseError::at(text, before + 1, "StartTag: invalid element name"),
@@ -324,8 +400,9 @@ pub fn parse(text: &str) -> Result<Element, ParseError> {
                         text,
                         after,
                         format!(
-                            "Opening and ending tag mismatch: {} line {line} and {name}",
-                            el.name
+                            "Opening and ending tag mismatch: {} line {} and {name}",
+                            el.name,
+                            line_of(text, at)
                         ),
                     ));
                 }
@@ -338,6 +415,7 @@ pub fn parse(text: &str) -> Result<Element, ParseError> {
                 let s = t
                     .decode()
                     .map_err(|e| ParseError::at(text, before, e.to_string()))?;
+                let s = line_ends(&s);
                 match stack.last_mut() {
                     Some((parent, _)) => push_text(parent, &s),
                     None => {
@@ -357,9 +435,13 @@ pub fn parse(text: &str) -> Result<Element, ParseError> {
                 let name = r
                     .decode()
                     .map_err(|e| ParseError::at(text, before, e.to_string()))?;
-                let resolved = match r.resolve_char_ref() {
-                    Ok(Some(c)) => c.to_string(),
-                    Ok(None) => match quick_xml::escape::resolve_xml_entity(&name) {
+                let resolved = match name.strip_prefix('#') {
+                    Some(num) => char_ref(num)
+                        .map_err(|(at, message)| {
+                            ParseError::at(text, at.map_or(after, |a| before + 2 + a), message)
+                        })?
+                        .to_string(),
+                    None => match quick_xml::escape::resolve_xml_entity(&name) {
                         Some(v) => v.to_string(),
                         None => {
                             return Err(ParseError::at(
@@ -369,7 +451,6 @@ pub fn parse(text: &str) -> Result<Element, ParseError> {
                             ))
                         }
                     },
-                    Err(_) => return Err(ParseError::at(text, after, "CharRef: invalid xmlChar value")),
                 };
                 match stack.last_mut() {
                     Some((parent, _)) => push_text(parent, &resolved),
@@ -378,14 +459,23 @@ pub fn parse(text: &str) -> Result<Element, ParseError> {
             }
             Event::CData(t) => {
                 if let Some((parent, _)) = stack.last_mut() {
-                    push_text(parent, &String::from_utf8_lossy(&t));
+                    push_text(parent, &line_ends(&String::from_utf8_lossy(&t)));
                 }
+            }
+            // Only a byte-order mark may come before the declaration.
+            Event::Decl(_) if !text[..before].trim_start_matches('\u{feff}').is_empty() => {
+                return Err(ParseError::at(
+                    text,
+                    before + "<?xml".len(),
+                    "XML declaration allowed only at the start of the document",
+                ));
             }
             Event::Eof => break,
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
         }
     }
-    if let Some((el, line)) = stack.last() {
+    if let Some((el, at)) = stack.last() {
+        let line = line_of(text, *at);
         return Err(ParseError::at(
             text,
             text.len(),
@@ -468,6 +558,52 @@ mod tests {
         assert_eq!(root.text(), "<raw>");
         let again = parse(&root.to_xml()).unwrap();
         assert_eq!(again, root);
+    }
+
+    #[test]
+    fn refuses_what_libxml2_refuses() {
+        let err = |t: &str| parse(t).unwrap_err().message;
+        assert!(parse("<a><b x='1'/></a>").is_ok());
+        assert_eq!(
+            err("<a x='a<b'/>"),
+            "Unescaped '<' not allowed in attributes values"
+        );
+        assert_eq!(err("<a>&#1;</a>"), "xmlParseCharRef: invalid xmlChar value 1");
+        assert_eq!(
+            err("<a x='&#xD800;'/>"),
+            "xmlParseCharRef: invalid xmlChar value 55296"
+        );
+        assert_eq!(
+            err("<a>&#x110000;</a>"),
+            "xmlParseCharRef: character reference out of bounds"
+        );
+        assert_eq!(err("<a>&#12a;</a>"), "CharRef: invalid decimal value");
+        assert_eq!(parse("<a>&#x1F600;</a>").unwrap().text(), "\u{1F600}");
+        assert_eq!(
+            err(" <?xml version='1.0'?><a/>"),
+            "XML declaration allowed only at the start of the document"
+        );
+        assert!(parse("\u{feff}<?xml version='1.0'?><a/>").is_ok());
+        let deep = |n| "<x>".repeat(n) + &"</x>".repeat(n);
+        assert!(parse(&deep(257)).is_ok());
+        assert!(parse(&deep(258)).is_err());
+        assert!(parse(&deep(1_000_000)).is_err());
+    }
+
+    #[test]
+    fn errors_point_into_the_original_text() {
+        let e = parse("<a>\n <b x='ab<c'/></a>").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 9));
+        let e = parse("<a>\n <b>x&#1;y</b></a>").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 9));
+        assert_eq!(parse("<a>\r<b>\r\n<c x='1>").unwrap_err().line, 3);
+    }
+
+    #[test]
+    fn normalizes_line_ends_and_attribute_whitespace() {
+        let root = parse("<a b='x\ty\r\nz&#9;'>1\r\n2\r3<![CDATA[\r\n]]></a>").unwrap();
+        assert_eq!(root.attr("b"), Some("x y z\t"));
+        assert_eq!(root.text(), "1\n2\n3\n");
     }
 
     #[test]
