@@ -189,7 +189,7 @@ pub fn parse_snapshot(xml: &str, opts: &SnapshotParseOptions) -> Result<Snapshot
             def.domain = Some(super::parse_element_with_source(
                 d.clone(),
                 &opts.domain,
-                Some((&xml, &["domain", "metadata"])),
+                Some((xml, &["domain", "metadata"])),
             )?);
         }
         if let Some(d) = root.child("inactiveDomain") {
@@ -198,7 +198,7 @@ pub fn parse_snapshot(xml: &str, opts: &SnapshotParseOptions) -> Result<Snapshot
             def.inactive_domain = Some(super::parse_element_with_source(
                 d,
                 &opts.domain,
-                Some((&xml, &["inactiveDomain", "metadata"])),
+                Some((xml, &["inactiveDomain", "metadata"])),
             )?);
         }
     } else {
