@@ -11,6 +11,7 @@
 //! documents that embed a domain.  Behaviour is pinned by the differential
 //! tests under tests/ (libvirt's own test driver is the reference).
 
+pub mod checkpoint;
 pub mod clock;
 pub mod cpu;
 pub mod devices;
