@@ -292,9 +292,7 @@ fn parse_disk(el: &Element, checkpoint_name: &str) -> CheckpointDisk {
 /// Reads a `<domaincheckpoint>` document.
 pub fn parse_checkpoint(xml: &str, opts: &CheckpointParseOptions) -> Result<CheckpointDef> {
     let detail = |d: String| checkpoint_error(VIR_ERR_XML_DETAIL, d);
-    let xml = super::xmlcheck::normalize(xml)
-        .map_err(|(line, message)| detail(format!("(domain_checkpoint):{line}: {message}")))?;
-    let root = dom::parse(&xml).map_err(|e| detail(e.detail("(domain_checkpoint)")))?;
+    let root = dom::parse(xml).map_err(|e| detail(e.detail("(domain_checkpoint)")))?;
     if local(&root.name) != "domaincheckpoint" {
         return Err(prop_error(format!(
             "expecting root element of 'domaincheckpoint', not '{}'",
