@@ -332,7 +332,7 @@ pub fn parse_checkpoint(xml: &str, opts: &CheckpointParseOptions) -> Result<Chec
             def.domain = Some(super::parse_element_with_source(
                 d.clone(),
                 &opts.domain,
-                Some((&xml, &["domain", "metadata"])),
+                Some((xml, &["domain", "metadata"])),
             )?);
         }
     } else {
