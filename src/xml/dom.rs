@@ -198,28 +198,61 @@ fn xml_char(c: u32) -> bool {
     matches!(c, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
 }
 
-/// Resolves the body of a character reference (`12` or `x1F` of `&#12;`):
-/// the character, or libxml2's complaint with the offset in `body` it
-/// points at (None: just after the reference).
-fn char_ref(body: &str) -> Result<char, (Option<usize>, String)> {
-    let (digits, radix, offset) = match body.strip_prefix('x') {
-        Some(hex) => (hex, 16, 1),
-        None => (body, 10, 0),
-    };
-    let mut value: u64 = 0;
-    for (i, c) in digits.char_indices() {
-        let Some(d) = c.to_digit(radix) else {
-            let kind = if radix == 16 { "hexadecimal" } else { "decimal" };
-            return Err((Some(offset + i), format!("CharRef: invalid {kind} value")));
+/// Reads the reference starting at `amp` (an `&`) in `s`: its text and
+/// the offset just past it, or libxml2's complaint and the offset it
+/// points at.
+fn reference(s: &str, amp: usize) -> Result<(Cow<'static, str>, usize), (usize, String)> {
+    let rest = &s[amp + 1..];
+    if let Some(num) = rest.strip_prefix('#') {
+        let (digits, radix) = match num.strip_prefix('x') {
+            Some(hex) => (hex, 16),
+            None => (num, 10),
         };
-        value = (value * u64::from(radix) + u64::from(d)).min(0x110000);
+        let start = s.len() - digits.len();
+        let mut value: u64 = 0;
+        let mut end = None;
+        for (i, c) in digits.char_indices() {
+            if c == ';' {
+                end = Some(start + i + 1);
+                break;
+            }
+            let Some(d) = c.to_digit(radix) else {
+                let kind = if radix == 16 { "hexadecimal" } else { "decimal" };
+                return Err((start + i, format!("CharRef: invalid {kind} value")));
+            };
+            value = (value * u64::from(radix) + u64::from(d)).min(0x110000);
+        }
+        let Some(end) = end else {
+            let kind = if radix == 16 { "hexadecimal" } else { "decimal" };
+            return Err((s.len(), format!("CharRef: invalid {kind} value")));
+        };
+        if value >= 0x110000 {
+            return Err((end, "xmlParseCharRef: character reference out of bounds".into()));
+        }
+        return match char::from_u32(value as u32).filter(|_| xml_char(value as u32)) {
+            Some(c) => Ok((Cow::Owned(c.to_string()), end)),
+            None => Err((end, format!("xmlParseCharRef: invalid xmlChar value {value}"))),
+        };
     }
-    if value >= 0x110000 {
-        return Err((None, "xmlParseCharRef: character reference out of bounds".into()));
+    let name_len = rest
+        .char_indices()
+        .find(|&(i, c)| {
+            let start = c.is_alphabetic() || c == '_' || c == ':' || !c.is_ascii();
+            !(start || (i > 0 && (c.is_ascii_digit() || c == '.' || c == '-')))
+        })
+        .map_or(rest.len(), |(i, _)| i);
+    if name_len == 0 {
+        return Err((amp + 1, "xmlParseEntityRef: no name".into()));
     }
-    match char::from_u32(value as u32).filter(|_| xml_char(value as u32)) {
-        Some(c) => Ok(c),
-        None => Err((None, format!("xmlParseCharRef: invalid xmlChar value {value}"))),
+    let name = &rest[..name_len];
+    let after_name = amp + 1 + name_len;
+    if !rest[name_len..].starts_with(';') {
+        return Err((after_name, "EntityRef: expecting ';'".into()));
+    }
+    let end = after_name + 1;
+    match quick_xml::escape::resolve_xml_entity(name) {
+        Some(v) => Ok((Cow::Borrowed(v), end)),
+        None => Err((end, format!("Entity '{name}' not defined"))),
     }
 }
 
@@ -239,21 +272,8 @@ pub fn attr_value(raw: &[u8]) -> Result<String, (usize, String)> {
             }
             '\t' | '\n' => out.push(' '),
             '&' => {
-                let Some(len) = text[i..].find(';') else {
-                    return Err((text.len(), "EntityRef: expecting ';'".into()));
-                };
-                let body = &text[i + 1..i + len];
-                let end = i + len + 1;
-                match body.strip_prefix('#') {
-                    Some(num) => match char_ref(num) {
-                        Ok(c) => out.push(c),
-                        Err((at, message)) => return Err((at.map_or(end, |a| i + 2 + a), message)),
-                    },
-                    None => match quick_xml::escape::resolve_xml_entity(body) {
-                        Some(v) => out.push_str(v),
-                        None => return Err((end, format!("Entity '{body}' not defined"))),
-                    },
-                }
+                let (v, end) = reference(&text, i)?;
+                out.push_str(&v);
                 while chars.next_if(|&(j, _)| j < end).is_some() {}
             }
             c => out.push(c),
@@ -389,6 +409,13 @@ pub fn parse(text: &str) -> Result<Element, ParseError> {
             }
             Event::End(e) => {
                 let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                // Only blanks may follow the name of an end tag (the reader
+                // has trimmed those before '>').
+                if let Some(blank) = name.find(char::is_whitespace) {
+                    let rest = name[blank..].trim_start();
+                    let at = before + "</".len() + name.len() - rest.len();
+                    return Err(ParseError::at(text, at, "expected '>'"));
+                }
                 let Some((el, at)) = stack.pop() else {
                     return Err(match root {
                         Some(_) => ParseError::at(text, before, "Extra content at the end of the document"),
@@ -431,27 +458,11 @@ pub fn parse(text: &str) -> Result<Element, ParseError> {
                     }
                 }
             }
-            Event::GeneralRef(r) => {
-                let name = r
-                    .decode()
-                    .map_err(|e| ParseError::at(text, before, e.to_string()))?;
-                let resolved = match name.strip_prefix('#') {
-                    Some(num) => char_ref(num)
-                        .map_err(|(at, message)| {
-                            ParseError::at(text, at.map_or(after, |a| before + 2 + a), message)
-                        })?
-                        .to_string(),
-                    None => match quick_xml::escape::resolve_xml_entity(&name) {
-                        Some(v) => v.to_string(),
-                        None => {
-                            return Err(ParseError::at(
-                                text,
-                                after,
-                                format!("Entity '{name}' not defined"),
-                            ))
-                        }
-                    },
-                };
+            Event::GeneralRef(_) => {
+                // The reader ends a reference at the next ';' wherever it is;
+                // libxml2's rules decide what is wrong with it.
+                let (resolved, _) =
+                    reference(text, before).map_err(|(at, message)| ParseError::at(text, at, message))?;
                 match stack.last_mut() {
                     Some((parent, _)) => push_text(parent, &resolved),
                     None => return Err(ParseError::at(text, before, "Start tag expected, '<' not found")),
@@ -495,12 +506,52 @@ fn has_root_before(text: &str, pos: usize) -> bool {
     })
 }
 
+/// In the start tag at `lt` that never ends, an attribute value whose
+/// quote is never closed: libxml2 stops at the first `<` inside it, or at
+/// the end of the text.
+fn unclosed_quote(text: &str, lt: usize) -> Option<(usize, String)> {
+    let tag = &text[lt..];
+    let mut quote: Option<(usize, char)> = None;
+    for (i, c) in tag.char_indices().skip(1) {
+        match quote {
+            None if c == '\'' || c == '"' => quote = Some((i, c)),
+            Some((_, q)) if c == q => quote = None,
+            _ => {}
+        }
+    }
+    let (open, _) = quote?;
+    Some(match tag[open..].find('<') {
+        Some(p) => (
+            lt + open + p,
+            "Unescaped '<' not allowed in attributes values".to_string(),
+        ),
+        // libxml2 names the single quote whichever quote was opened.
+        None => (text.len(), "AttValue: ' expected".to_string()),
+    })
+}
+
 /// The error for markup the reader could not finish.
 fn reading_error(text: &str, stack: &[(Element, usize)], before: usize, e: &quick_xml::Error) -> ParseError {
     use quick_xml::errors::SyntaxError;
     // The reader stopped at the start of the offending markup (after any text).
     let lt = text[before..].find('<').map_or(before, |p| before + p);
     match e {
+        quick_xml::Error::IllFormed(quick_xml::errors::IllFormedError::UnclosedReference) => {
+            let amp = text[before..].find('&').map_or(before, |p| before + p);
+            match reference(text, amp) {
+                Err((at, message)) => ParseError::at(text, at, message),
+                Ok(_) => ParseError::at(text, amp, e.to_string()),
+            }
+        }
+        quick_xml::Error::Syntax(SyntaxError::UnclosedTag) if text[lt..].starts_with("</") => {
+            let name = tag_name(text, lt + 1);
+            let rest = text[lt + 2 + name.len()..].trim_start();
+            ParseError::at(text, text.len() - rest.len(), "expected '>'")
+        }
+        quick_xml::Error::Syntax(SyntaxError::UnclosedTag) if unclosed_quote(text, lt).is_some() => {
+            let (at, message) = unclosed_quote(text, lt).unwrap_or_default();
+            ParseError::at(text, at, message)
+        }
         quick_xml::Error::Syntax(SyntaxError::UnclosedTag) => ParseError::at(
             text,
             text.len(),
