@@ -6,7 +6,7 @@
 //! are libvirt's, so a failure reads the same whichever side raises it.
 
 use crate::abi::{
-    VIR_ERR_INTERNAL_ERROR, VIR_ERR_INVALID_ARG, VIR_FROM_NONE, VIR_TYPED_PARAM_BOOLEAN,
+    VIR_ERR_ARGUMENT_UNSUPPORTED, VIR_ERR_INTERNAL_ERROR, VIR_ERR_INVALID_ARG, VIR_FROM_NONE, VIR_TYPED_PARAM_BOOLEAN,
     VIR_TYPED_PARAM_DOUBLE, VIR_TYPED_PARAM_FIELD_LENGTH, VIR_TYPED_PARAM_INT, VIR_TYPED_PARAM_LLONG,
     VIR_TYPED_PARAM_STRING, VIR_TYPED_PARAM_UINT, VIR_TYPED_PARAM_ULLONG,
 };
@@ -204,6 +204,41 @@ pub fn unexpected_type(code: i32, name: &str) -> Error {
         VIR_ERR_INTERNAL_ERROR,
         format!("unexpected type {code} for field {name}"),
     )
+}
+
+/// Checks parameters a driver accepts (`virTypedParamsValidate`): each name
+/// known, of its type, given once.  libvirt checks them sorted by name, so
+/// the first offender in that order is reported.
+pub fn validate(params: &[TypedParam], allowed: &[(&str, ParamType)]) -> Result<()> {
+    let mut sorted: Vec<&TypedParam> = params.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    for (i, p) in sorted.iter().enumerate() {
+        if i > 0 && sorted[i - 1].name == p.name {
+            return Err(Error::invalid_arg(
+                VIR_FROM_NONE,
+                format!("parameter '{}' occurs multiple times", p.name),
+            ));
+        }
+        let Some((_, ty)) = allowed.iter().find(|(name, _)| *name == p.name) else {
+            return Err(Error::with(
+                VIR_FROM_NONE,
+                VIR_ERR_ARGUMENT_UNSUPPORTED,
+                format!("parameter '{}' not supported", p.name),
+            ));
+        };
+        if p.param_type() != *ty {
+            return Err(Error::invalid_arg(
+                VIR_FROM_NONE,
+                format!(
+                    "invalid type '{}' for parameter '{}', expected '{}'",
+                    p.param_type().name(),
+                    p.name,
+                    ty.name()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The first parameter called `name` (libvirt's lookups stop at the first).

@@ -8,6 +8,7 @@
 //! safe data from their driver and build the C result with these builders.
 #![allow(non_snake_case)]
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::abi::*;
@@ -737,6 +738,11 @@ unsafe fn define(conn: virConnectPtr, xml: *const c_char, flags: c_uint, func: &
     })
 }
 
+/// `VIR_DOMAIN_SAVE_RUNNING`.
+const SAVE_RUNNING: Named = (VIR_DOMAIN_SAVE_RUNNING, "VIR_DOMAIN_SAVE_RUNNING");
+/// `VIR_DOMAIN_SAVE_PAUSED`.
+const SAVE_PAUSED: Named = (VIR_DOMAIN_SAVE_PAUSED, "VIR_DOMAIN_SAVE_PAUSED");
+
 /// [`flags::exclusive`] for this header's error domain.
 fn exclusive(flags: c_uint, a: Named, b: Named, func: &str) -> Result<()> {
     flags::exclusive(FROM, flags, a, b, func)
@@ -1038,7 +1044,9 @@ pub extern "C" fn virDomainGetVcpusFlags(domain: virDomainPtr, flags: c_uint) ->
 /// Saves the domain's state for its next start and stops it.
 #[no_mangle]
 pub extern "C" fn virDomainManagedSave(domain: virDomainPtr, flags: c_uint) -> c_int {
-    stopping(domain, "virDomainManagedSave", |drv, d| {
+    const F: &str = "virDomainManagedSave";
+    stopping(domain, F, |drv, d| {
+        exclusive(flags, SAVE_RUNNING, SAVE_PAUSED, F)?;
         drv.domain_managed_save(d, flags)
     })
 }
@@ -1179,7 +1187,7 @@ unsafe fn set_sched(
         if params.is_null() {
             return Err(Error::null_arg(FROM, func, "params"));
         }
-        exclusive(flags, LIVE, CONFIG, func)?;
+        // Unlike the getter, libvirt leaves LIVE|CONFIG to the driver here.
         if nparams < 0 {
             return Err(Error::arg_check(
                 FROM,
@@ -1250,6 +1258,9 @@ struct CCallback {
     cb: virConnectDomainEventGenericCallback,
     opaque: usize,
     freecb: virFreeCallback,
+    /// Set once registered: a refused registration leaves `opaque` to the
+    /// caller, as libvirt does.
+    registered: Arc<AtomicBool>,
 }
 
 impl CCallback {
@@ -1285,7 +1296,7 @@ impl CCallback {
 
 impl Drop for CCallback {
     fn drop(&mut self) {
-        if let Some(free) = self.freecb {
+        if let Some(free) = self.freecb.filter(|_| self.registered.load(Ordering::Acquire)) {
             // SAFETY: the caller gave `freecb` to release `opaque`, once.
             unsafe { free(self.opaque as *mut c_void) };
         }
@@ -1316,15 +1327,15 @@ fn register(
         } else {
             let d = DOMAINS
                 .get(dom.cast())
-                .filter(|d| d.conn_ptr == conn as usize)
-                .ok_or_else(|| {
-                    Error::arg_check(
-                        FROM,
-                        format!("domain in {func} must match connection"),
-                        func,
-                        "dom",
-                    )
-                })?;
+                .ok_or_else(|| Error::with(VIR_FROM_DOM, VIR_ERR_INVALID_DOMAIN, func))?;
+            if d.conn_ptr != conn as usize {
+                return Err(Error::arg_check(
+                    FROM,
+                    format!("domain '{}' must match connection", d.dom.name),
+                    func,
+                    "dom",
+                ));
+            }
             Some(d.dom.uuid)
         };
         if cb.is_none() {
@@ -1347,12 +1358,14 @@ fn register(
             ));
         }
         CONNECTIONS.retain(conn.cast());
+        let registered = Arc::new(AtomicBool::new(false));
         let callback = CCallback {
             conn_ptr: conn as usize,
             event_id,
             cb,
             opaque: opaque as usize,
             freecb,
+            registered: registered.clone(),
         };
         let key = cb.map(|f| f as usize);
         let sub = Subscription {
@@ -1362,9 +1375,11 @@ fn register(
             legacy_key: if legacy { key } else { None },
             func: Box::new(move |d, e| callback.deliver(d, e)),
         };
-        // A refused registration drops the callback: its free function runs
-        // and the connection reference goes, as nothing was registered.
-        c.conn.driver().domain_event_register(sub)
+        // A refused registration drops the callback (and the connection
+        // reference) without running the free function.
+        let id = c.conn.driver().domain_event_register(sub)?;
+        registered.store(true, Ordering::Release);
+        Ok(id)
     })
 }
 
@@ -1477,12 +1492,7 @@ unsafe fn save(
     func: &str,
 ) -> c_int {
     stopping(domain, func, |drv, d| {
-        exclusive(
-            flags,
-            (VIR_DOMAIN_SAVE_RUNNING, "VIR_DOMAIN_SAVE_RUNNING"),
-            (VIR_DOMAIN_SAVE_PAUSED, "VIR_DOMAIN_SAVE_PAUSED"),
-            func,
-        )?;
+        exclusive(flags, SAVE_RUNNING, SAVE_PAUSED, func)?;
         // SAFETY: the caller's contract.
         let to = unsafe { cstr::req(to, FROM, func, "to") }?;
         // SAFETY: the caller's contract.

@@ -78,12 +78,6 @@ pub unsafe extern "C" fn virDomainSnapshotCreateXML(
             ),
             F,
         )?;
-        exclusive(
-            flags,
-            (VIR_DOMAIN_SNAPSHOT_CREATE_HALT, "VIR_DOMAIN_SNAPSHOT_CREATE_HALT"),
-            (VIR_DOMAIN_SNAPSHOT_CREATE_LIVE, "VIR_DOMAIN_SNAPSHOT_CREATE_LIVE"),
-            F,
-        )?;
         let snap = d
             .conn
             .conn

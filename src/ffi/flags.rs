@@ -1,5 +1,6 @@
 //! The public API's own flag checks (libvirt makes them before any driver
 //! sees the call): two flags that exclude each other, one that needs another.
+//! libvirt's macros for these name the argument "ctl" in the error's str2.
 
 use crate::abi::*;
 use crate::error::{Error, Result};
@@ -21,7 +22,7 @@ pub fn exclusive(from: i32, flags: c_uint, a: Named, b: Named, func: &str) -> Re
         from,
         format!("Flags '{}' and '{}' are mutually exclusive", a.1, b.1),
         func,
-        "flags",
+        "ctl",
     ))
 }
 
@@ -34,6 +35,6 @@ pub fn requires(from: i32, flags: c_uint, flag: Named, needed: Named, func: &str
         from,
         format!("Flag '{}' is required by flag '{}'", needed.1, flag.1),
         func,
-        "flags",
+        "ctl",
     ))
 }

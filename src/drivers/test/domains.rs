@@ -776,7 +776,7 @@ impl Domains {
             return Err(Error::arg_check(
                 VIR_FROM_DOMAIN,
                 "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive".into(),
-                "virDomainObjGetOneDef",
+                "virDomainObjGetOneDefState",
                 "flags",
             ));
         }
@@ -818,14 +818,6 @@ impl Domains {
             VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM,
             "testDomainSetVcpusFlags",
         )?;
-        let obj = self.get_mut(dom)?;
-        let (live, config) = Self::affected(obj, flags)?;
-        if flags & VIR_DOMAIN_VCPU_MAXIMUM != 0 {
-            let def = obj.persistent_def_mut();
-            def.vcpu.max = n;
-            def.vcpu.current = def.vcpu.current.map(|c| c.min(n));
-            return Ok(());
-        }
         if n > MAX_VCPUS {
             return Err(Error::invalid_arg(
                 VIR_FROM_TEST,
@@ -834,6 +826,16 @@ impl Domains {
                     n as i32
                 ),
             ));
+        }
+        let obj = self.get_mut(dom)?;
+        let (live, config) = Self::affected(obj, flags)?;
+        if flags & VIR_DOMAIN_VCPU_MAXIMUM != 0 {
+            // A lower maximum lowers the current count; a higher one keeps it.
+            let def = obj.persistent_def_mut();
+            let current = def.current_vcpus().min(n);
+            def.vcpu.max = n;
+            def.vcpu.current = (current != n).then_some(current);
+            return Ok(());
         }
         for (selected, def) in [(live, &obj.def), (config, obj.persistent_def())] {
             if selected && n > def.vcpu.max {

@@ -17,7 +17,7 @@ use crate::domain::Uuid;
 use crate::domain_events::{DomainEventState, Subscription};
 use crate::driver::{DomainInfo, DomainRef, Driver, NodeInfo, SnapshotRef, VcpuInfo};
 use crate::error::{Error, Result};
-use crate::typed_params::{TypedParam, TypedValue};
+use crate::typed_params::{self, ParamType, TypedParam, TypedValue};
 
 pub use domains::{DomainObj, Domains};
 pub use node::{Node, User};
@@ -441,25 +441,7 @@ impl Driver for TestDriver {
                 flags,
             ));
         }
-        for p in params {
-            if p.name != VIR_DOMAIN_SCHEDULER_WEIGHT {
-                return Err(Error::with(
-                    VIR_FROM_NONE,
-                    VIR_ERR_ARGUMENT_UNSUPPORTED,
-                    format!("parameter '{}' not supported", p.name),
-                ));
-            }
-            if !matches!(p.value, TypedValue::UInt(_)) {
-                return Err(Error::invalid_arg(
-                    VIR_FROM_NONE,
-                    format!(
-                        "invalid type '{}' for parameter '{}', expected 'uint'",
-                        p.param_type().name(),
-                        p.name
-                    ),
-                ));
-            }
-        }
+        typed_params::validate(params, &[(VIR_DOMAIN_SCHEDULER_WEIGHT, ParamType::UInt)])?;
         self.state.lock().domains.get(dom).map(|_| ())
     }
 
