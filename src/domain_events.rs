@@ -24,6 +24,14 @@ pub enum DomainEvent {
     },
     /// `VIR_DOMAIN_EVENT_ID_REBOOT`.
     Reboot,
+    /// `VIR_DOMAIN_EVENT_ID_METADATA_CHANGE`: a `virDomainMetadataType` and,
+    /// for an element, its namespace.
+    MetadataChange {
+        /// `VIR_DOMAIN_METADATA_*`.
+        kind: i32,
+        /// The element's namespace URI.
+        uri: Option<String>,
+    },
 }
 
 impl DomainEvent {
@@ -32,6 +40,7 @@ impl DomainEvent {
         match self {
             DomainEvent::Lifecycle { .. } => VIR_DOMAIN_EVENT_ID_LIFECYCLE,
             DomainEvent::Reboot => VIR_DOMAIN_EVENT_ID_REBOOT,
+            DomainEvent::MetadataChange { .. } => VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
         }
     }
 

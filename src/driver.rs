@@ -49,14 +49,32 @@ pub struct VcpuInfo {
     pub affinity: Vec<bool>,
 }
 
-/// A snapshot handle's identity: the domain and the snapshot's name.
+/// A snapshot or checkpoint handle's identity: the domain and the name.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SnapshotRef {
+pub struct MomentRef {
     /// The domain.
     pub domain: DomainRef,
-    /// The snapshot's name.
+    /// The snapshot's or checkpoint's name.
     pub name: String,
 }
+
+/// One `virDomainSetMetadata` call.
+#[derive(Debug, Clone, Copy)]
+pub struct MetadataEdit<'a> {
+    /// `VIR_DOMAIN_METADATA_*`.
+    pub kind: i32,
+    /// The new text or element; None removes it.
+    pub value: Option<&'a str>,
+    /// The namespace prefix of an element.
+    pub key: Option<&'a str>,
+    /// The namespace URI of an element.
+    pub uri: Option<&'a str>,
+}
+
+/// A snapshot of a domain.
+pub type SnapshotRef = MomentRef;
+/// A checkpoint of a domain.
+pub type CheckpointRef = MomentRef;
 
 /// What `virNodeGetInfo` reports.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -385,6 +403,18 @@ pub trait Driver: Send + Sync {
         unsupported("virDomainRestore")
     }
 
+    /// The domain XML inside a save image.
+    fn domain_save_image_get_xml_desc(&self, path: &str, flags: u32) -> Result<String> {
+        let _ = (path, flags);
+        unsupported("virDomainSaveImageGetXMLDesc")
+    }
+
+    /// Replaces the domain XML inside a save image.
+    fn domain_save_image_define_xml(&self, path: &str, xml: &str, flags: u32) -> Result<()> {
+        let _ = (path, xml, flags);
+        unsupported("virDomainSaveImageDefineXML")
+    }
+
     /// The scheduler's name and how many parameters it has.
     fn domain_get_scheduler_type(&self, dom: &DomainRef) -> Result<(String, i32)> {
         let _ = dom;
@@ -492,6 +522,73 @@ pub trait Driver: Send + Sync {
     fn snapshot_revert(&self, snap: &SnapshotRef, flags: u32) -> Result<bool> {
         let _ = (snap, flags);
         unsupported("virDomainRevertToSnapshot")
+    }
+
+    /// Sets (or with None removes) the title, description or a metadata element.
+    fn domain_set_metadata(&self, dom: &DomainRef, edit: &MetadataEdit, flags: u32) -> Result<()> {
+        let _ = (dom, edit, flags);
+        unsupported("virDomainSetMetadata")
+    }
+
+    /// The title, description or metadata element of namespace `uri`.
+    fn domain_get_metadata(
+        &self,
+        dom: &DomainRef,
+        kind: i32,
+        uri: Option<&str>,
+        flags: u32,
+    ) -> Result<String> {
+        let _ = (dom, kind, uri, flags);
+        unsupported("virDomainGetMetadata")
+    }
+
+    /// Sets the memory balloon's statistics period (seconds, 0 stops them).
+    fn domain_set_memory_stats_period(&self, dom: &DomainRef, period: i32, flags: u32) -> Result<()> {
+        let _ = (dom, period, flags);
+        unsupported("virDomainSetMemoryStatsPeriod")
+    }
+
+    /// Creates a checkpoint.
+    fn checkpoint_create_xml(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<CheckpointRef> {
+        let _ = (dom, xml, flags);
+        unsupported("virDomainCheckpointCreateXML")
+    }
+
+    /// Checkpoint names matching `VIR_DOMAIN_CHECKPOINT_LIST_*` flags, of a
+    /// domain or (with `parent`) of a checkpoint's children, for the public call `api`.
+    fn checkpoint_list(
+        &self,
+        dom: &DomainRef,
+        parent: Option<&str>,
+        flags: u32,
+        api: &str,
+    ) -> Result<Vec<String>> {
+        let _ = (dom, parent, flags);
+        unsupported(api)
+    }
+
+    /// The checkpoint with this name.
+    fn checkpoint_lookup_by_name(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<CheckpointRef> {
+        let _ = (dom, name, flags);
+        unsupported("virDomainCheckpointLookupByName")
+    }
+
+    /// The checkpoint's XML.
+    fn checkpoint_get_xml_desc(&self, cp: &CheckpointRef, flags: u32) -> Result<String> {
+        let _ = (cp, flags);
+        unsupported("virDomainCheckpointGetXMLDesc")
+    }
+
+    /// The checkpoint's parent.
+    fn checkpoint_get_parent(&self, cp: &CheckpointRef, flags: u32) -> Result<CheckpointRef> {
+        let _ = (cp, flags);
+        unsupported("virDomainCheckpointGetParent")
+    }
+
+    /// Deletes the checkpoint (and with flags its children).
+    fn checkpoint_delete(&self, cp: &CheckpointRef, flags: u32) -> Result<()> {
+        let _ = (cp, flags);
+        unsupported("virDomainCheckpointDelete")
     }
 
     /// Deletes the snapshot (and with flags its children).

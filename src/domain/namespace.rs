@@ -55,6 +55,9 @@ pub enum NamespaceData {
         transient: bool,
         /// `<test:hasmanagedsave/>`.
         has_managed_save: bool,
+        /// `<test:domainsnapshot>`s: snapshots the domain starts with,
+        /// as `<domainsnapshot>` elements.
+        snapshots: Vec<Element>,
     },
     /// `<xen:commandline><xen:arg value=.../>`.
     Xen(Vec<String>),
@@ -119,10 +122,17 @@ pub fn parse(ns: Namespace, root: &Element) -> Result<Option<NamespaceData>> {
                     "domain with managedsave data can only have runstate 'shutoff'",
                 ));
             }
+            let snapshots = children_in(root, ns, "domainsnapshot")
+                .map(|s| Element {
+                    name: "domainsnapshot".into(),
+                    ..s.clone()
+                })
+                .collect();
             Ok(Some(NamespaceData::Test {
                 runstate,
                 transient,
                 has_managed_save,
+                snapshots,
             }))
         }
         Namespace::Xen => {

@@ -68,6 +68,11 @@ impl Error {
         Error::arg_check(domain, format!("{arg} in {func} must not be NULL"), func, arg)
     }
 
+    /// `VIR_ERR_INVALID_ARG` for a pointer argument that must be NULL.
+    pub fn non_null_arg(domain: i32, func: &str, arg: &str) -> Error {
+        Error::arg_check(domain, format!("{arg} in {func} must be NULL"), func, arg)
+    }
+
     /// `VIR_ERR_INVALID_ARG` for an argument outside its allowed range; the
     /// message is complete as given (libvirt's argument checks add no prefix).
     pub fn arg_check(domain: i32, message: String, func: &str, arg: &str) -> Error {

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use crate::abi::*;
 use crate::error::{Error, Result};
 use crate::ffi::dispatch;
-use crate::ffi::handle::{ConnHandle, DomainHandle, SnapshotHandle, CONNECTIONS, DOMAINS, SNAPSHOTS};
+use crate::ffi::handle::{
+    ConnHandle, DomainHandle, MomentHandle, CHECKPOINTS, CONNECTIONS, DOMAINS, SNAPSHOTS,
+};
 
 /// The value an export returns when it fails, as libvirt's does for that type.
 pub trait Failure {
@@ -77,12 +79,26 @@ impl Ctx {
 impl Ctx {
     /// Looks up a snapshot handle (libvirt's "Invalid domain snapshot: FUNC"
     /// otherwise) and binds its connection.
-    pub fn snapshot(&mut self, ptr: virDomainSnapshotPtr, func: &str) -> Result<Arc<SnapshotHandle>> {
+    pub fn snapshot(&mut self, ptr: virDomainSnapshotPtr, func: &str) -> Result<Arc<MomentHandle>> {
         let snap = SNAPSHOTS
             .get(ptr.cast())
             .ok_or_else(|| Error::with(VIR_FROM_DOMAIN_SNAPSHOT, VIR_ERR_INVALID_DOMAIN_SNAPSHOT, func))?;
         self.conn = Some(snap.dom.conn.clone());
         Ok(snap)
+    }
+
+    /// Looks up a checkpoint handle (libvirt's "Invalid domain checkpoint:
+    /// FUNC" otherwise) and binds its connection.
+    pub fn checkpoint(&mut self, ptr: virDomainCheckpointPtr, func: &str) -> Result<Arc<MomentHandle>> {
+        let cp = CHECKPOINTS.get(ptr.cast()).ok_or_else(|| {
+            Error::with(
+                VIR_FROM_DOMAIN_CHECKPOINT,
+                VIR_ERR_INVALID_DOMAIN_CHECKPOINT,
+                func,
+            )
+        })?;
+        self.conn = Some(cp.dom.conn.clone());
+        Ok(cp)
     }
 }
 
@@ -210,9 +226,7 @@ impl Subject {
             Subject::NWFilterBinding(_) => invalid(VIR_ERR_INVALID_NWFILTER_BINDING, VIR_FROM_NWFILTER),
             Subject::Stream(_) => invalid(VIR_ERR_INVALID_STREAM, VIR_FROM_STREAMS),
             Subject::DomainSnapshot(p) => ctx.snapshot(p as virDomainSnapshotPtr, func).map(|_| ()),
-            Subject::DomainCheckpoint(_) => {
-                invalid(VIR_ERR_INVALID_DOMAIN_CHECKPOINT, VIR_FROM_DOMAIN_CHECKPOINT)
-            }
+            Subject::DomainCheckpoint(p) => ctx.checkpoint(p as virDomainCheckpointPtr, func).map(|_| ()),
         }
     }
 }

@@ -8,13 +8,14 @@
 //! safe data from their driver and build the C result with these builders.
 #![allow(non_snake_case)]
 
+use std::ffi::CString;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::abi::*;
 use crate::domain::Uuid;
 use crate::domain_events::{DomainEvent, Subscription};
-use crate::driver::DomainRef;
+use crate::driver::{DomainRef, MetadataEdit};
 use crate::error::{Error, Result};
 use crate::ffi::boundary::{entry, guarded, unsupported, with_conn, with_dom, writable, Failure, Subject};
 use crate::ffi::common::{
@@ -1288,6 +1289,21 @@ impl CCallback {
             }
             // SAFETY: the generic callback type is the one for these ids.
             (_, DomainEvent::Reboot) => unsafe { cb(c, d.cast(), o) },
+            (VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, DomainEvent::MetadataChange { kind, uri }) => {
+                // SAFETY: for this event id the caller registered a
+                // virConnectDomainEventMetadataChangeCallback.
+                let changed: unsafe extern "C" fn(
+                    virConnectPtr,
+                    virDomainPtr,
+                    c_int,
+                    *const c_char,
+                    *mut c_void,
+                ) = unsafe { std::mem::transmute(cb) };
+                let uri = uri.as_deref().and_then(|u| CString::new(u).ok());
+                let uri_ptr = uri.as_ref().map_or(std::ptr::null(), |u| u.as_ptr());
+                // SAFETY: the caller's callback with the arguments it expects.
+                unsafe { changed(c, d.cast(), *kind, uri_ptr, o) };
+            }
             _ => {}
         }
         release_domain(d);
@@ -1573,6 +1589,57 @@ pub unsafe extern "C" fn virDomainRestoreFlags(
     unsafe { restore(conn, from, dxml, flags, "virDomainRestoreFlags") }
 }
 
+/// The domain XML inside a save image (the caller frees it).
+///
+/// # Safety
+/// `file` must be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainSaveImageGetXMLDesc(
+    conn: virConnectPtr,
+    file: *const c_char,
+    flags: c_uint,
+) -> *mut c_char {
+    const F: &str = "virDomainSaveImageGetXMLDesc";
+    with_conn(conn, F, FROM, |c| {
+        writable(c, FROM, F)?;
+        // SAFETY: the caller's contract.
+        let file = unsafe { cstr::req(file, FROM, F, "file") }?;
+        alloc_str(
+            &c.conn
+                .driver()
+                .domain_save_image_get_xml_desc(&absolute(file), flags)?,
+        )
+    })
+}
+
+/// Replaces the domain XML inside a save image.
+///
+/// # Safety
+/// `file` and `dxml` must be NULL or C strings.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainSaveImageDefineXML(
+    conn: virConnectPtr,
+    file: *const c_char,
+    dxml: *const c_char,
+    flags: c_uint,
+) -> c_int {
+    const F: &str = "virDomainSaveImageDefineXML";
+    with_conn(conn, F, FROM, |c| {
+        writable(c, FROM, F)?;
+        // SAFETY: the caller's contract, for both.
+        let (file, dxml) = unsafe {
+            (
+                cstr::req(file, FROM, F, "file")?,
+                cstr::req(dxml, FROM, F, "dxml")?,
+            )
+        };
+        c.conn
+            .driver()
+            .domain_save_image_define_xml(&absolute(file), dxml, flags)
+            .map(|_| 0)
+    })
+}
+
 // ---------------------------------------------------------------------------
 // vCPUs
 
@@ -1644,5 +1711,127 @@ pub unsafe extern "C" fn virDomainGetVcpus(
             }
         }
         Ok(n as c_int)
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Metadata
+
+/// Sets (or with a NULL `metadata` removes) the title, the description or
+/// the metadata element of namespace `uri`.
+///
+/// # Safety
+/// `metadata`, `key` and `uri` must each be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainSetMetadata(
+    domain: virDomainPtr,
+    type_: c_int,
+    metadata: *const c_char,
+    key: *const c_char,
+    uri: *const c_char,
+    flags: c_uint,
+) -> c_int {
+    const F: &str = "virDomainSetMetadata";
+    change(domain, F, |d| {
+        // SAFETY: the caller's contract, for all three.
+        let (value, key_s, uri_s) = unsafe {
+            (
+                cstr::opt(metadata, FROM, F, "metadata")?,
+                cstr::opt(key, FROM, F, "key")?,
+                cstr::opt(uri, FROM, F, "uri")?,
+            )
+        };
+        match type_ {
+            VIR_DOMAIN_METADATA_TITLE | VIR_DOMAIN_METADATA_DESCRIPTION => {
+                if type_ == VIR_DOMAIN_METADATA_TITLE && value.is_some_and(|t| t.contains('\n')) {
+                    return Err(Error::arg_check(
+                        FROM,
+                        "metadata title can't contain newlines".into(),
+                        F,
+                        "metadata",
+                    ));
+                }
+                if uri_s.is_some() {
+                    return Err(Error::non_null_arg(FROM, F, "uri"));
+                }
+                if key_s.is_some() {
+                    return Err(Error::non_null_arg(FROM, F, "key"));
+                }
+            }
+            VIR_DOMAIN_METADATA_ELEMENT => {
+                if uri_s.is_none() {
+                    return Err(Error::null_arg(FROM, F, "uri"));
+                }
+                if value.is_some() && key_s.is_none() {
+                    return Err(Error::null_arg(FROM, F, "key"));
+                }
+            }
+            _ => {}
+        }
+        let edit = MetadataEdit {
+            kind: type_,
+            value,
+            key: key_s,
+            uri: uri_s,
+        };
+        d.conn
+            .conn
+            .driver()
+            .domain_set_metadata(&d.reference(), &edit, flags)
+            .map(|_| 0)
+    })
+}
+
+/// The title, the description or the metadata element of namespace `uri`
+/// (the caller frees it).
+///
+/// # Safety
+/// `uri` must be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainGetMetadata(
+    domain: virDomainPtr,
+    type_: c_int,
+    uri: *const c_char,
+    flags: c_uint,
+) -> *mut c_char {
+    const F: &str = "virDomainGetMetadata";
+    with_dom(domain, F, |d| {
+        exclusive(flags, LIVE, CONFIG, F)?;
+        // SAFETY: the caller's contract.
+        let uri = unsafe { cstr::opt(uri, FROM, F, "uri") }?;
+        match type_ {
+            VIR_DOMAIN_METADATA_TITLE | VIR_DOMAIN_METADATA_DESCRIPTION if uri.is_some() => {
+                return Err(Error::non_null_arg(FROM, F, "uri"));
+            }
+            VIR_DOMAIN_METADATA_ELEMENT if uri.is_none() => return Err(Error::null_arg(FROM, F, "uri")),
+            _ => {}
+        }
+        alloc_str(
+            &d.conn
+                .conn
+                .driver()
+                .domain_get_metadata(&d.reference(), type_, uri, flags)?,
+        )
+    })
+}
+
+/// Sets how often the memory balloon collects statistics.
+#[no_mangle]
+pub extern "C" fn virDomainSetMemoryStatsPeriod(domain: virDomainPtr, period: c_int, flags: c_uint) -> c_int {
+    const F: &str = "virDomainSetMemoryStatsPeriod";
+    change(domain, F, |d| {
+        if period < 0 {
+            return Err(Error::arg_check(
+                FROM,
+                format!("period in {F} must be zero or greater"),
+                F,
+                "period",
+            ));
+        }
+        d.conn
+            .conn
+            .driver()
+            .domain_set_memory_stats_period(&d.reference(), period, flags)
+            .map(|_| 0)
     })
 }

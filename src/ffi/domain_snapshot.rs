@@ -6,10 +6,10 @@ use std::sync::Arc;
 use crate::abi::*;
 use crate::error::{Error, Result};
 use crate::ffi::boundary::{entry, with_dom, writable, Ctx, Failure};
-use crate::ffi::common::{alloc_ptr_array, alloc_str};
+use crate::ffi::common::alloc_str;
 use crate::ffi::cstr;
 use crate::ffi::flags::{self, Named};
-use crate::ffi::handle::{new_snapshot, release_snapshot, DomainHandle, SnapshotHandle, SNAPSHOTS};
+use crate::ffi::handle::{hand_out, new_moment, release_moment, DomainHandle, MomentHandle, SNAPSHOTS};
 
 /// Error domain of libvirt-domain-snapshot.h's functions.
 const FROM: i32 = VIR_FROM_DOMAIN_SNAPSHOT;
@@ -18,7 +18,7 @@ const FROM: i32 = VIR_FROM_DOMAIN_SNAPSHOT;
 fn with_snap<R: Failure>(
     snapshot: virDomainSnapshotPtr,
     func: &str,
-    f: impl FnOnce(&SnapshotHandle) -> Result<R>,
+    f: impl FnOnce(&MomentHandle) -> Result<R>,
 ) -> R {
     entry(|ctx: &mut Ctx| {
         let s = ctx.snapshot(snapshot, func)?;
@@ -28,7 +28,7 @@ fn with_snap<R: Failure>(
 
 /// A new handle for the snapshot `name` of domain handle `d`.
 fn handle(d: &Arc<DomainHandle>, domain: virDomainPtr, name: String) -> virDomainSnapshotPtr {
-    new_snapshot(d, domain as usize, name).cast()
+    new_moment(&SNAPSHOTS, d, domain as usize, name).cast()
 }
 
 /// [`flags::requires`] for this header's error domain.
@@ -177,36 +177,6 @@ pub unsafe extern "C" fn virDomainSnapshotListNames(
     })
 }
 
-/// Hands out handles for `found` through `snaps` (NULL-terminated array).
-///
-/// # Safety
-/// `snaps` must be NULL or writable.
-unsafe fn hand_out(
-    dom: &Arc<DomainHandle>,
-    dom_ptr: usize,
-    found: Vec<String>,
-    snaps: *mut *mut virDomainSnapshotPtr,
-) -> Result<c_int> {
-    let n = found.len() as c_int;
-    if !snaps.is_null() {
-        let handles: Vec<virDomainSnapshotPtr> = found
-            .into_iter()
-            .map(|name| new_snapshot(dom, dom_ptr, name).cast())
-            .collect();
-        match alloc_ptr_array(&handles, true) {
-            // SAFETY: writable by the caller's contract.
-            Ok(a) => unsafe { snaps.write(a) },
-            Err(e) => {
-                for h in handles {
-                    release_snapshot(h.cast());
-                }
-                return Err(e);
-            }
-        }
-    }
-    Ok(n)
-}
-
 /// Every snapshot matching `flags`, as new handles when `snaps` is given.
 ///
 /// # Safety
@@ -226,7 +196,7 @@ pub unsafe extern "C" fn virDomainListAllSnapshots(
         let d = ctx.dom(domain, F)?;
         let found = names(&d, None, flags, F)?;
         // SAFETY: the caller's contract.
-        unsafe { hand_out(&d, domain as usize, found, snaps) }
+        unsafe { hand_out(&SNAPSHOTS, &d, domain as usize, found, snaps) }
     })
 }
 
@@ -280,7 +250,7 @@ pub unsafe extern "C" fn virDomainSnapshotListAllChildren(
         let s = ctx.snapshot(snapshot, F)?;
         let found = names(&s.dom, Some(&s.name), flags, F)?;
         // SAFETY: the caller's contract.
-        unsafe { hand_out(&s.dom, s.dom_ptr, found, snaps) }
+        unsafe { hand_out(&SNAPSHOTS, &s.dom, s.dom_ptr, found, snaps) }
     })
 }
 
@@ -341,7 +311,7 @@ pub extern "C" fn virDomainSnapshotGetParent(
             .conn
             .driver()
             .snapshot_get_parent(&s.reference(), flags)?;
-        Ok(new_snapshot(&s.dom, s.dom_ptr, parent.name).cast())
+        Ok(new_moment(&SNAPSHOTS, &s.dom, s.dom_ptr, parent.name).cast())
     })
 }
 
@@ -447,7 +417,7 @@ pub extern "C" fn virDomainSnapshotRef(snapshot: virDomainSnapshotPtr) -> c_int 
 #[no_mangle]
 pub extern "C" fn virDomainSnapshotFree(snapshot: virDomainSnapshotPtr) -> c_int {
     entry(|_| {
-        release_snapshot(snapshot.cast())
+        release_moment(&SNAPSHOTS, snapshot.cast())
             .map(|_| 0)
             .ok_or_else(|| Error::with(FROM, VIR_ERR_INVALID_DOMAIN_SNAPSHOT, "virDomainSnapshotFree"))
     })

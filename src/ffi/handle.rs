@@ -203,23 +203,23 @@ pub fn release_domain(ptr: *const c_void) -> Option<()> {
     Some(())
 }
 
-/// What a `virDomainSnapshotPtr` points to: a snapshot of a domain handle
-/// (on which it holds a reference).
-pub struct SnapshotHandle {
+/// What a `virDomainSnapshotPtr` or `virDomainCheckpointPtr` points to: a
+/// snapshot or checkpoint of a domain handle (on which it holds a reference).
+pub struct MomentHandle {
     /// The domain handle.
     pub dom: Arc<DomainHandle>,
     /// The domain's handle (released when this handle goes).
     pub dom_ptr: usize,
-    /// The snapshot's name.
+    /// The snapshot's or checkpoint's name.
     pub name: String,
     /// `virDomainSnapshotGetName`'s answer, owned by the handle.
     pub name_c: CString,
 }
 
-impl SnapshotHandle {
-    /// The snapshot as the driver should be told about it.
-    pub fn reference(&self) -> crate::driver::SnapshotRef {
-        crate::driver::SnapshotRef {
+impl MomentHandle {
+    /// The snapshot or checkpoint as the driver should be told about it.
+    pub fn reference(&self) -> crate::driver::MomentRef {
+        crate::driver::MomentRef {
             domain: self.dom.reference(),
             name: self.name.clone(),
         }
@@ -227,13 +227,20 @@ impl SnapshotHandle {
 }
 
 /// All snapshot handles.
-pub static SNAPSHOTS: Lazy<Registry<SnapshotHandle>> = Lazy::new(Registry::new);
+pub static SNAPSHOTS: Lazy<Registry<MomentHandle>> = Lazy::new(Registry::new);
+/// All checkpoint handles.
+pub static CHECKPOINTS: Lazy<Registry<MomentHandle>> = Lazy::new(Registry::new);
 
-/// A new snapshot handle of the domain handle `dom_ptr`.
-pub fn new_snapshot(dom: &Arc<DomainHandle>, dom_ptr: usize, name: String) -> *mut c_void {
+/// A new handle in `registry` for the moment `name` of the domain handle `dom_ptr`.
+pub fn new_moment(
+    registry: &Registry<MomentHandle>,
+    dom: &Arc<DomainHandle>,
+    dom_ptr: usize,
+    name: String,
+) -> *mut c_void {
     DOMAINS.retain(dom_ptr as *const c_void);
     let name_c = CString::new(name.clone()).unwrap_or_default();
-    SNAPSHOTS.insert(Arc::new(SnapshotHandle {
+    registry.insert(Arc::new(MomentHandle {
         dom: dom.clone(),
         dom_ptr,
         name,
@@ -241,10 +248,44 @@ pub fn new_snapshot(dom: &Arc<DomainHandle>, dom_ptr: usize, name: String) -> *m
     }))
 }
 
-/// Drops a snapshot handle's reference; the last one releases its domain handle.
-pub fn release_snapshot(ptr: *const c_void) -> Option<()> {
-    if let Released::Last(h) = SNAPSHOTS.release(ptr)? {
+/// Drops a handle's reference in `registry`; the last one releases its domain handle.
+pub fn release_moment(registry: &Registry<MomentHandle>, ptr: *const c_void) -> Option<()> {
+    if let Released::Last(h) = registry.release(ptr)? {
         release_domain(h.dom_ptr as *const c_void);
     }
     Some(())
+}
+
+/// Hands out new handles in `registry` for the moments `found` through
+/// `out` (a NULL-terminated array the caller frees) when it is given;
+/// returns how many there are.
+///
+/// # Safety
+/// `out` must be NULL or writable.
+pub unsafe fn hand_out<T>(
+    registry: &Registry<MomentHandle>,
+    dom: &Arc<DomainHandle>,
+    dom_ptr: usize,
+    found: Vec<String>,
+    out: *mut *mut *mut T,
+) -> crate::error::Result<c_int> {
+    let n = found.len() as c_int;
+    if out.is_null() {
+        return Ok(n);
+    }
+    let handles: Vec<*mut T> = found
+        .into_iter()
+        .map(|name| new_moment(registry, dom, dom_ptr, name).cast())
+        .collect();
+    match crate::ffi::common::alloc_ptr_array(&handles, true) {
+        // SAFETY: writable by the caller's contract.
+        Ok(a) => unsafe { out.write(a) },
+        Err(e) => {
+            for h in handles {
+                release_moment(registry, h.cast());
+            }
+            return Err(e);
+        }
+    }
+    Ok(n)
 }

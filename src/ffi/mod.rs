@@ -11,6 +11,7 @@ pub mod common;
 pub mod cstr;
 pub mod dispatch;
 pub mod domain;
+pub mod domain_checkpoint;
 pub mod domain_snapshot;
 pub mod event;
 pub mod flags;

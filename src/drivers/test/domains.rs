@@ -2,11 +2,12 @@
 //! on them, with libvirt's test driver state transitions, events and errors.
 
 use crate::abi::*;
-use crate::domain::{self, DomainDef, FormatOptions, ParseOptions, Profile, Uuid};
+use crate::domain::{self, metadata, DomainDef, FormatOptions, ParseOptions, Profile, Uuid};
 use crate::domain_events::{DomainEvent, DomainEventState};
-use crate::driver::{DomainInfo, DomainRef, VcpuInfo};
+use crate::driver::{DomainInfo, DomainRef, MetadataEdit, VcpuInfo};
 use crate::error::{Error, Result};
 
+use super::checkpoints::Checkpoints;
 use super::snapshots::Snapshots;
 
 /// The test driver's save files: a magic string, the length of the domain
@@ -90,6 +91,42 @@ mod save_image {
     }
 }
 
+/// A save image's domain as libvirt's test driver shows it: read as an
+/// inactive definition, written with its secrets.
+fn format_image_def(def: &DomainDef) -> String {
+    domain::format(
+        def,
+        &FormatOptions {
+            secure: true,
+            ..Default::default()
+        },
+    )
+}
+
+/// `virDomainSaveImageGetXMLDesc`.
+pub fn save_image_xml(path: &str, flags: u32) -> Result<String> {
+    check_flags(
+        flags,
+        VIR_DOMAIN_SAVE_IMAGE_XML_SECURE,
+        "testDomainSaveImageGetXMLDesc",
+    )?;
+    Ok(format_image_def(&parse_def(&save_image::read(path)?)?))
+}
+
+/// `virDomainSaveImageDefineXML`: the image keeps its state, with `xml` as
+/// its domain.
+pub fn save_image_define(path: &str, xml: &str, flags: u32) -> Result<()> {
+    check_flags(
+        flags,
+        VIR_DOMAIN_SAVE_RUNNING | VIR_DOMAIN_SAVE_PAUSED,
+        "testDomainSaveImageDefineXML",
+    )?;
+    save_image::read(path)?;
+    let text = format_image_def(&parse_def(xml)?);
+    save_image::write(path, &text)
+        .map_err(|(what, e)| Error::io(VIR_FROM_TEST, &e, format!("saving domain image '{path}': {what}")))
+}
+
 /// One domain of a test hypervisor.
 #[derive(Debug, Clone)]
 pub struct DomainObj {
@@ -111,6 +148,28 @@ pub struct DomainObj {
     pub managed_save: bool,
     /// Its snapshots.
     pub snapshots: Snapshots,
+    /// Its checkpoints.
+    pub checkpoints: Checkpoints,
+}
+
+/// The check of calls that change one definition (libvirt's
+/// virDomainObjGetOneDefState): not both LIVE and CONFIG.
+fn one_def(flags: u32) -> Result<()> {
+    let both = VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG;
+    if flags & both != both {
+        return Ok(());
+    }
+    Err(Error::arg_check(
+        VIR_FROM_DOMAIN,
+        "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive".into(),
+        "virDomainObjGetOneDefState",
+        "flags",
+    ))
+}
+
+/// libvirt's error for a `virDomainMetadataType` it does not know.
+fn unknown_metadata(kind: i32) -> Error {
+    Error::invalid_arg(VIR_FROM_DOMAIN, format!("unknown metadata type '{kind}'"))
 }
 
 impl DomainObj {
@@ -126,6 +185,7 @@ impl DomainObj {
             autostart: false,
             managed_save: false,
             snapshots: Snapshots::default(),
+            checkpoints: Checkpoints::default(),
         }
     }
 
@@ -188,7 +248,8 @@ fn not_running_generic() -> Error {
     )
 }
 
-fn check_flags(flags: u32, allowed: u32, func: &str) -> Result<()> {
+/// The test driver's refusal of flags outside `allowed`.
+pub(super) fn check_flags(flags: u32, allowed: u32, func: &str) -> Result<()> {
     match flags & !allowed {
         0 => Ok(()),
         unknown => Err(Error::bad_flags(VIR_FROM_TEST, func, unknown)),
@@ -764,6 +825,110 @@ impl Domains {
         Ok((live, config))
     }
 
+    /// `virDomainSetMetadata`: edits the selected definitions, then tells
+    /// the metadata-change watchers.
+    pub fn set_metadata(
+        &mut self,
+        dom: &DomainRef,
+        edit: &MetadataEdit,
+        flags: u32,
+        events: &DomainEventState,
+    ) -> Result<()> {
+        check_flags(
+            flags,
+            VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+            "testDomainSetMetadata",
+        )?;
+        let obj = self.get_mut(dom)?;
+        let (live, config) = Self::affected(obj, flags)?;
+        let apply = |def: &mut DomainDef| -> Result<()> {
+            match edit.kind {
+                VIR_DOMAIN_METADATA_TITLE => def.set_title(edit.value),
+                VIR_DOMAIN_METADATA_DESCRIPTION => {
+                    def.set_description(edit.value);
+                    Ok(())
+                }
+                VIR_DOMAIN_METADATA_ELEMENT => metadata::set_element(
+                    &mut def.metadata,
+                    edit.value,
+                    edit.key.unwrap_or_default(),
+                    edit.uri.unwrap_or_default(),
+                ),
+                other => Err(unknown_metadata(other)),
+            }
+        };
+        // Both definitions change, or neither.
+        let mut live_def = obj.def.clone();
+        let mut config_def = obj.persistent_def().clone();
+        if live {
+            apply(&mut live_def)?;
+        }
+        if config {
+            apply(&mut config_def)?;
+        }
+        if live {
+            obj.def = live_def;
+        }
+        if config {
+            *obj.persistent_def_mut() = config_def;
+        }
+        events.queue(
+            &obj.reference(),
+            DomainEvent::MetadataChange {
+                kind: edit.kind,
+                uri: edit.uri.map(str::to_string),
+            },
+        );
+        Ok(())
+    }
+
+    /// `virDomainGetMetadata`.
+    pub fn get_metadata(&self, dom: &DomainRef, kind: i32, uri: Option<&str>, flags: u32) -> Result<String> {
+        check_flags(
+            flags,
+            VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+            "testDomainGetMetadata",
+        )?;
+        let obj = self.get(dom)?;
+        let (live, _) = Self::affected(obj, flags)?;
+        let def = if live { &obj.def } else { obj.persistent_def() };
+        match kind {
+            VIR_DOMAIN_METADATA_TITLE => def.title.clone().ok_or_else(metadata::not_present),
+            VIR_DOMAIN_METADATA_DESCRIPTION => def.description.clone().ok_or_else(metadata::not_present),
+            VIR_DOMAIN_METADATA_ELEMENT => {
+                metadata::get_element(def.metadata.as_ref(), uri.unwrap_or_default())
+            }
+            other => Err(unknown_metadata(other)),
+        }
+    }
+
+    /// `virDomainSetMemoryStatsPeriod`.
+    pub fn set_memory_stats_period(&mut self, dom: &DomainRef, period: i32, flags: u32) -> Result<()> {
+        check_flags(
+            flags,
+            VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+            "testDomainSetMemoryStatsPeriod",
+        )?;
+        one_def(flags)?;
+        let obj = self.get_mut(dom)?;
+        let (live, _) = Self::affected(obj, flags)?;
+        let def = if live {
+            &mut obj.def
+        } else {
+            obj.persistent_def_mut()
+        };
+        match def.devices.memballoon.as_mut().filter(|b| b.model != "none") {
+            Some(b) => {
+                b.period = (period != 0).then_some(period);
+                Ok(())
+            }
+            None => Err(Error::internal(
+                VIR_FROM_TEST,
+                "No memory balloon device configured, can not set the collection period",
+            )),
+        }
+    }
+
     /// `virDomainSetMemoryFlags` (and SetMemory / SetMaxMemory).
     pub fn set_memory(&mut self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
         check_flags(
@@ -771,15 +936,7 @@ impl Domains {
             VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_MEM_MAXIMUM,
             "testDomainSetMemoryFlags",
         )?;
-        let both = VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG;
-        if flags & both == both {
-            return Err(Error::arg_check(
-                VIR_FROM_DOMAIN,
-                "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive".into(),
-                "virDomainObjGetOneDefState",
-                "flags",
-            ));
-        }
+        one_def(flags)?;
         let obj = self.get_mut(dom)?;
         let (live, config) = Self::affected(obj, flags)?;
         if flags & VIR_DOMAIN_MEM_MAXIMUM != 0 {
@@ -1057,7 +1214,7 @@ impl Domains {
                     && pair(
                         VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT,
                         VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT,
-                        false,
+                        !d.checkpoints.is_empty(),
                     )
             })
             .map(DomainObj::reference)

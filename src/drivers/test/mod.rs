@@ -3,7 +3,9 @@
 //! process; `test:///PATH.xml` loads a node file into a private state.
 
 mod builtin;
+mod checkpoints;
 mod domains;
+mod moments;
 mod node;
 mod snapshots;
 
@@ -15,7 +17,9 @@ use crate::abi::*;
 use crate::auth::Auth;
 use crate::domain::Uuid;
 use crate::domain_events::{DomainEventState, Subscription};
-use crate::driver::{DomainInfo, DomainRef, Driver, NodeInfo, SnapshotRef, VcpuInfo};
+use crate::driver::{
+    CheckpointRef, DomainInfo, DomainRef, Driver, MetadataEdit, NodeInfo, SnapshotRef, VcpuInfo,
+};
 use crate::error::{Error, Result};
 use crate::typed_params::{self, ParamType, TypedParam, TypedValue};
 
@@ -45,9 +49,9 @@ impl TestState {
     }
 
     /// A node file's host and domains.
-    fn from_node(node: Node) -> TestState {
+    fn from_node(mut node: Node) -> TestState {
         let mut domains = Domains::new(1);
-        for (obj, state) in node.domains.iter().cloned() {
+        for (obj, state) in std::mem::take(&mut node.domains) {
             domains.add_loaded(obj, state);
         }
         TestState {
@@ -99,12 +103,9 @@ impl TestDriver {
     }
 }
 
-/// The snapshot calls that take no flags.
-fn snapshot_flags(flags: u32, func: &str) -> Result<()> {
-    match flags {
-        0 => Ok(()),
-        f => Err(Error::bad_flags(VIR_FROM_TEST, func, f)),
-    }
+/// The snapshot and checkpoint calls that take no flags.
+fn no_flags(flags: u32, func: &str) -> Result<()> {
+    domains::check_flags(flags, 0, func)
 }
 
 /// Logs in as one of the node file's users, as libvirt's test driver does:
@@ -463,15 +464,11 @@ impl Driver for TestDriver {
     ) -> Result<Vec<String>> {
         // The driver's functions are the public ones with "test" for "vir".
         let func = format!("test{}", api.strip_prefix("vir").unwrap_or(api));
-        self.state
-            .lock()
-            .domains
-            .snapshots(dom)?
-            .list(parent, flags, &func)
+        snapshots::list(self.state.lock().domains.snapshots(dom)?, parent, flags, &func)
     }
 
     fn snapshot_lookup_by_name(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<SnapshotRef> {
-        snapshot_flags(flags, "testDomainSnapshotLookupByName")?;
+        no_flags(flags, "testDomainSnapshotLookupByName")?;
         self.state.lock().domains.snapshot_lookup(dom, name)?;
         Ok(SnapshotRef {
             domain: dom.clone(),
@@ -487,12 +484,12 @@ impl Driver for TestDriver {
     }
 
     fn snapshot_has_current(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
-        snapshot_flags(flags, "testDomainHasCurrentSnapshot")?;
+        no_flags(flags, "testDomainHasCurrentSnapshot")?;
         Ok(self.state.lock().domains.snapshot_current(dom)?.is_some())
     }
 
     fn snapshot_current(&self, dom: &DomainRef, flags: u32) -> Result<SnapshotRef> {
-        snapshot_flags(flags, "testDomainSnapshotCurrent")?;
+        no_flags(flags, "testDomainSnapshotCurrent")?;
         let name = self.state.lock().domains.snapshot_current(dom)?.ok_or_else(|| {
             Error::with(
                 VIR_FROM_TEST,
@@ -507,7 +504,7 @@ impl Driver for TestDriver {
     }
 
     fn snapshot_get_parent(&self, snap: &SnapshotRef, flags: u32) -> Result<SnapshotRef> {
-        snapshot_flags(flags, "testDomainSnapshotGetParent")?;
+        no_flags(flags, "testDomainSnapshotGetParent")?;
         let name = self
             .state
             .lock()
@@ -520,14 +517,14 @@ impl Driver for TestDriver {
     }
 
     fn snapshot_is_current(&self, snap: &SnapshotRef, flags: u32) -> Result<bool> {
-        snapshot_flags(flags, "testDomainSnapshotIsCurrent")?;
+        no_flags(flags, "testDomainSnapshotIsCurrent")?;
         let st = self.state.lock();
         st.domains.snapshot_lookup(&snap.domain, &snap.name)?;
         Ok(st.domains.snapshot_current(&snap.domain)?.as_deref() == Some(snap.name.as_str()))
     }
 
     fn snapshot_has_metadata(&self, snap: &SnapshotRef, flags: u32) -> Result<bool> {
-        snapshot_flags(flags, "testDomainSnapshotHasMetadata")?;
+        no_flags(flags, "testDomainSnapshotHasMetadata")?;
         self.state
             .lock()
             .domains
@@ -546,6 +543,94 @@ impl Driver for TestDriver {
             .lock()
             .domains
             .snapshot_delete(&snap.domain, &snap.name, flags)
+    }
+
+    fn domain_set_metadata(&self, dom: &DomainRef, edit: &MetadataEdit, flags: u32) -> Result<()> {
+        let st = &mut *self.state.lock();
+        st.domains.set_metadata(dom, edit, flags, &st.events)
+    }
+
+    fn domain_get_metadata(
+        &self,
+        dom: &DomainRef,
+        kind: i32,
+        uri: Option<&str>,
+        flags: u32,
+    ) -> Result<String> {
+        self.state.lock().domains.get_metadata(dom, kind, uri, flags)
+    }
+
+    fn domain_set_memory_stats_period(&self, dom: &DomainRef, period: i32, flags: u32) -> Result<()> {
+        self.state
+            .lock()
+            .domains
+            .set_memory_stats_period(dom, period, flags)
+    }
+
+    fn domain_save_image_get_xml_desc(&self, path: &str, flags: u32) -> Result<String> {
+        domains::save_image_xml(path, flags)
+    }
+
+    fn domain_save_image_define_xml(&self, path: &str, xml: &str, flags: u32) -> Result<()> {
+        domains::save_image_define(path, xml, flags)
+    }
+
+    fn checkpoint_create_xml(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<CheckpointRef> {
+        let name = self.state.lock().domains.checkpoint_create(dom, xml, flags)?;
+        Ok(CheckpointRef {
+            domain: dom.clone(),
+            name,
+        })
+    }
+
+    fn checkpoint_list(
+        &self,
+        dom: &DomainRef,
+        parent: Option<&str>,
+        flags: u32,
+        api: &str,
+    ) -> Result<Vec<String>> {
+        let func = format!("test{}", api.strip_prefix("vir").unwrap_or(api));
+        self.state
+            .lock()
+            .domains
+            .checkpoint_list(dom, parent, flags, &func)
+    }
+
+    fn checkpoint_lookup_by_name(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<CheckpointRef> {
+        no_flags(flags, "testDomainCheckpointLookupByName")?;
+        self.state.lock().domains.checkpoints(dom)?.get(name)?;
+        Ok(CheckpointRef {
+            domain: dom.clone(),
+            name: name.to_string(),
+        })
+    }
+
+    fn checkpoint_get_xml_desc(&self, cp: &CheckpointRef, flags: u32) -> Result<String> {
+        self.state
+            .lock()
+            .domains
+            .checkpoint_xml(&cp.domain, &cp.name, flags)
+    }
+
+    fn checkpoint_get_parent(&self, cp: &CheckpointRef, flags: u32) -> Result<CheckpointRef> {
+        no_flags(flags, "testDomainCheckpointGetParent")?;
+        let name = self
+            .state
+            .lock()
+            .domains
+            .checkpoint_parent(&cp.domain, &cp.name)?;
+        Ok(CheckpointRef {
+            domain: cp.domain.clone(),
+            name,
+        })
+    }
+
+    fn checkpoint_delete(&self, cp: &CheckpointRef, flags: u32) -> Result<()> {
+        self.state
+            .lock()
+            .domains
+            .checkpoint_delete(&cp.domain, &cp.name, flags)
     }
 
     fn domain_event_register(&self, sub: Subscription) -> Result<i32> {

@@ -1,8 +1,11 @@
 //! The test driver's host: libvirt's built-in default, or a node file.
 
 use super::domains::{self, DomainObj};
+use super::moments::Listing;
 use crate::abi::*;
 use crate::caps::{Capabilities, Cell, CellCpu, Guest, GuestFeature, Host, SecModel};
+use crate::domain::snapshot::{self, SnapshotParseOptions};
+use crate::domain::{NamespaceData, ParseOptions, Profile};
 use crate::driver::NodeInfo;
 use crate::error::{Error, Result};
 use crate::xml::dom::{self, Element};
@@ -29,39 +32,62 @@ pub struct Node {
     pub domains: Vec<(DomainObj, i32)>,
 }
 
-/// The namespace of the test driver's per-domain settings in node files.
-const TEST_NS: &str = "http://libvirt.org/schemas/domain/test/1.0";
-
 /// A node file's `<domain>`: its definition and `<test:...>` settings
-/// (runstate, transient, hasmanagedsave).
+/// (runstate, transient, hasmanagedsave, the snapshots it starts with).
 fn load_domain(el: &Element) -> Result<(DomainObj, i32)> {
-    let def = domains::parse_def(&el.to_xml())?;
-    let prefix = el
-        .attrs
-        .iter()
-        .find(|(k, v)| k.starts_with("xmlns:") && v == TEST_NS)
-        .map(|(k, _)| format!("{}:", &k["xmlns:".len()..]));
-    let setting = |name: &str| prefix.as_ref().and_then(|p| el.child(&format!("{p}{name}")));
-    let mut state = VIR_DOMAIN_RUNNING;
-    if let Some(rs) = setting("runstate") {
-        state = rs
-            .text()
-            .trim()
-            .parse::<i32>()
-            .ok()
-            .filter(|s| (VIR_DOMAIN_NOSTATE + 1..=VIR_DOMAIN_PMSUSPENDED).contains(s))
-            .ok_or_else(|| Error::with(VIR_FROM_TEST, VIR_ERR_XML_ERROR, "invalid runstate"))?;
-    }
-    let mut obj = DomainObj::new(def, setting("transient").is_none());
-    if setting("hasmanagedsave").is_some() {
-        if state != VIR_DOMAIN_SHUTOFF {
+    let mut def = domains::parse_def(&el.to_xml())?;
+    let (state, transient, managed_save, snapshots) = match def.namespace.take() {
+        Some(NamespaceData::Test {
+            runstate,
+            transient,
+            has_managed_save,
+            snapshots,
+        }) => (runstate as i32, transient, has_managed_save, snapshots),
+        _ => (VIR_DOMAIN_RUNNING, false, false, Vec::new()),
+    };
+    let name = def.name.clone();
+    let mut obj = DomainObj::new(def, !transient);
+    obj.managed_save = managed_save;
+    for el in &snapshots {
+        let snap = snapshot::parse_snapshot(
+            &el.to_xml(),
+            &SnapshotParseOptions {
+                domain: ParseOptions {
+                    profile: &Profile::TEST,
+                    inactive: true,
+                },
+                redefine: true,
+                disks: true,
+                internal: true,
+                now: 0,
+            },
+        )?;
+        if obj.snapshots.contains(&snap.name) {
             return Err(Error::with(
-                VIR_FROM_TEST,
-                VIR_ERR_XML_ERROR,
-                "domain with managedsave data can only have runstate 'shutoff'",
+                VIR_FROM_DOMAIN,
+                VIR_ERR_OPERATION_FAILED,
+                format!("domain moment {} already exists", snap.name),
             ));
         }
-        obj.managed_save = true;
+        if snap.active == Some(true) {
+            if obj.snapshots.current().is_some() {
+                return Err(Error::internal(
+                    VIR_FROM_TEST,
+                    "more than one snapshot claims to be active",
+                ));
+            }
+            obj.snapshots.set_current(Some(snap.name.clone()));
+        }
+        obj.snapshots.put(snap);
+    }
+    let orphan = obj.snapshots.list(None, Listing::default(), |s| {
+        s.parent.as_deref().is_some_and(|p| !obj.snapshots.contains(p))
+    })?;
+    if !orphan.is_empty() {
+        return Err(Error::internal(
+            VIR_FROM_TEST,
+            format!("Snapshots have inconsistent relations for domain {name}"),
+        ));
     }
     Ok((obj, state))
 }

@@ -10,161 +10,67 @@ use crate::domain_events::{DomainEvent, DomainEventState};
 use crate::driver::DomainRef;
 use crate::error::{Error, Result};
 
-use super::domains::{DomainObj, Domains};
+use super::domains::{check_flags, DomainObj, Domains};
+use super::moments::{Listing, Moments};
 
-/// A domain's snapshots, in the order they were made (parents first).
-#[derive(Debug, Clone, Default)]
-pub struct Snapshots {
-    list: Vec<SnapshotDef>,
-    current: Option<String>,
-}
-
-fn check_flags(flags: u32, allowed: u32, func: &str) -> Result<()> {
-    match flags & !allowed {
-        0 => Ok(()),
-        unknown => Err(Error::bad_flags(VIR_FROM_TEST, func, unknown)),
-    }
-}
-
-fn not_found(name: &str) -> Error {
-    Error::with(
-        VIR_FROM_TEST,
-        VIR_ERR_NO_DOMAIN_SNAPSHOT,
-        format!("no domain snapshot with matching name '{name}'"),
-    )
-}
+/// A domain's snapshots.
+pub type Snapshots = Moments<SnapshotDef>;
 
 /// Seconds since the epoch: snapshot creation times and default names.
-fn now_secs() -> i64 {
+pub fn now_secs() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
 }
 
-impl Snapshots {
-    /// Whether there are any.
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
+/// Snapshot names matching `VIR_DOMAIN_SNAPSHOT_LIST_*` flags: of the whole
+/// domain, or (with `parent`) of that snapshot's children; `func` names the
+/// driver function in flag errors.
+pub fn list(snaps: &Snapshots, parent: Option<&str>, flags: u32, func: &str) -> Result<Vec<String>> {
+    let allowed = VIR_DOMAIN_SNAPSHOT_LIST_ROOTS
+        | VIR_DOMAIN_SNAPSHOT_LIST_METADATA
+        | VIR_DOMAIN_SNAPSHOT_LIST_LEAVES
+        | VIR_DOMAIN_SNAPSHOT_LIST_NO_LEAVES
+        | VIR_DOMAIN_SNAPSHOT_LIST_NO_METADATA
+        | VIR_DOMAIN_SNAPSHOT_LIST_INACTIVE
+        | VIR_DOMAIN_SNAPSHOT_LIST_ACTIVE
+        | VIR_DOMAIN_SNAPSHOT_LIST_DISK_ONLY
+        | VIR_DOMAIN_SNAPSHOT_LIST_INTERNAL
+        | VIR_DOMAIN_SNAPSHOT_LIST_EXTERNAL
+        | VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL;
+    check_flags(flags, allowed, func)?;
+    // Every snapshot here has metadata: NO_METADATA alone matches none.
+    if flags & VIR_DOMAIN_SNAPSHOT_LIST_NO_METADATA != 0 && flags & VIR_DOMAIN_SNAPSHOT_LIST_METADATA == 0 {
+        return Ok(Vec::new());
     }
-
-    /// How many there are.
-    pub fn len(&self) -> usize {
-        self.list.len()
-    }
-
-    fn get(&self, name: &str) -> Result<&SnapshotDef> {
-        self.list
-            .iter()
-            .find(|s| s.name == name)
-            .ok_or_else(|| not_found(name))
-    }
-
-    fn children<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a SnapshotDef> + 'a {
-        self.list
-            .iter()
-            .filter(move |s| s.parent.as_deref() == Some(name))
-    }
-
-    fn descendants(&self, name: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut queue = vec![name.to_string()];
-        while let Some(n) = queue.pop() {
-            for c in self.children(&n) {
-                out.push(c.name.clone());
-                queue.push(c.name.clone());
-            }
-        }
-        out
-    }
-
-    fn is_leaf(&self, name: &str) -> bool {
-        self.children(name).next().is_none()
-    }
-
-    /// Names matching `VIR_DOMAIN_SNAPSHOT_LIST_*` flags: of the whole
-    /// domain, or (with `parent`) of that snapshot's children.
-    pub fn list(&self, parent: Option<&str>, flags: u32, func: &str) -> Result<Vec<String>> {
-        let allowed = VIR_DOMAIN_SNAPSHOT_LIST_ROOTS
-            | VIR_DOMAIN_SNAPSHOT_LIST_METADATA
-            | VIR_DOMAIN_SNAPSHOT_LIST_LEAVES
-            | VIR_DOMAIN_SNAPSHOT_LIST_NO_LEAVES
-            | VIR_DOMAIN_SNAPSHOT_LIST_NO_METADATA
-            | VIR_DOMAIN_SNAPSHOT_LIST_INACTIVE
-            | VIR_DOMAIN_SNAPSHOT_LIST_ACTIVE
-            | VIR_DOMAIN_SNAPSHOT_LIST_DISK_ONLY
-            | VIR_DOMAIN_SNAPSHOT_LIST_INTERNAL
-            | VIR_DOMAIN_SNAPSHOT_LIST_EXTERNAL
-            | VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL;
-        check_flags(flags, allowed, func)?;
-        let candidates: Vec<String> = match parent {
-            Some(p) => {
-                self.get(p)?;
-                if flags & VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS != 0 {
-                    // In creation order, which puts parents first.
-                    let all = self.descendants(p);
-                    self.list
-                        .iter()
-                        .filter(|s| all.contains(&s.name))
-                        .map(|s| s.name.clone())
-                        .collect()
-                } else {
-                    self.children(p).map(|s| s.name.clone()).collect()
-                }
-            }
-            None if flags & VIR_DOMAIN_SNAPSHOT_LIST_ROOTS != 0 => self
-                .list
+    let listing = Listing {
+        deep: flags & VIR_DOMAIN_SNAPSHOT_LIST_ROOTS != 0,
+        topological: flags & VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL != 0,
+        leaves: flags & VIR_DOMAIN_SNAPSHOT_LIST_LEAVES != 0,
+        no_leaves: flags & VIR_DOMAIN_SNAPSHOT_LIST_NO_LEAVES != 0,
+    };
+    let states = VIR_DOMAIN_SNAPSHOT_LIST_INACTIVE
+        | VIR_DOMAIN_SNAPSHOT_LIST_ACTIVE
+        | VIR_DOMAIN_SNAPSHOT_LIST_DISK_ONLY;
+    let locations = VIR_DOMAIN_SNAPSHOT_LIST_INTERNAL | VIR_DOMAIN_SNAPSHOT_LIST_EXTERNAL;
+    snaps.list(parent, listing, |snap| {
+        let state_ok = flags & states == 0
+            || match snap.state.as_deref().unwrap_or("") {
+                "shutoff" => flags & VIR_DOMAIN_SNAPSHOT_LIST_INACTIVE != 0,
+                "disk-snapshot" => flags & VIR_DOMAIN_SNAPSHOT_LIST_DISK_ONLY != 0,
+                _ => flags & VIR_DOMAIN_SNAPSHOT_LIST_ACTIVE != 0,
+            };
+        let external = snap.memory.as_deref() == Some("external")
+            || snap
+                .disks
                 .iter()
-                .filter(|s| s.parent.is_none())
-                .map(|s| s.name.clone())
-                .collect(),
-            None => self.list.iter().map(|s| s.name.clone()).collect(),
-        };
-        // Every snapshot here has metadata: NO_METADATA alone matches none.
-        let (meta, no_meta) = (
-            flags & VIR_DOMAIN_SNAPSHOT_LIST_METADATA != 0,
-            flags & VIR_DOMAIN_SNAPSHOT_LIST_NO_METADATA != 0,
-        );
-        let (leaves, no_leaves) = (
-            flags & VIR_DOMAIN_SNAPSHOT_LIST_LEAVES != 0,
-            flags & VIR_DOMAIN_SNAPSHOT_LIST_NO_LEAVES != 0,
-        );
-        // Unlike the other pairs, LEAVES with NO_LEAVES matches nothing.
-        if (no_meta && !meta) || (leaves && no_leaves) {
-            return Ok(Vec::new());
-        }
-        let states = VIR_DOMAIN_SNAPSHOT_LIST_INACTIVE
-            | VIR_DOMAIN_SNAPSHOT_LIST_ACTIVE
-            | VIR_DOMAIN_SNAPSHOT_LIST_DISK_ONLY;
-        let locations = VIR_DOMAIN_SNAPSHOT_LIST_INTERNAL | VIR_DOMAIN_SNAPSHOT_LIST_EXTERNAL;
-        Ok(candidates
-            .into_iter()
-            .filter(|name| {
-                let snap = match self.get(name) {
-                    Ok(s) => s,
-                    Err(_) => return false,
-                };
-                let leaf = self.is_leaf(name);
-                let leaf_ok = (!leaves || leaf) && (!no_leaves || !leaf);
-                let state = snap.state.as_deref().unwrap_or("");
-                let state_ok = flags & states == 0
-                    || match state {
-                        "shutoff" => flags & VIR_DOMAIN_SNAPSHOT_LIST_INACTIVE != 0,
-                        "disk-snapshot" => flags & VIR_DOMAIN_SNAPSHOT_LIST_DISK_ONLY != 0,
-                        _ => flags & VIR_DOMAIN_SNAPSHOT_LIST_ACTIVE != 0,
-                    };
-                let external = snap.memory.as_deref() == Some("external")
-                    || snap
-                        .disks
-                        .iter()
-                        .any(|d| d.snapshot.as_deref() == Some("external"));
-                let location_ok = flags & locations == 0
-                    || (flags & VIR_DOMAIN_SNAPSHOT_LIST_EXTERNAL != 0 && external)
-                    || (flags & VIR_DOMAIN_SNAPSHOT_LIST_INTERNAL != 0 && !external);
-                leaf_ok && state_ok && location_ok
-            })
-            .collect())
-    }
+                .any(|d| d.snapshot.as_deref() == Some("external"));
+        let location_ok = flags & locations == 0
+            || (flags & VIR_DOMAIN_SNAPSHOT_LIST_EXTERNAL != 0 && external)
+            || (flags & VIR_DOMAIN_SNAPSHOT_LIST_INTERNAL != 0 && !external);
+        state_ok && location_ok
+    })
 }
 
 /// The snapshot state name of a domain state.
@@ -194,6 +100,13 @@ impl Domains {
             | VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE;
         check_flags(flags, allowed, "testDomainSnapshotCreateXML")?;
         let i = self.snapshot_domain(dom)?;
+        if !self.obj_mut(i).checkpoints.is_empty() {
+            return Err(Error::with(
+                VIR_FROM_TEST,
+                VIR_ERR_OPERATION_UNSUPPORTED,
+                "cannot create snapshot while checkpoint exists",
+            ));
+        }
         let redefine = flags & VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE != 0;
         let opts = SnapshotParseOptions {
             domain: ParseOptions {
@@ -207,7 +120,7 @@ impl Domains {
         };
         let mut def = snapshot::parse_snapshot(xml, &opts)?;
         let obj: &mut DomainObj = self.obj_mut(i);
-        if obj.snapshots.list.iter().any(|s| s.name == def.name) && !redefine {
+        if obj.snapshots.contains(&def.name) && !redefine {
             return Err(Error::with(
                 VIR_FROM_DOMAIN,
                 VIR_ERR_OPERATION_FAILED,
@@ -215,17 +128,14 @@ impl Domains {
             ));
         }
         if redefine {
-            if let Some(p) = &def.parent {
-                obj.snapshots.get(p)?;
-            }
+            obj.snapshots.check_parent(&def.name, def.parent.as_deref())?;
             if def.domain.is_none() {
                 def.domain = Some(obj.def.clone());
             }
-            obj.snapshots.list.retain(|s| s.name != def.name);
             let name = def.name.clone();
-            obj.snapshots.list.push(def);
+            obj.snapshots.put(def);
             if flags & VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT != 0 {
-                obj.snapshots.current = Some(name.clone());
+                obj.snapshots.set_current(Some(name.clone()));
             }
             return Ok(name);
         }
@@ -248,10 +158,10 @@ impl Domains {
             .collect();
         snapshot::align_disks(&mut def, &disks, "internal", true)?;
         def.domain = Some(obj.def.clone());
-        def.parent = obj.snapshots.current.clone();
+        def.parent = obj.snapshots.current().map(str::to_string);
         let name = def.name.clone();
-        obj.snapshots.list.push(def);
-        obj.snapshots.current = Some(name.clone());
+        obj.snapshots.put(def);
+        obj.snapshots.set_current(Some(name.clone()));
         if flags & VIR_DOMAIN_SNAPSHOT_CREATE_HALT != 0 && active {
             let r = obj.reference();
             self.stop_at(i, VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT);
@@ -290,7 +200,7 @@ impl Domains {
 
     /// The current snapshot's name.
     pub fn snapshot_current(&self, dom: &DomainRef) -> Result<Option<String>> {
-        Ok(self.get(dom)?.snapshots.current.clone())
+        Ok(self.get(dom)?.snapshots.current().map(str::to_string))
     }
 
     /// A snapshot's parent.
@@ -374,7 +284,7 @@ impl Domains {
                 );
             }
         }
-        self.obj_mut(i).snapshots.current = Some(name.to_string());
+        self.obj_mut(i).snapshots.set_current(Some(name.to_string()));
         Ok(was_active)
     }
 
@@ -387,30 +297,10 @@ impl Domains {
             "testDomainSnapshotDelete",
         )?;
         let i = self.snapshot_domain(dom)?;
-        let snaps = &mut self.obj_mut(i).snapshots;
-        let parent = snaps.get(name)?.parent.clone();
-        let mut gone = Vec::new();
-        if flags & (VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN | VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY) != 0 {
-            gone.extend(snaps.descendants(name));
-        }
-        if flags & VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY == 0 {
-            gone.push(name.to_string());
-            for s in snaps
-                .list
-                .iter_mut()
-                .filter(|s| s.parent.as_deref() == Some(name))
-            {
-                s.parent = parent.clone();
-            }
-        }
-        if snaps.current.as_ref().is_some_and(|c| gone.contains(c)) {
-            snaps.current = if flags & VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY != 0 {
-                Some(name.to_string())
-            } else {
-                parent
-            };
-        }
-        snaps.list.retain(|s| !gone.contains(&s.name));
-        Ok(())
+        self.obj_mut(i).snapshots.delete(
+            name,
+            flags & VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN != 0,
+            flags & VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY != 0,
+        )
     }
 }

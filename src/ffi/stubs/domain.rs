@@ -776,21 +776,6 @@ pub unsafe extern "C" fn virDomainGetMessages(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainGetMetadata(
-    domain: virDomainPtr,
-    type_: c_int,
-    uri: *const c_char,
-    flags: c_uint,
-) -> *mut c_char {
-    let _ = (type_, uri, flags);
-    unsupported(
-        c"virDomainGetMetadata",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainGetNumaParameters(
     domain: virDomainPtr,
     params: virTypedParameterPtr,
@@ -1323,35 +1308,6 @@ pub unsafe extern "C" fn virDomainRestoreParams(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainSaveImageDefineXML(
-    conn: virConnectPtr,
-    file: *const c_char,
-    dxml: *const c_char,
-    flags: c_uint,
-) -> c_int {
-    let _ = (file, dxml, flags);
-    unsupported(
-        c"virDomainSaveImageDefineXML",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainSaveImageGetXMLDesc(
-    conn: virConnectPtr,
-    file: *const c_char,
-    flags: c_uint,
-) -> *mut c_char {
-    let _ = (file, flags);
-    unsupported(
-        c"virDomainSaveImageGetXMLDesc",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainSaveParams(
     domain: virDomainPtr,
     params: virTypedParameterPtr,
@@ -1546,37 +1502,6 @@ pub unsafe extern "C" fn virDomainSetMemoryParameters(
     let _ = (params, nparams, flags);
     unsupported(
         c"virDomainSetMemoryParameters",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainSetMemoryStatsPeriod(
-    domain: virDomainPtr,
-    period: c_int,
-    flags: c_uint,
-) -> c_int {
-    let _ = (period, flags);
-    unsupported(
-        c"virDomainSetMemoryStatsPeriod",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainSetMetadata(
-    domain: virDomainPtr,
-    type_: c_int,
-    metadata: *const c_char,
-    key: *const c_char,
-    uri: *const c_char,
-    flags: c_uint,
-) -> c_int {
-    let _ = (type_, metadata, key, uri, flags);
-    unsupported(
-        c"virDomainSetMetadata",
         Subject::Domain(domain.cast()),
         VIR_FROM_DOMAIN,
     )

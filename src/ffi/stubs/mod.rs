@@ -1,7 +1,6 @@
 //! Exported stubs for the functions of libvirt's API that nothing implements yet.
 
 mod domain;
-mod domain_checkpoint;
 mod host;
 mod interface;
 mod network;
