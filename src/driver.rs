@@ -456,8 +456,9 @@ pub trait Driver: Send + Sync {
         unsupported("virConnectDomainEventDeregister")
     }
 
-    /// Creates a snapshot.
-    fn snapshot_create_xml(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<SnapshotRef> {
+    /// Creates a snapshot; true when it halted the running domain (the
+    /// handle then forgets its id).
+    fn snapshot_create_xml(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<(SnapshotRef, bool)> {
         let _ = (dom, xml, flags);
         unsupported("virDomainSnapshotCreateXML")
     }

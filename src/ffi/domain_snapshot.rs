@@ -78,11 +78,14 @@ pub unsafe extern "C" fn virDomainSnapshotCreateXML(
             ),
             F,
         )?;
-        let snap = d
+        let (snap, halted) = d
             .conn
             .conn
             .driver()
             .snapshot_create_xml(&d.reference(), xml, flags)?;
+        if halted {
+            d.set_id(-1);
+        }
         Ok(handle(d, domain, snap.name))
     })
 }

@@ -833,6 +833,94 @@ def snapshots():
     conn.close()
 
 
+def checkpoints():
+    section("checkpoints")
+    conn = libvirt.open("test:///default")
+    C = libvirt
+    d = conn.defineXML(domxml("pointed", 701, DISK))
+    attempt("checkpoint of a shut-off domain", d.checkpointCreateXML, "<domaincheckpoint/>")
+    d.create()
+    c1 = attempt("create c1", d.checkpointCreateXML,
+                 "<domaincheckpoint><name>c1</name><description>first</description></domaincheckpoint>")
+    c2 = attempt("create c2", d.checkpointCreateXML, "<domaincheckpoint><name>c2</name></domaincheckpoint>")
+    c3 = attempt("create c3 (disk not checkpointed)", d.checkpointCreateXML,
+                 "<domaincheckpoint><name>c3</name><disks><disk name='vda' checkpoint='no'/></disks>"
+                 "</domaincheckpoint>")
+    attempt("create c2 again", d.checkpointCreateXML, "<domaincheckpoint><name>c2</name></domaincheckpoint>")
+    attempt("create with an unknown disk", d.checkpointCreateXML,
+            "<domaincheckpoint><name>x</name><disks><disk name='vdz'/></disks></domaincheckpoint>")
+    attempt("create with a bad root", d.checkpointCreateXML, "<checkpoint/>")
+    attempt("create with malformed XML", d.checkpointCreateXML, "<domaincheckpoint><name>")
+    for flags in (C.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE,
+                  C.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE | C.VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE,
+                  C.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE | C.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE,
+                  1 << 5):
+        attempt("create with flags %#x" % flags, d.checkpointCreateXML,
+                "<domaincheckpoint><name>f</name></domaincheckpoint>", flags)
+    attempt("snapshot while checkpoints exist", d.snapshotCreateXML, "<domainsnapshot/>")
+    if not (c1 and c2 and c3):
+        d.destroy()
+        d.undefine()
+        return
+    for flags in (0, C.VIR_DOMAIN_CHECKPOINT_XML_SECURE, C.VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN,
+                  C.VIR_DOMAIN_CHECKPOINT_XML_SIZE, 1 << 4):
+        attempt("c3 getXMLDesc(%#x)" % flags, lambda: snapnorm(c3.getXMLDesc(flags)))
+    attempt("c1 getName", c1.getName)
+    attempt("c1 getParent", c1.getParent)
+    attempt("c3 getParent", c3.getParent)
+    attempt("c2 getParent(1)", c2.getParent, 1)
+    attempt("c1 domain", lambda: c1.domain().name())
+    attempt("c1 connect is the connection", lambda: c1.connect() is conn)
+    attempt("lookup c2", d.checkpointLookupByName, "c2")
+    attempt("lookup missing", d.checkpointLookupByName, "nope")
+    attempt("lookup with flags", d.checkpointLookupByName, "c2", 1)
+    L = C
+    for flags in (0, L.VIR_DOMAIN_CHECKPOINT_LIST_ROOTS, L.VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL,
+                  L.VIR_DOMAIN_CHECKPOINT_LIST_LEAVES, L.VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES,
+                  L.VIR_DOMAIN_CHECKPOINT_LIST_LEAVES | L.VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES, 1 << 4):
+        attempt("listAllCheckpoints(%#x)" % flags, d.listAllCheckpoints, flags, sort=True)
+        attempt("c1 listAllChildren(%#x)" % flags, c1.listAllChildren, flags, sort=True)
+    attempt("redefine c4 under c1", d.checkpointCreateXML,
+            "<domaincheckpoint><name>c4</name><parent><name>c1</name></parent>"
+            "<creationTime>1500000000</creationTime></domaincheckpoint>",
+            C.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE)
+    attempt("redefine without creationTime", d.checkpointCreateXML,
+            "<domaincheckpoint><name>c5</name></domaincheckpoint>", C.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE)
+    attempt("redefine with a missing parent", d.checkpointCreateXML,
+            "<domaincheckpoint><name>c5</name><parent><name>zz</name></parent>"
+            "<creationTime>1</creationTime></domaincheckpoint>", C.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE)
+    attempt("redefine c1 under c3 (a cycle)", d.checkpointCreateXML,
+            "<domaincheckpoint><name>c1</name><parent><name>c3</name></parent>"
+            "<creationTime>1</creationTime></domaincheckpoint>", C.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE)
+    attempt("c1 listAllChildren(DESCENDANTS)", c1.listAllChildren, L.VIR_DOMAIN_CHECKPOINT_LIST_DESCENDANTS,
+            sort=True)
+    ro = libvirt.openReadOnly("test:///default")
+    rd = ro.lookupByName("pointed")
+    attempt("read-only create", rd.checkpointCreateXML, "<domaincheckpoint/>")
+    rc = rd.checkpointLookupByName("c2")
+    attempt("read-only getXMLDesc(SECURE)", rc.getXMLDesc, C.VIR_DOMAIN_CHECKPOINT_XML_SECURE)
+    attempt("read-only getXMLDesc", lambda: snapnorm(rc.getXMLDesc(C.VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN)))
+    attempt("read-only delete", rc.delete)
+    del rc, rd
+    ro.close()
+    attempt("delete c2 (CHILDREN|CHILDREN_ONLY)", c2.delete,
+            C.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN | C.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY)
+    attempt("delete c2 (1 << 5)", c2.delete, 1 << 5)
+    attempt("delete c2", c2.delete)
+    attempt("c3 getParent after c2 went", lambda: c3.getParent().getName())
+    attempt("c2 getName after deletion", c2.getName)
+    attempt("c2 getXMLDesc after deletion", c2.getXMLDesc)
+    attempt("delete c1 (CHILDREN_ONLY)", c1.delete, C.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY)
+    attempt("listAllCheckpoints", d.listAllCheckpoints, sort=True)
+    attempt("destroy", d.destroy)
+    attempt("listAllCheckpoints while shut off", d.listAllCheckpoints, sort=True)
+    attempt("undefine", d.undefine)
+    attempt("c1 getName after undefine", c1.getName)
+    attempt("c1 getXMLDesc after undefine", c1.getXMLDesc)
+    del c1, c2, c3, d
+    conn.close()
+
+
 def undefine_flags():
     section("undefineFlags")
     conn = libvirt.open("test:///default")
@@ -1160,7 +1248,7 @@ def misuse():
     conn.close()
 
 
-SECTIONS = [lookups, properties, listing, creation, transitions, memory_and_vcpus, saving, snapshots,
+SECTIONS = [lookups, properties, listing, creation, transitions, memory_and_vcpus, saving, snapshots, checkpoints,
             undefine_flags, scheduler, references, events, read_only, misuse]
 
 

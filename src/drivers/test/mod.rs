@@ -446,13 +446,14 @@ impl Driver for TestDriver {
         self.state.lock().domains.get(dom).map(|_| ())
     }
 
-    fn snapshot_create_xml(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<SnapshotRef> {
+    fn snapshot_create_xml(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<(SnapshotRef, bool)> {
         let st = &mut *self.state.lock();
-        let name = st.domains.snapshot_create(dom, xml, flags, &st.events)?;
-        Ok(SnapshotRef {
+        let (name, halted) = st.domains.snapshot_create(dom, xml, flags, &st.events)?;
+        let snap = SnapshotRef {
             domain: dom.clone(),
             name,
-        })
+        };
+        Ok((snap, halted))
     }
 
     fn snapshot_list(

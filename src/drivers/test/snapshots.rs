@@ -83,14 +83,15 @@ impl Domains {
         self.index_of(dom)
     }
 
-    /// `virDomainSnapshotCreateXML`.
+    /// `virDomainSnapshotCreateXML`: the snapshot's name, and whether it
+    /// halted the running domain.
     pub fn snapshot_create(
         &mut self,
         dom: &DomainRef,
         xml: &str,
         flags: u32,
         events: &DomainEventState,
-    ) -> Result<String> {
+    ) -> Result<(String, bool)> {
         let allowed = VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE
             | VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT
             | VIR_DOMAIN_SNAPSHOT_CREATE_HALT
@@ -137,7 +138,7 @@ impl Domains {
             if flags & VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT != 0 {
                 obj.snapshots.set_current(Some(name.clone()));
             }
-            return Ok(name);
+            return Ok((name, false));
         }
         let active = obj.active();
         def.state = Some(state_name(obj.state).to_string());
@@ -162,7 +163,8 @@ impl Domains {
         let name = def.name.clone();
         obj.snapshots.put(def);
         obj.snapshots.set_current(Some(name.clone()));
-        if flags & VIR_DOMAIN_SNAPSHOT_CREATE_HALT != 0 && active {
+        let halt = flags & VIR_DOMAIN_SNAPSHOT_CREATE_HALT != 0 && active;
+        if halt {
             let r = obj.reference();
             self.stop_at(i, VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT);
             events.queue(
@@ -170,7 +172,7 @@ impl Domains {
                 DomainEvent::lifecycle(VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT),
             );
         }
-        Ok(name)
+        Ok((name, halt))
     }
 
     /// The snapshots of a domain.
