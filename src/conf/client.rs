@@ -2,7 +2,11 @@
 //! (`uri_default`), URI aliases (`uri_aliases`) and `remote_mode`, resolved
 //! the way libvirt 9.0's `virConnectOpen` does.
 
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 
 use super::Conf;
 use crate::abi::*;
@@ -94,20 +98,42 @@ impl ClientConfig {
     }
 
     /// Loads the configuration from its usual place ([`ClientConfig::path`]).
-    pub fn load() -> Result<ClientConfig> {
+    pub fn load() -> Result<Arc<ClientConfig>> {
         ClientConfig::load_from(&ClientConfig::path())
     }
 
     /// Loads `path`; a path that does not exist (or cannot be reached) is an
     /// empty configuration, while an unreadable or malformed file is an error.
-    pub fn load_from(path: &Path) -> Result<ClientConfig> {
-        match Conf::read_file(path, 0) {
-            Ok(conf) => Ok(ClientConfig::from_conf(conf)),
-            // Checked after the fact: every open reads this file, and asking
-            // first would cost a second system call each time.
-            Err(_) if std::fs::metadata(path).is_err() => Ok(ClientConfig::default()),
-            Err(e) => Err(e),
+    pub fn load_from(path: &Path) -> Result<Arc<ClientConfig>> {
+        // libvirt reads the file on every open; a file whose identity, size
+        // and times are unchanged is taken from the last read instead, which
+        // spares an open, a read and a parse per connection.
+        type Stamp = (u64, u64, u64, i64, i64, i64, i64);
+        static LAST: Mutex<Option<(PathBuf, Stamp, Arc<ClientConfig>)>> = Mutex::new(None);
+        let Ok(meta) = std::fs::metadata(path) else {
+            return Ok(Arc::default());
+        };
+        let stamp: Stamp = (
+            meta.dev(),
+            meta.ino(),
+            meta.size(),
+            meta.mtime(),
+            meta.mtime_nsec(),
+            meta.ctime(),
+            meta.ctime_nsec(),
+        );
+        if let Some((p, st, cfg)) = &*LAST.lock() {
+            if p == path && *st == stamp {
+                return Ok(cfg.clone());
+            }
         }
+        let cfg = match Conf::read_file(path, 0) {
+            Ok(conf) => Arc::new(ClientConfig::from_conf(conf)),
+            Err(_) if std::fs::metadata(path).is_err() => return Ok(Arc::default()),
+            Err(e) => return Err(e),
+        };
+        *LAST.lock() = Some((path.to_path_buf(), stamp, cfg.clone()));
+        Ok(cfg)
     }
 
     /// Wraps an already parsed configuration.

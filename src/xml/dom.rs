@@ -260,7 +260,14 @@ fn reference(s: &str, amp: usize) -> Result<(Cow<'static, str>, usize), (usize, 
 /// literal tabs and line ends turned into spaces (a character reference
 /// keeps its character).  Errors give the offset in `raw` they point at.
 pub fn attr_value(raw: &[u8]) -> Result<String, (usize, String)> {
-    let text = String::from_utf8_lossy(raw);
+    let text = match std::str::from_utf8(raw) {
+        Ok(t) => Cow::Borrowed(t),
+        Err(_) => String::from_utf8_lossy(raw),
+    };
+    // The common value has nothing to resolve or normalise.
+    if !text.contains(['&', '<', '\t', '\n', '\r']) {
+        return Ok(text.into_owned());
+    }
     let mut out = String::with_capacity(text.len());
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {

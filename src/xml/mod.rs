@@ -4,12 +4,18 @@
 
 pub mod dom;
 
-use std::fmt::Write;
-
 /// Appends `s` escaped as libvirt escapes text and attribute values: the five
 /// markup characters become entities; control characters other than tab,
 /// newline and carriage return are dropped (XML 1.0 cannot carry them).
 pub fn escape_into(out: &mut String, s: &str) {
+    // Most values need nothing escaped or dropped: copy them whole.
+    if !s
+        .bytes()
+        .any(|b| matches!(b, b'<' | b'>' | b'&' | b'\'' | b'"') || b < 0x20)
+    {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         match c {
             '<' => out.push_str("&lt;"),
@@ -41,12 +47,20 @@ pub struct Writer {
 impl Writer {
     /// An empty document.
     pub fn new() -> Self {
-        Writer::default()
+        Writer {
+            // A typical domain document, so it is rarely reallocated.
+            out: String::with_capacity(2048),
+            depth: 0,
+        }
     }
 
     fn indent(&mut self) {
-        for _ in 0..self.depth {
-            self.out.push_str("  ");
+        const SPACES: &str = "                                                                ";
+        let mut n = self.depth * 2;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            self.out.push_str(&SPACES[..k]);
+            n -= k;
         }
     }
 
@@ -55,7 +69,9 @@ impl Writer {
         self.out.push('<');
         self.out.push_str(name);
         for (k, v) in attrs {
-            let _ = write!(self.out, " {k}='");
+            self.out.push(' ');
+            self.out.push_str(k);
+            self.out.push_str("='");
             escape_into(&mut self.out, v);
             self.out.push('\'');
         }
@@ -72,7 +88,13 @@ impl Writer {
     pub fn close(&mut self, name: &str) {
         self.depth = self.depth.saturating_sub(1);
         self.indent();
-        let _ = writeln!(self.out, "</{name}>");
+        self.end_tag(name);
+    }
+
+    fn end_tag(&mut self, name: &str) {
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push_str(">\n");
     }
 
     /// `<name attrs/>`.
@@ -86,7 +108,7 @@ impl Writer {
         self.start_tag(name, attrs);
         self.out.push('>');
         escape_into(&mut self.out, text);
-        let _ = writeln!(self.out, "</{name}>");
+        self.end_tag(name);
     }
 
     /// A line written as given (already escaped), at the current depth.

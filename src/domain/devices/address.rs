@@ -297,7 +297,7 @@ pub fn parse_address(el: &Element) -> Result<Address> {
 }
 
 /// The `<address>` element for output.
-pub fn format_address(a: &Address) -> Out {
+pub fn format_address(a: &Address) -> Out<'_> {
     let mut o = Out::new("address");
     match a {
         Address::Pci(p) => {
@@ -439,7 +439,7 @@ pub fn parse_info(el: &Element, flags: InfoFlags) -> Result<DeviceInfo> {
 }
 
 /// Appends the information block to a device's output.
-pub fn format_info(o: &mut Out, info: &DeviceInfo) {
+pub fn format_info<'a>(o: &mut Out<'a>, info: &'a DeviceInfo) {
     if let Some(b) = info.boot_order {
         let mut e = Out::new("boot");
         e.a("order", b).o("loadparm", info.loadparm.as_ref());

@@ -317,8 +317,8 @@ pub fn validate_source(s: &ChrSource) -> Result<()> {
 
 /// The type-specific attributes and children of a source, written into
 /// `o` (the device element): `<source>`(s), `<protocol>`, `<log>`.
-pub fn format_source(o: &mut Out, s: &ChrSource) {
-    let seclabels = |x: &mut Out| {
+pub fn format_source<'a>(o: &mut Out<'a>, s: &'a ChrSource) {
+    let seclabels = |x: &mut Out<'a>| {
         for (model, relabel, label) in s
             .seclabels
             .iter()
@@ -515,7 +515,7 @@ pub fn parse(el: &Element, dev: ChrKind, inactive: bool) -> Result<Chardev> {
 }
 
 /// Writes a character device element.
-pub fn format(c: &Chardev) -> Out {
+pub fn format(c: &Chardev) -> Out<'_> {
     let mut o = Out::new(c.dev.tag());
     o.a("type", &c.source.kind);
     format_source(&mut o, &c.source);

@@ -261,7 +261,7 @@ pub fn parse(el: &Element) -> Result<Controller> {
 }
 
 /// Writes a `<controller>`.
-pub fn format(c: &Controller) -> Out {
+pub fn format(c: &Controller) -> Out<'_> {
     let mut o = Out::new("controller");
     o.a("type", &c.kind).o("index", c.index);
     o.o("model", c.model.as_ref());

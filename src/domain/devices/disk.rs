@@ -379,7 +379,7 @@ fn parse_secret(el: &Element) -> Result<SecretRef> {
     Ok(s)
 }
 
-fn secret_out(s: &SecretRef) -> Out {
+fn secret_out(s: &SecretRef) -> Out<'_> {
     let mut o = Out::new("secret");
     o.o("type", s.kind.as_ref());
     o.o(
@@ -424,7 +424,7 @@ pub fn parse_auth(el: &Element, check_type: bool) -> Result<Auth> {
 }
 
 /// Writes an `<auth>`.
-pub fn auth_out(a: &Auth) -> Out {
+pub fn auth_out(a: &Auth) -> Out<'_> {
     let mut o = Out::new("auth");
     o.a("username", &a.username);
     o.push(secret_out(&a.secret));
@@ -487,7 +487,7 @@ fn parse_encryption(el: &Element) -> Result<Encryption> {
     Ok(e)
 }
 
-fn encryption_out(e: &Encryption) -> Out {
+fn encryption_out(e: &Encryption) -> Out<'_> {
     let mut o = Out::new("encryption");
     o.keep_open();
     o.o("format", e.format.as_ref()).o("engine", e.engine.as_ref());
@@ -805,7 +805,7 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
     Ok(s)
 }
 
-fn source_out(s: &DiskSource, opts: &FormatOptions) -> Out {
+fn source_out<'a>(s: &'a DiskSource, opts: &FormatOptions) -> Out<'a> {
     let secure = opts.secure;
     let mut o = Out::new("source");
     match s.kind.as_str() {
@@ -978,7 +978,7 @@ fn parse_backing(el: &Element, inactive: bool, depth: usize) -> Result<BackingSt
     })
 }
 
-fn backing_out(b: &BackingStore, opts: &FormatOptions) -> Out {
+fn backing_out<'a>(b: &'a BackingStore, opts: &FormatOptions) -> Out<'a> {
     let mut o = Out::new("backingStore");
     if let Some(img) = &b.store {
         o.a("type", &img.source.kind);
@@ -1142,7 +1142,10 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Disk> {
     }
     let target = el.child("target");
     if let Some(t) = target {
-        d.target = t.attr("dev").unwrap_or_default().to_string();
+        let dev = t.attr("dev").unwrap_or_default();
+        // Old Xen configurations name emulated disks "ioemu:hda"; libvirt
+        // keeps only the name.
+        d.target = dev.strip_prefix("ioemu:").unwrap_or(dev).to_string();
         d.bus = prop_enum(t, "bus", DISK_BUSES, true)?;
         d.tray = prop_enum(t, "tray", &["closed", "open"], false)?;
         d.removable = prop_onoff(t, "removable")?;
@@ -1320,7 +1323,7 @@ pub fn validate(d: &Disk) -> Result<()> {
 }
 
 /// Writes a `<disk>`.
-pub fn format(d: &Disk, opts: &FormatOptions) -> Out {
+pub fn format<'a>(d: &'a Disk, opts: &FormatOptions) -> Out<'a> {
     let mut o = Out::new("disk");
     o.a("type", d.kind()).a("device", &d.device);
     o.o("model", d.model.as_ref());

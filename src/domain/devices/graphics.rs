@@ -355,7 +355,7 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Graphics> {
     Ok(g)
 }
 
-fn auth_attrs(o: &mut Out, g: &Graphics, secure: bool) {
+fn auth_attrs<'a>(o: &mut Out<'a>, g: &'a Graphics, secure: bool) {
     if secure {
         o.o("passwd", g.passwd.as_ref());
     }
@@ -364,7 +364,7 @@ fn auth_attrs(o: &mut Out, g: &Graphics, secure: bool) {
 }
 
 /// Writes a `<graphics>`.
-pub fn format(g: &Graphics, opts: &crate::domain::FormatOptions) -> Out {
+pub fn format<'a>(g: &'a Graphics, opts: &crate::domain::FormatOptions) -> Out<'a> {
     let mut o = Out::new("graphics");
     o.a("type", &g.kind);
     let first = g.listens.first();

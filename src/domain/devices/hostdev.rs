@@ -306,7 +306,7 @@ pub fn parse(el: &Element) -> Result<Hostdev> {
 }
 
 /// Writes a `<hostdev>`.
-pub fn format(h: &Hostdev) -> Out {
+pub fn format(h: &Hostdev) -> Out<'_> {
     let mut o = Out::new("hostdev");
     o.a("mode", &h.mode).a("type", &h.kind);
     if h.mode == "subsystem" {

@@ -929,7 +929,7 @@ pub fn parse(el: &Element, mac_prefix: [u8; 3], inactive: bool) -> Result<Interf
 }
 
 /// Writes an `<interface>`.
-pub fn format(n: &Interface, opts: &crate::domain::FormatOptions) -> Out {
+pub fn format<'a>(n: &'a Interface, opts: &crate::domain::FormatOptions) -> Out<'a> {
     let mut o = Out::new("interface");
     o.a("type", &n.kind);
     o.o("trustGuestRxFilters", n.trust_guest_rx_filters.map(yesno));

@@ -22,7 +22,7 @@ const VIRTIO_OPTS: &[(&str, Kind)] = &[
     ("page_per_vq", Kind::OnOff),
 ];
 
-fn driver_out(o: &mut Out, a: &Attrs) {
+fn driver_out<'a>(o: &mut Out<'a>, a: &'a Attrs) {
     if !a.is_empty() {
         let mut x = Out::new("driver");
         a.write_to(&mut x);
@@ -93,7 +93,7 @@ pub fn scaled_kib(el: &Element) -> Result<u64> {
     Ok(scaled(el, "KiB")?.div_ceil(1024))
 }
 
-fn kib_out(name: &str, kib: u64) -> Out {
+fn kib_out(name: &str, kib: u64) -> Out<'_> {
     let mut x = Out::text(name, kib.to_string());
     x.a("unit", "KiB");
     x
@@ -138,7 +138,7 @@ pub fn parse_lease(el: &Element) -> Result<Lease> {
 }
 
 /// Writes a `<lease>`.
-pub fn format_lease(l: &Lease) -> Out {
+pub fn format_lease(l: &Lease) -> Out<'_> {
     let mut o = Out::new("lease");
     o.t("lockspace", l.lockspace.as_ref()).t("key", Some(&l.key));
     let mut t = Out::new("target");
@@ -357,7 +357,7 @@ pub fn parse_filesystem(el: &Element) -> Result<Filesystem> {
 }
 
 /// Writes a `<filesystem>`.
-pub fn format_filesystem(f: &Filesystem) -> Out {
+pub fn format_filesystem(f: &Filesystem) -> Out<'_> {
     let mut o = Out::new("filesystem");
     o.a("type", &f.kind);
     // An externally started virtiofsd owns the access mode.
@@ -512,7 +512,7 @@ pub fn parse_input(el: &Element, os_type: &str) -> Result<Input> {
 }
 
 /// Writes an `<input>`.
-pub fn format_input(i: &Input) -> Out {
+pub fn format_input(i: &Input) -> Out<'_> {
     let mut o = Out::new("input");
     o.a("type", &i.kind)
         .o("bus", i.bus.as_ref())
@@ -571,7 +571,7 @@ pub fn parse_sound(el: &Element) -> Result<Sound> {
 }
 
 /// Writes a `<sound>`.
-pub fn format_sound(s: &Sound) -> Out {
+pub fn format_sound(s: &Sound) -> Out<'_> {
     let mut o = Out::new("sound");
     o.a("model", &s.model);
     for c in &s.codecs {
@@ -726,7 +726,7 @@ pub fn parse_audio(el: &Element) -> Result<Audio> {
 }
 
 /// Writes an `<audio>`.
-pub fn format_audio(a: &Audio) -> Out {
+pub fn format_audio(a: &Audio) -> Out<'_> {
     let mut o = Out::new("audio");
     o.a("id", a.id).a("type", &a.kind);
     a.attrs.write_to(&mut o);
@@ -794,7 +794,7 @@ pub fn parse_watchdog(el: &Element) -> Result<Watchdog> {
 }
 
 /// Writes a `<watchdog>`.
-pub fn format_watchdog(w: &Watchdog) -> Out {
+pub fn format_watchdog(w: &Watchdog) -> Out<'_> {
     let mut o = Out::new("watchdog");
     o.a("model", &w.model).a("action", &w.action);
     format_info(&mut o, &w.info);
@@ -849,7 +849,7 @@ pub fn parse_memballoon(el: &Element) -> Result<Memballoon> {
 }
 
 /// Writes a `<memballoon>`.
-pub fn format_memballoon(m: &Memballoon) -> Out {
+pub fn format_memballoon(m: &Memballoon) -> Out<'_> {
     let mut o = Out::new("memballoon");
     o.a("model", &m.model)
         .o("autodeflate", m.autodeflate.map(onoff))
@@ -948,7 +948,7 @@ pub fn parse_rng(el: &Element) -> Result<Rng> {
 }
 
 /// Writes an `<rng>`.
-pub fn format_rng(r: &Rng) -> Out {
+pub fn format_rng(r: &Rng) -> Out<'_> {
     let mut o = Out::new("rng");
     o.a("model", &r.model);
     if let Some(rate) = r
@@ -1099,7 +1099,7 @@ pub fn parse_tpm(el: &Element) -> Result<Tpm> {
 }
 
 /// Writes a `<tpm>`.
-pub fn format_tpm(t: &Tpm) -> Out {
+pub fn format_tpm(t: &Tpm) -> Out<'_> {
     let mut o = Out::new("tpm");
     o.o("model", t.model.as_ref());
     let mut b = Out::new("backend");
@@ -1247,7 +1247,7 @@ pub fn parse_vsock(el: &Element) -> Result<Simple> {
 }
 
 /// Writes a simple device.
-pub fn format_simple(name: &str, s: &Simple) -> Out {
+pub fn format_simple<'a>(name: &'a str, s: &'a Simple) -> Out<'a> {
     let mut o = Out::new(name);
     s.attrs.write_to(&mut o);
     for (k, a) in &s.kids {
@@ -1320,7 +1320,7 @@ pub fn parse_shmem(el: &Element) -> Result<Shmem> {
 }
 
 /// Writes a `<shmem>`.
-pub fn format_shmem(s: &Shmem) -> Out {
+pub fn format_shmem(s: &Shmem) -> Out<'_> {
     let mut o = Out::new("shmem");
     o.a("name", &s.name);
     let mut m = Out::new("model");
@@ -1355,18 +1355,18 @@ pub struct MemoryDevice {
     /// `access`, `discard` in libvirt's order.
     pub attrs: Attrs,
     /// `<source>` children in libvirt's order (rendered as given).
-    pub source: Vec<Out>,
+    pub source: Vec<Out<'static>>,
     /// `<target>` size in KiB.
     pub size: u64,
     /// `<target><node>`.
     pub node: Option<u32>,
     /// Other `<target>` children in libvirt's order.
-    pub target_extra: Vec<Out>,
+    pub target_extra: Vec<Out<'static>>,
     /// Address, alias.
     pub info: DeviceInfo,
 }
 
-impl PartialEq for Out {
+impl PartialEq for Out<'_> {
     fn eq(&self, other: &Out) -> bool {
         let mut a = crate::xml::Writer::new();
         self.write(&mut a);
@@ -1484,7 +1484,7 @@ pub fn parse_memory(el: &Element, numa_nodes: usize) -> Result<MemoryDevice> {
 }
 
 /// Writes a `<memory>` device.
-pub fn format_memory(m: &MemoryDevice) -> Out {
+pub fn format_memory(m: &MemoryDevice) -> Out<'_> {
     let mut o = Out::new("memory");
     o.a("model", &m.model);
     m.attrs.write_to(&mut o);
@@ -1545,7 +1545,7 @@ pub fn parse_redirdev(el: &Element) -> Result<Redirdev> {
 }
 
 /// Writes a `<redirdev>`.
-pub fn format_redirdev(r: &Redirdev) -> Out {
+pub fn format_redirdev(r: &Redirdev) -> Out<'_> {
     let mut o = Out::new("redirdev");
     o.a("bus", &r.bus).a("type", &r.source.kind);
     o.keep_open();
@@ -1628,7 +1628,7 @@ pub fn parse_redirfilter(el: &Element) -> Result<Vec<UsbRule>> {
 }
 
 /// Writes a `<redirfilter>`.
-pub fn format_redirfilter(rules: &[UsbRule]) -> Out {
+pub fn format_redirfilter(rules: &[UsbRule]) -> Out<'_> {
     let mut o = Out::new("redirfilter");
     for r in rules {
         let mut x = Out::new("usbdev");
@@ -1711,7 +1711,7 @@ pub fn parse_smartcard(el: &Element) -> Result<Smartcard> {
 }
 
 /// Writes a `<smartcard>`.
-pub fn format_smartcard(s: &Smartcard) -> Out {
+pub fn format_smartcard(s: &Smartcard) -> Out<'_> {
     let mut o = Out::new("smartcard");
     o.a("mode", &s.mode);
     if let Some(src) = &s.source {

@@ -702,7 +702,7 @@ pub fn format(devs: &Devices, w: &mut Writer, opts: &FormatOptions) {
             mirror.dev = ChrKind::Console;
             mirror.target_type = Some("serial".into());
             mirror.target_model = None;
-            out.push(chardev::format(&mirror));
+            out.push(chardev::format(&mirror).into_owned());
         } else {
             out.push(chardev::format(c));
         }

@@ -3,6 +3,8 @@
 //! tri-state switches) with its error texts, and an output tree that writes
 //! an element self-closed exactly when it ends up with no content.
 
+use std::borrow::Cow;
+
 use crate::abi::*;
 use crate::error::Error;
 use crate::xml::dom::Element;
@@ -223,57 +225,110 @@ pub fn attr_nonempty(el: &Element, name: &str) -> Option<String> {
     el.attr(name).filter(|v| !v.is_empty()).map(str::to_string)
 }
 
+/// A value written as an attribute or text: borrowed from the definition
+/// where it can be, so writing a document allocates little.
+pub trait Val<'a> {
+    /// The text.
+    fn val(self) -> Cow<'a, str>;
+}
+
+impl<'a> Val<'a> for &'a str {
+    fn val(self) -> Cow<'a, str> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl<'a> Val<'a> for &'a String {
+    fn val(self) -> Cow<'a, str> {
+        Cow::Borrowed(self.as_str())
+    }
+}
+
+impl<'a> Val<'a> for &&'a str {
+    fn val(self) -> Cow<'a, str> {
+        Cow::Borrowed(*self)
+    }
+}
+
+impl<'a> Val<'a> for String {
+    fn val(self) -> Cow<'a, str> {
+        Cow::Owned(self)
+    }
+}
+
+impl<'a> Val<'a> for Cow<'a, str> {
+    fn val(self) -> Cow<'a, str> {
+        self
+    }
+}
+
+macro_rules! numeric_val {
+    ($($t:ty),*) => {$(
+        impl<'a> Val<'a> for $t {
+            fn val(self) -> Cow<'a, str> {
+                Cow::Owned(self.to_string())
+            }
+        }
+        impl<'a> Val<'a> for &$t {
+            fn val(self) -> Cow<'a, str> {
+                Cow::Owned(self.to_string())
+            }
+        }
+    )*};
+}
+numeric_val!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize, f64, char);
+
 /// A piece of output: an element with attributes and either child elements
 /// or text, written self-closed when it has neither.
 #[derive(Debug, Clone, Default)]
-pub struct Out {
-    name: String,
-    attrs: Vec<(String, String)>,
-    kids: Vec<Out>,
-    text: Option<String>,
+pub struct Out<'a> {
+    name: Cow<'a, str>,
+    attrs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    kids: Vec<Out<'a>>,
+    text: Option<Cow<'a, str>>,
     force_open: bool,
 }
 
-impl Out {
+impl<'a> Out<'a> {
     /// A new element.
-    pub fn new(name: &str) -> Out {
+    pub fn new(name: impl Val<'a>) -> Out<'a> {
         Out {
-            name: name.to_string(),
+            name: name.val(),
             ..Default::default()
         }
     }
 
     /// A text element `<name>text</name>`.
-    pub fn text(name: &str, text: impl Into<String>) -> Out {
+    pub fn text(name: impl Val<'a>, text: impl Val<'a>) -> Out<'a> {
         Out {
-            name: name.to_string(),
-            text: Some(text.into()),
+            name: name.val(),
+            text: Some(text.val()),
             ..Default::default()
         }
     }
 
     /// Adds an attribute.
-    pub fn a(&mut self, k: &str, v: impl ToString) -> &mut Out {
-        self.attrs.push((k.to_string(), v.to_string()));
+    pub fn a(&mut self, k: impl Val<'a>, v: impl Val<'a>) -> &mut Out<'a> {
+        self.attrs.push((k.val(), v.val()));
         self
     }
 
     /// Adds an attribute when it has a value.
-    pub fn o<T: ToString>(&mut self, k: &str, v: Option<T>) -> &mut Out {
+    pub fn o<T: Val<'a>>(&mut self, k: impl Val<'a>, v: Option<T>) -> &mut Out<'a> {
         if let Some(v) = v {
-            self.attrs.push((k.to_string(), v.to_string()));
+            self.attrs.push((k.val(), v.val()));
         }
         self
     }
 
     /// Adds a child element.
-    pub fn push(&mut self, kid: Out) -> &mut Out {
+    pub fn push(&mut self, kid: Out<'a>) -> &mut Out<'a> {
         self.kids.push(kid);
         self
     }
 
     /// Adds a child element when there is one.
-    pub fn push_opt(&mut self, kid: Option<Out>) -> &mut Out {
+    pub fn push_opt(&mut self, kid: Option<Out<'a>>) -> &mut Out<'a> {
         if let Some(k) = kid {
             self.kids.push(k);
         }
@@ -281,16 +336,16 @@ impl Out {
     }
 
     /// Adds a text child `<name>text</name>` when there is a value.
-    pub fn t<T: ToString>(&mut self, name: &str, v: Option<T>) -> &mut Out {
+    pub fn t<T: Val<'a>>(&mut self, name: impl Val<'a>, v: Option<T>) -> &mut Out<'a> {
         if let Some(v) = v {
-            self.kids.push(Out::text(name, v.to_string()));
+            self.kids.push(Out::text(name, v));
         }
         self
     }
 
     /// Writes `<x ...>` and `</x>` on two lines even without children (some
     /// of libvirt's formatters do that).
-    pub fn keep_open(&mut self) -> &mut Out {
+    pub fn keep_open(&mut self) -> &mut Out<'a> {
         self.force_open = true;
         self
     }
@@ -305,9 +360,21 @@ impl Out {
         !self.kids.is_empty() || self.text.is_some()
     }
 
+    /// The same element owning all its text.
+    pub fn into_owned(self) -> Out<'static> {
+        let own = |c: Cow<'a, str>| Cow::Owned(c.into_owned());
+        Out {
+            name: own(self.name),
+            attrs: self.attrs.into_iter().map(|(k, v)| (own(k), own(v))).collect(),
+            kids: self.kids.into_iter().map(Out::into_owned).collect(),
+            text: self.text.map(own),
+            force_open: self.force_open,
+        }
+    }
+
     /// Writes it.
     pub fn write(&self, w: &mut Writer) {
-        let attrs: Vec<(&str, &str)> = self.attrs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let attrs: Vec<(&str, &str)> = self.attrs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
         if let Some(t) = &self.text {
             w.text(&self.name, &attrs, t);
         } else if self.kids.is_empty() && !self.force_open {
@@ -442,14 +509,14 @@ impl Attrs {
     }
 
     /// Adds them all to an output element.
-    pub fn write_to(&self, o: &mut Out) {
+    pub fn write_to<'a>(&'a self, o: &mut Out<'a>) {
         for (k, v) in &self.0 {
             o.a(k, v);
         }
     }
 
     /// Adds them all to an output element, in the order of `table`.
-    pub fn write_ordered(&self, o: &mut Out, table: &[(&str, Kind)]) {
+    pub fn write_ordered<'a>(&'a self, o: &mut Out<'a>, table: &[(&'a str, Kind)]) {
         for (name, _) in table {
             if let Some(v) = self.get(name) {
                 o.a(name, v);

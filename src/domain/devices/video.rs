@@ -199,7 +199,7 @@ pub fn parse(el: &Element) -> Result<Video> {
 }
 
 /// Writes a `<video>`.
-pub fn format(v: &Video) -> Out {
+pub fn format(v: &Video) -> Out<'_> {
     let mut o = Out::new("video");
     if !v.driver.is_empty() {
         let mut d = Out::new("driver");

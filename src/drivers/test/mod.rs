@@ -11,6 +11,7 @@ mod snapshots;
 
 use std::sync::{Arc, Weak};
 
+use once_cell::sync::Lazy;
 use parking_lot::Mutex;
 
 use crate::abi::*;
@@ -34,13 +35,13 @@ pub struct TestState {
 }
 
 impl TestState {
-    /// libvirt's built-in configuration: its host and the running domain "test".
+    /// libvirt's built-in configuration: its host and the running domain
+    /// "test".  Parsed once; every fresh default state starts from a copy.
     fn builtin() -> Result<TestState> {
+        static DOMAIN_TEST: Lazy<Result<DomainObj>> =
+            Lazy::new(|| Ok(DomainObj::new(domains::parse_def(builtin::DOMAIN_TEST)?, true)));
         let mut domains = Domains::new(1);
-        domains.add_loaded(
-            DomainObj::new(domains::parse_def(builtin::DOMAIN_TEST)?, true),
-            VIR_DOMAIN_RUNNING,
-        );
+        domains.add_loaded(DOMAIN_TEST.clone()?, VIR_DOMAIN_RUNNING);
         Ok(TestState {
             node: Node::builtin(),
             domains,
