@@ -355,7 +355,7 @@ fn disk_is_empty(disk: &Disk) -> bool {
 
 /// Finds a requested disk by target, or, for absolute names, by source (a
 /// path, or a network disk's image name) when exactly one disk has it.
-fn find_disk(disks: &[Disk], name: &str) -> Option<usize> {
+pub(crate) fn find_disk(disks: &[Disk], name: &str) -> Option<usize> {
     if !name.starts_with('/') {
         return disks.iter().position(|d| d.target == name);
     }
