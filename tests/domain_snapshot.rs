@@ -139,6 +139,9 @@ fn create(owner: &mut Owner, xml: &str, flags: u32, popts: &ParseOptions, now: i
             "cannot halt after transient domain snapshot",
         ));
     }
+    if flags & VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE != 0 {
+        snapshot::validate_schema(xml)?;
+    }
     let redefine = flags & VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE != 0;
     let mut def = snapshot::parse_snapshot(
         xml,

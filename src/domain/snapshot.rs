@@ -9,12 +9,18 @@
 //! file, which it finds out with stat(2) (relative paths from the process's
 //! working directory), and so does [`complete_new`].
 
+use std::collections::HashMap;
+
+use super::checkpoint::{
+    blank, element_children, has_attrs, is_xmlns, local, namespaced, plausible_domain, text_only, token_is,
+    valid_abs_path, valid_target,
+};
 use super::devices::disk::{self, Disk, DiskSource, FORMATS};
 use super::util::*;
 use super::{DomainDef, FormatOptions, ParseOptions};
 use crate::abi::*;
 use crate::error::{Error, Result};
-use crate::xml::dom::{self, Element};
+use crate::xml::dom::{self, Element, Node};
 use crate::xml::Writer;
 
 /// Snapshot states (`virDomainSnapshotState`), index = value.
@@ -199,6 +205,240 @@ fn parse_disk(el: &Element, domain_opts: &ParseOptions) -> Result<SnapshotDisk> 
         d.snapshot = Some("external".into());
     }
     Ok(d)
+}
+
+/// The schema libvirt names in its validation errors.
+pub const SCHEMA: &str = "/usr/share/libvirt/schemas/domainsnapshot.rng";
+
+/// The groups of the schema's interleave, in the order libxml2 checks them.
+const MEMBERS: &[&str] = &[
+    "name",
+    "description",
+    "state",
+    "creationTime",
+    "memory",
+    "disks",
+    "active",
+    "domain",
+    "inactiveDomain",
+    "parent",
+    "cookie",
+];
+
+/// Attributes other than namespace declarations, or None when one of them
+/// is not among `allowed`.
+fn attrs_among<'a>(el: &'a Element, allowed: &[&str]) -> Option<HashMap<&'a str, &'a str>> {
+    let mut out = HashMap::new();
+    for (k, v) in &el.attrs {
+        if is_xmlns(k) {
+            continue;
+        }
+        if !allowed.contains(&k.as_str()) {
+            return None;
+        }
+        out.insert(k.as_str(), v.as_str());
+    }
+    Some(out)
+}
+
+/// `<memory>`: `snapshot` no or internal alone, or a `file` (external).
+fn valid_memory(el: &Element) -> bool {
+    let Some(a) = attrs_among(el, &["snapshot", "file"]) else {
+        return false;
+    };
+    if element_children(el).is_none_or(|c| !c.is_empty()) {
+        return false;
+    }
+    match (a.get("snapshot"), a.get("file")) {
+        (Some(s), None) => token_is(s, "no") || token_is(s, "internal"),
+        (s, Some(f)) => valid_abs_path(f) && s.is_none_or(|s| token_is(s, "external")),
+        (None, None) => false,
+    }
+}
+
+/// A `<source>` of a new file or block image (`attr` names the path).
+fn valid_local_source(el: &Element, attr: &str, required: bool) -> bool {
+    match attrs_among(el, &[attr, "index"]) {
+        Some(a) => match a.get(attr) {
+            Some(p) => valid_abs_path(p),
+            None => !required,
+        },
+        None => false,
+    }
+}
+
+/// `<driver>` of a new image: only a backing-capable format.
+fn valid_snapshot_driver(el: &Element) -> bool {
+    const BACKING: &[&str] = &["cow", "qcow", "qcow2", "qed", "vmdk"];
+    match attrs_among(el, &["type"]) {
+        Some(a) => {
+            a.get("type")
+                .is_none_or(|t| BACKING.iter().any(|b| token_is(t, b)))
+                && element_children(el).is_some_and(|c| c.iter().all(|x| x.name == "metadata_cache"))
+        }
+        None => false,
+    }
+}
+
+/// One `<disks><disk>`.  The contents of a new image's `<source>` (labels,
+/// encryption, network hosts) are not judged.
+fn valid_snapshot_disk(el: &Element) -> bool {
+    if el.name != "disk" {
+        return false;
+    }
+    let (Some(a), Some(children)) = (
+        attrs_among(el, &["name", "snapshot", "type"]),
+        element_children(el),
+    ) else {
+        return false;
+    };
+    if !a
+        .get("name")
+        .is_some_and(|n| valid_target(n) || valid_abs_path(n))
+    {
+        return false;
+    }
+    let mode = a.get("snapshot").copied();
+    if mode.is_some_and(|m| ["no", "internal", "manual"].iter().any(|x| token_is(m, x))) {
+        return !a.contains_key("type") && children.is_empty();
+    }
+    if mode.is_some_and(|m| !token_is(m, "external")) {
+        return false;
+    }
+    let count = |name: &str| children.iter().filter(|c| c.name == name).count();
+    if children.iter().any(|c| c.name != "source" && c.name != "driver")
+        || count("source") > 1
+        || count("driver") > 1
+    {
+        return false;
+    }
+    let source = children.iter().find(|c| c.name == "source");
+    let driver_ok = children
+        .iter()
+        .filter(|c| c.name == "driver")
+        .all(|d| valid_snapshot_driver(d));
+    let kind = a.get("type").copied().unwrap_or("file");
+    if token_is(kind, "file") {
+        driver_ok && source.is_none_or(|s| valid_local_source(s, "file", false))
+    } else if token_is(kind, "block") {
+        driver_ok && source.is_none_or(|s| valid_local_source(s, "dev", true))
+    } else if token_is(kind, "network") {
+        driver_ok && source.is_some_and(|s| s.attr("protocol").is_some())
+    } else {
+        false
+    }
+}
+
+/// The schema's `UUID`: 32 hex digits, bare or grouped 8-4-4-4-12.
+fn schema_uuid(s: &str) -> bool {
+    let hex = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit());
+    let parts: Vec<&str> = s.split('-').collect();
+    match parts.as_slice() {
+        [all] => hex(all, 32),
+        [a, b, c, d, e] => hex(a, 8) && hex(b, 4) && hex(c, 4) && hex(d, 4) && hex(e, 12),
+        _ => false,
+    }
+}
+
+/// A top-level element of the schema's interleave, judged on its own.
+fn valid_snapshot_member(el: &Element) -> bool {
+    const STATES_ALLOWED: &[&str] = &[
+        "running",
+        "blocked",
+        "paused",
+        "shutdown",
+        "shutoff",
+        "crashed",
+        "disk-snapshot",
+    ];
+    match el.name.as_str() {
+        "name" | "description" | "creationTime" => text_only(el).is_some(),
+        "state" => text_only(el).is_some_and(|t| STATES_ALLOWED.iter().any(|s| token_is(&t, s))),
+        "memory" => valid_memory(el),
+        "disks" => {
+            !has_attrs(el) && element_children(el).is_some_and(|c| c.iter().all(|d| valid_snapshot_disk(d)))
+        }
+        "active" => text_only(el).is_some_and(|t| token_is(&t, "0") || token_is(&t, "1")),
+        "domain" => {
+            let uuid_only = !has_attrs(el)
+                && element_children(el).is_some_and(|c| {
+                    c.len() == 1 && c[0].name == "uuid" && text_only(c[0]).is_some_and(|t| schema_uuid(&t))
+                });
+            uuid_only || plausible_domain(el)
+        }
+        "inactiveDomain" => plausible_domain(el),
+        "parent" => {
+            !has_attrs(el)
+                && element_children(el)
+                    .is_some_and(|c| c.len() == 1 && c[0].name == "name" && text_only(c[0]).is_some())
+        }
+        "cookie" => !has_attrs(el) && element_children(el).is_some(),
+        _ => false,
+    }
+}
+
+/// What `VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE` adds: validation against
+/// libvirt's snapshot schema, reported as libxml2 reports the first
+/// problem.  Documents that [`parse_snapshot`] refuses before validating
+/// (malformed, or another root element) pass here; call it first, then
+/// parse.  The embedded domain is judged only by its hypervisor type and
+/// name (the domain schema is not reproduced), and the new images' sources
+/// only by their paths.
+pub fn validate_schema(xml: &str) -> Result<()> {
+    let Ok(root) = dom::parse(xml) else {
+        return Ok(());
+    };
+    if local(&root.name) != "domainsnapshot" {
+        return Ok(());
+    }
+    let fail = |problem: String| {
+        Err(Error::with(
+            VIR_FROM_XML,
+            VIR_ERR_XML_INVALID_SCHEMA,
+            format!("Unable to validate doc against {SCHEMA}\n{problem}\n"),
+        ))
+    };
+    if namespaced(&root) {
+        return fail("Expecting no namespace for element domainsnapshot".into());
+    }
+    // Children are dealt to the interleave's groups until one fits none;
+    // the groups are judged first, then what was left over.
+    let mut groups: Vec<Vec<&Element>> = vec![Vec::new(); MEMBERS.len()];
+    let mut extra = None;
+    for n in &root.children {
+        match n {
+            Node::Text(t) if blank(t) => {}
+            Node::Text(_) => {
+                extra = Some("text".to_string());
+                break;
+            }
+            Node::Element(el) => match MEMBERS.iter().position(|m| *m == el.name) {
+                Some(i) if !namespaced(el) => groups[i].push(el),
+                _ => {
+                    extra = Some(local(&el.name).to_string());
+                    break;
+                }
+            },
+        }
+    }
+    for (i, group) in groups.iter().enumerate() {
+        if group.len() > 1 || group.first().is_some_and(|el| !valid_snapshot_member(el)) {
+            return fail(format!(
+                "Extra element {} in interleave\nElement domainsnapshot failed to validate content",
+                MEMBERS[i]
+            ));
+        }
+    }
+    if let Some(what) = extra {
+        return fail(format!("Element domainsnapshot has extra content: {what}"));
+    }
+    match root.attrs.iter().find(|(k, _)| !is_xmlns(k)) {
+        Some((k, _)) => fail(format!(
+            "Invalid attribute {} for element domainsnapshot",
+            local(k)
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Reads a `<domainsnapshot>` document.
