@@ -2,12 +2,13 @@
 //! writes it (the domain it captured is formatted by the domain formatter,
 //! one level deeper), and what libvirt's test driver does to complete a new
 //! snapshot ([`complete_new`]) or to accept a redefined one
-//! ([`check_parent`], [`check_redefine`]).
+//! ([`check_parent`], [`check_redefine`]), and the schema check of
+//! `VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE` ([`validate_schema`]).
 //!
 //! The one look at the host: libvirt names the new image of an external
 //! disk snapshot after the disk's current image only when that is a regular
 //! file, which it finds out with stat(2) (relative paths from the process's
-//! working directory), and so does [`complete_new`].
+//! working directory), and so do [`complete_new`] and [`check_redefine`].
 
 use std::collections::HashMap;
 
