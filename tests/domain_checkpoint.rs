@@ -30,36 +30,10 @@ struct Tree {
     current: Option<String>,
 }
 
-fn moment_error(detail: String) -> Error {
-    Error::invalid_arg(20, detail)
-}
-
 impl Tree {
     /// The checks the test driver makes of a redefinition's parent.
     fn check_parent(&self, def: &CheckpointDef) -> Result<()> {
-        let Some(parent) = &def.parent else { return Ok(()) };
-        if *parent == def.name {
-            return Err(moment_error(format!(
-                "cannot set moment {parent} as its own parent"
-            )));
-        }
-        if !self.parents.contains_key(parent) {
-            return Err(moment_error(format!(
-                "parent {parent} for moment {} not found",
-                def.name
-            )));
-        }
-        let mut at = parent.clone();
-        while let Some(Some(up)) = self.parents.get(&at) {
-            if *up == def.name {
-                return Err(moment_error(format!(
-                    "parent {at} would create cycle to {}",
-                    def.name
-                )));
-            }
-            at = up.clone();
-        }
-        Ok(())
+        virt::domain::moment::check_parent(&def.name, def.parent.as_deref(), |n| self.parents.get(n).cloned())
     }
 
     /// What the test driver does to its checkpoint list once a checkpoint

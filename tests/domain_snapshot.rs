@@ -1,15 +1,27 @@
-//! Differential test of the snapshot XML model: the documents under
-//! tests/domain_xml/snapshots/ are turned into snapshots of one domain on
-//! libvirt 9.0's test driver (tests/domain_xml/snapshot_oracle.py) and read
-//! and written by ours; the documents (or errors) must be identical.  The
-//! test driver's own fill-ins (state, memory mode, parent, the captured
-//! domain) are applied here the way that driver applies them.
+//! Differential test of snapshots: the documents under
+//! tests/domain_xml/snapshots/ are turned into snapshots on libvirt 9.0's
+//! test driver (tests/domain_xml/snapshot_oracle.py) and read, completed
+//! and written by ours; the documents (or errors) must be identical.
+//!
+//! A document's leading comment says which domain (domain-NAME.xml), in
+//! which state, and with which creation flags; the domains keep their
+//! snapshots from one document to the next, in file name order.  Ours
+//! completes new snapshots with `complete_new` and checks redefinitions
+//! with `check_parent` and `check_redefine`, as the test driver does; what
+//! is left to the driver (its flag and transient checks, the name's
+//! uniqueness, the current snapshot, HALT stopping the domain) is done here
+//! the same way, and the domain's state afterwards compared too.  '@IMG@'
+//! in the documents is a scratch directory of images (regular files, a
+//! link, a directory), for the names libvirt gives external images.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use virt::domain::snapshot::{self, SnapshotFormatOptions, SnapshotParseOptions};
-use virt::domain::{self, ParseOptions, Profile};
+use virt::abi::*;
+use virt::domain::snapshot::{self, SnapshotDef, SnapshotFormatOptions, SnapshotParseOptions};
+use virt::domain::{self, DomainDef, ParseOptions, Profile};
+use virt::error::Error;
 
 fn creation_time(doc: &str) -> i64 {
     doc.split("<creationTime>")
@@ -19,19 +31,177 @@ fn creation_time(doc: &str) -> i64 {
         .unwrap_or(0)
 }
 
+/// The leading comment's `key=value` words.
+fn settings(doc: &str) -> HashMap<String, String> {
+    let Some(body) = doc
+        .trim_start()
+        .strip_prefix("<!--")
+        .and_then(|s| s.split("-->").next())
+    else {
+        return HashMap::new();
+    };
+    body.split_whitespace()
+        .map(|w| {
+            let (k, v) = w.split_once('=').unwrap_or((w, ""));
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+fn create_flag(name: &str) -> u32 {
+    match name {
+        "REDEFINE" => VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE,
+        "CURRENT" => VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT,
+        "NO_METADATA" => VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA,
+        "HALT" => VIR_DOMAIN_SNAPSHOT_CREATE_HALT,
+        "DISK_ONLY" => VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY,
+        "REUSE_EXT" => VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT,
+        "QUIESCE" => VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE,
+        "ATOMIC" => VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC,
+        "LIVE" => VIR_DOMAIN_SNAPSHOT_CREATE_LIVE,
+        "VALIDATE" => VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE,
+        _ => panic!("unknown flag {name}"),
+    }
+}
+
+/// Where two documents part, with a few lines of each from there.
+fn first_difference(theirs: &str, ours: &str) -> String {
+    let (a, b): (Vec<&str>, Vec<&str>) = (theirs.lines().collect(), ours.lines().collect());
+    let at = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let from = at.saturating_sub(2);
+    format!(
+        "--- libvirt (line {})\n{}\n--- ours\n{}",
+        at + 1,
+        a[from..a.len().min(at + 4)].join("\n"),
+        b[from..b.len().min(at + 4)].join("\n")
+    )
+}
+
+/// The flags libvirt's test driver takes.
+const ALLOWED: u32 = VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE
+    | VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT
+    | VIR_DOMAIN_SNAPSHOT_CREATE_HALT
+    | VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE
+    | VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC
+    | VIR_DOMAIN_SNAPSHOT_CREATE_LIVE
+    | VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE;
+
+/// One domain of the test driver, as the driver keeps it.
+struct Owner {
+    def: DomainDef,
+    transient: bool,
+    state: i32,
+    snapshots: Vec<SnapshotDef>,
+    current: Option<String>,
+}
+
+/// The scratch images the documents' '@IMG@' stands for.
+struct Images(PathBuf);
+
+impl Images {
+    fn new() -> Images {
+        let dir = std::env::temp_dir().join(format!("virt-rs-snapshot-images-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("dir.img")).unwrap();
+        for f in [
+            "a.qcow2", "b.raw", "c.img", "d.img", "e.img", "a.raw", "noext", ".hidden",
+        ] {
+            std::fs::write(dir.join(f), b"").unwrap();
+        }
+        std::os::unix::fs::symlink("a.qcow2", dir.join("link.img")).unwrap();
+        Images(dir)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for Images {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What the test driver does with `xml` for `owner` under `flags`.
+fn create(owner: &mut Owner, xml: &str, flags: u32, popts: &ParseOptions, now: i64) -> virt::Result<String> {
+    if flags & !ALLOWED != 0 {
+        return Err(Error::bad_flags(
+            VIR_FROM_TEST,
+            "testDomainSnapshotCreateXML",
+            flags & !ALLOWED,
+        ));
+    }
+    if owner.transient && flags & VIR_DOMAIN_SNAPSHOT_CREATE_HALT != 0 {
+        return Err(Error::with(
+            VIR_FROM_TEST,
+            VIR_ERR_OPERATION_INVALID,
+            "cannot halt after transient domain snapshot",
+        ));
+    }
+    if flags & VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE != 0 {
+        snapshot::validate_schema(xml)?;
+    }
+    let redefine = flags & VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE != 0;
+    let mut def = snapshot::parse_snapshot(
+        xml,
+        &SnapshotParseOptions {
+            domain: popts.clone(),
+            redefine,
+            disks: true,
+            internal: false,
+            now,
+        },
+    )?;
+    let name = def.name.clone();
+    if redefine {
+        let snaps = &owner.snapshots;
+        virt::domain::moment::check_parent(&name, def.parent.as_deref(), |n| {
+            snaps.iter().find(|s| s.name == n).map(|s| s.parent.clone())
+        })?;
+        let existing = owner.snapshots.iter().position(|s| s.name == name);
+        snapshot::check_redefine(&mut def, &owner.def, existing.map(|i| &owner.snapshots[i]))?;
+        match existing {
+            Some(i) => owner.snapshots[i] = def,
+            None => owner.snapshots.push(def),
+        }
+        if flags & VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT != 0 {
+            owner.current = Some(name.clone());
+        }
+    } else {
+        snapshot::complete_new(&mut def, &owner.def, owner.state, owner.current.clone())?;
+        if owner.snapshots.iter().any(|s| s.name == name) {
+            return Err(Error::with(
+                VIR_FROM_DOMAIN,
+                VIR_ERR_OPERATION_FAILED,
+                format!("domain moment {name} already exists"),
+            ));
+        }
+        owner.snapshots.push(def);
+        owner.current = Some(name.clone());
+        if flags & VIR_DOMAIN_SNAPSHOT_CREATE_HALT != 0 && owner.state != VIR_DOMAIN_SHUTOFF {
+            owner.state = VIR_DOMAIN_SHUTOFF;
+        }
+    }
+    Ok(name)
+}
+
 #[test]
 fn snapshot_xml_matches_libvirt() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/domain_xml/snapshots");
-    let domain_path = dir.join("domain.xml");
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p != &domain_path && p.extension().is_some_and(|e| e == "xml"))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "xml")
+                && !p.file_name().unwrap().to_string_lossy().starts_with("domain")
+        })
         .collect();
     paths.sort();
+    let images = Images::new();
     let output = Command::new("/usr/bin/python3")
         .arg(dir.join("../snapshot_oracle.py"))
-        .arg(&domain_path)
+        .args(["--images", images.path()])
         .args(&paths)
         .output()
         .expect("python3-libvirt");
@@ -46,47 +216,61 @@ fn snapshot_xml_matches_libvirt() {
         profile: &Profile::TEST,
         inactive: true,
     };
-    let owner = domain::parse(&std::fs::read_to_string(&domain_path).unwrap(), &popts).unwrap();
-    let mut current: Option<String> = None;
+    let read = |p: &Path| {
+        std::fs::read_to_string(p)
+            .unwrap()
+            .replace("@IMG@", images.path())
+    };
+    let mut owners: HashMap<String, Owner> = HashMap::new();
     let mut failures = Vec::new();
     for path in &paths {
         let key = path.to_string_lossy();
         let want = &oracle[key.as_ref()];
-        let redefine = key.contains("redefine");
-        let xml = std::fs::read_to_string(path).unwrap();
-        let now = want["default"].as_str().map(creation_time).unwrap_or(0);
-        let ours = snapshot::parse_snapshot(
-            &xml,
-            &SnapshotParseOptions {
-                domain: popts.clone(),
-                redefine,
-                disks: true,
-                internal: false,
-                now,
-            },
-        )
-        .and_then(|mut def| {
-            if redefine {
-                if def.domain.is_none() {
-                    return Err(virt::error::Error::internal(35, "missing domain in snapshot"));
-                }
-            } else {
-                // What the test driver fills in for a new snapshot of a
-                // defined (shut off) domain.
-                def.domain = Some(owner.clone());
-                snapshot::align_disks(&mut def, &[], "internal", true)?;
-                def.state = Some("shutoff".into());
-                def.memory = Some("no".into());
-                def.parent = current.clone();
+        let xml = read(path);
+        let conf = settings(&xml);
+        let dom_name = conf.get("domain").cloned().unwrap_or_default();
+        let owner = owners.entry(dom_name.clone()).or_insert_with(|| {
+            let file = match dom_name.as_str() {
+                "" => "domain.xml".to_string(),
+                n => format!("domain-{n}.xml"),
+            };
+            let transient = dom_name.contains("transient");
+            Owner {
+                def: domain::parse(&read(&dir.join(file)), &popts).unwrap(),
+                transient,
+                state: if transient {
+                    VIR_DOMAIN_RUNNING
+                } else {
+                    VIR_DOMAIN_SHUTOFF
+                },
+                snapshots: Vec::new(),
+                current: None,
             }
-            Ok(def)
         });
-        match (want.get("error"), ours) {
+        owner.state = match conf.get("state").map(String::as_str) {
+            Some("running") => VIR_DOMAIN_RUNNING,
+            Some("paused") => VIR_DOMAIN_PAUSED,
+            _ => VIR_DOMAIN_SHUTOFF,
+        };
+        let mut flags = conf
+            .get("flags")
+            .map(|f| {
+                f.split(',')
+                    .filter(|n| !n.is_empty())
+                    .map(create_flag)
+                    .fold(0, |a, b| a | b)
+            })
+            .unwrap_or(0);
+        if path.file_name().unwrap().to_string_lossy().contains("redefine") {
+            flags |= VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE;
+        }
+        let now = want["default"].as_str().map(creation_time).unwrap_or(0);
+        match (want.get("error"), create(owner, &xml, flags, &popts, now)) {
             (Some(err), Err(e)) => {
                 let same_code =
                     err[0].as_i64() == Some(e.code as i64) && err[1].as_i64() == Some(e.domain as i64);
                 // libxml2's wording for malformed documents is not ours.
-                if !same_code || (e.code != 35 && err[2].as_str() != Some(&e.message)) {
+                if !same_code || (e.code != VIR_ERR_XML_DETAIL && err[2].as_str() != Some(&e.message)) {
                     failures.push(format!(
                         "{key}: libvirt {err}, ours {} {} {:?}",
                         e.code, e.domain, e.message
@@ -97,26 +281,28 @@ fn snapshot_xml_matches_libvirt() {
                 failures.push(format!("{key}: libvirt rejects it ({err}), ours accepts it"))
             }
             (None, Err(e)) => failures.push(format!("{key}: libvirt accepts it, ours fails: {}", e.message)),
-            (None, Ok(def)) => {
-                if !redefine {
-                    current = Some(def.name.clone());
-                }
+            (None, Ok(name)) => {
+                let def = owner.snapshots.iter().find(|s| s.name == name).unwrap();
                 for (flag, secure) in [("default", false), ("secure", true)] {
                     let got = snapshot::format_snapshot(
-                        &def,
+                        def,
                         &SnapshotFormatOptions {
                             secure,
                             internal: false,
                         },
                     );
-                    if want[flag].as_str() != Some(got.as_str()) {
-                        failures.push(format!(
-                            "{key} [{flag}]:\n--- libvirt\n{}\n--- ours\n{got}",
-                            want[flag].as_str().unwrap_or_default()
-                        ));
+                    let theirs = want[flag].as_str().unwrap_or_default();
+                    if theirs != got {
+                        failures.push(format!("{key} [{flag}]:\n{}", first_difference(theirs, &got)));
                     }
                 }
             }
+        }
+        if want["state"].as_i64() != Some(owner.state as i64) {
+            failures.push(format!(
+                "{key}: domain state afterwards: libvirt {}, ours {}",
+                want["state"], owner.state
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -164,4 +350,19 @@ fn snapshots_round_trip_through_redefinition() {
     );
     let again = snapshot::parse_snapshot(&out, &opts).unwrap();
     assert_eq!(snapshot::format_snapshot(&again, &fopts), out);
+}
+
+#[test]
+fn external_names_follow_libvirt() {
+    for (path, want) in [
+        ("/i/a.qcow2", "/i/a.s"),
+        ("/i/a.b.c", "/i/a.b.s"),
+        ("/i/x.d/plain", "/i/x.d/plain.s"),
+        ("/i/.hidden", "/i/.s"),
+        ("/i/trail.", "/i/trail.s"),
+        ("rel.img", "rel.s"),
+        ("noext", "noext.s"),
+    ] {
+        assert_eq!(snapshot::external_name(path, "s"), want, "{path}");
+    }
 }

@@ -75,17 +75,17 @@ fn checkpoint_error(code: i32, detail: impl AsRef<str>) -> Error {
     Error::with(VIR_FROM_DOMAIN_CHECKPOINT, code, detail)
 }
 
-fn local(name: &str) -> &str {
+pub(crate) fn local(name: &str) -> &str {
     name.rsplit_once(':').map_or(name, |(_, l)| l)
 }
 
-fn is_xmlns(attr: &str) -> bool {
+pub(crate) fn is_xmlns(attr: &str) -> bool {
     attr == "xmlns" || attr.starts_with("xmlns:")
 }
 
 /// Whether an element sits in an XML namespace of its own (which none of
 /// the schema's elements do).
-fn namespaced(el: &Element) -> bool {
+pub(crate) fn namespaced(el: &Element) -> bool {
     el.name.contains(':') || el.attr("xmlns").is_some_and(|u| !u.is_empty())
 }
 
@@ -109,7 +109,7 @@ fn unsigned_long(s: &str) -> Option<u64> {
 }
 
 /// The schema's `diskTargetDev`: `(ioemu:)?(fd|hd|sd|vd|xvd|ubd)[a-zA-Z0-9_]+`.
-fn valid_target(s: &str) -> bool {
+pub(crate) fn valid_target(s: &str) -> bool {
     let s = s.strip_prefix("ioemu:").unwrap_or(s);
     ["fd", "hd", "sd", "vd", "xvd", "ubd"].iter().any(|p| {
         s.strip_prefix(p)
@@ -118,7 +118,7 @@ fn valid_target(s: &str) -> bool {
 }
 
 /// The schema's `absFilePath`: `(/|[a-zA-Z]:\\).+` (`.` is no line end).
-fn valid_abs_path(s: &str) -> bool {
+pub(crate) fn valid_abs_path(s: &str) -> bool {
     let rest = match s.strip_prefix('/') {
         Some(r) => r,
         None => {
@@ -135,16 +135,16 @@ fn valid_abs_path(s: &str) -> bool {
 
 /// A schema `<value>` of the default `token` type: surrounding blanks do
 /// not count.
-fn token_is(value: &str, want: &str) -> bool {
+pub(crate) fn token_is(value: &str, want: &str) -> bool {
     value.trim_matches([' ', '\t', '\n', '\r']) == want
 }
 
-fn blank(text: &str) -> bool {
+pub(crate) fn blank(text: &str) -> bool {
     text.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
 /// Element children, or None when non-blank text sits among them.
-fn element_children(el: &Element) -> Option<Vec<&Element>> {
+pub(crate) fn element_children(el: &Element) -> Option<Vec<&Element>> {
     let mut out = Vec::new();
     for n in &el.children {
         match n {
@@ -156,12 +156,12 @@ fn element_children(el: &Element) -> Option<Vec<&Element>> {
     Some(out)
 }
 
-fn has_attrs(el: &Element) -> bool {
+pub(crate) fn has_attrs(el: &Element) -> bool {
     el.attrs.iter().any(|(k, _)| !is_xmlns(k))
 }
 
 /// An element holding only text (a `<data>` or `<text/>` pattern).
-fn text_only(el: &Element) -> Option<String> {
+pub(crate) fn text_only(el: &Element) -> Option<String> {
     if has_attrs(el) || el.children.iter().any(|n| matches!(n, Node::Element(_))) {
         return None;
     }
@@ -210,20 +210,22 @@ fn valid_member(el: &Element) -> bool {
                     c.len() == 1 && c[0].name == "name" && text_only(c[0]).is_some_and(|t| valid_name(&t))
                 })
         }
-        // The domain schema proper is not reproduced: its hypervisor type
-        // and name are what every domain needs; the domain parser judges
-        // the rest when the domain is read.
-        "domain" => {
-            const HVS: &[&str] = &[
-                "qemu", "kqemu", "kvm", "xen", "lxc", "uml", "openvz", "test", "vmware", "hyperv", "vbox",
-                "phyp", "vz", "bhyve", "hvf",
-            ];
-            el.attr("type")
-                .is_some_and(|t| HVS.iter().any(|h| token_is(t, h)))
-                && el.elements().any(|c| c.name == "name")
-        }
+        "domain" => plausible_domain(el),
         _ => false,
     }
+}
+
+/// The domain schema proper is not reproduced: its hypervisor type and
+/// name are what every domain needs; the domain parser judges the rest
+/// when the domain is read.
+pub(crate) fn plausible_domain(el: &Element) -> bool {
+    const HVS: &[&str] = &[
+        "qemu", "kqemu", "kvm", "xen", "lxc", "uml", "openvz", "test", "vmware", "hyperv", "vbox", "phyp",
+        "vz", "bhyve", "hvf",
+    ];
+    el.attr("type")
+        .is_some_and(|t| HVS.iter().any(|h| token_is(t, h)))
+        && el.elements().any(|c| c.name == "name")
 }
 
 /// The groups of the schema's interleave, in the order libxml2 checks them.
@@ -355,7 +357,7 @@ fn disk_is_empty(disk: &Disk) -> bool {
 
 /// Finds a requested disk by target, or, for absolute names, by source (a
 /// path, or a network disk's image name) when exactly one disk has it.
-fn find_disk(disks: &[Disk], name: &str) -> Option<usize> {
+pub(crate) fn find_disk(disks: &[Disk], name: &str) -> Option<usize> {
     if !name.starts_with('/') {
         return disks.iter().position(|d| d.target == name);
     }

@@ -17,6 +17,7 @@ pub mod cpu;
 pub mod devices;
 pub mod features;
 pub mod metadata;
+pub mod moment;
 pub mod namespace;
 pub mod os;
 pub mod seclabel;

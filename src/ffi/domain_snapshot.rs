@@ -78,6 +78,12 @@ pub unsafe extern "C" fn virDomainSnapshotCreateXML(
             ),
             F,
         )?;
+        exclusive(
+            flags,
+            redefine,
+            (VIR_DOMAIN_SNAPSHOT_CREATE_HALT, "VIR_DOMAIN_SNAPSHOT_CREATE_HALT"),
+            F,
+        )?;
         let (snap, halted) = d
             .conn
             .conn

@@ -569,7 +569,7 @@ fn parse_host(el: &Element, protocol: &str) -> Result<DiskHost> {
 }
 
 /// Reads a `<source>` of a disk or backing image of type `kind`.
-fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result<DiskSource> {
+pub(crate) fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result<DiskSource> {
     let _ = opts_inactive;
     let mut s = DiskSource {
         kind: kind.to_string(),
@@ -805,7 +805,8 @@ fn parse_source(el: Option<&Element>, kind: &str, opts_inactive: bool) -> Result
     Ok(s)
 }
 
-fn source_out<'a>(s: &'a DiskSource, opts: &FormatOptions) -> Out<'a> {
+/// A `<source>` element as libvirt writes it (bare when it says nothing).
+pub(crate) fn source_out<'a>(s: &'a DiskSource, opts: &FormatOptions) -> Out<'a> {
     let secure = opts.secure;
     let mut o = Out::new("source");
     match s.kind.as_str() {

@@ -4,6 +4,7 @@
 
 use crate::abi::*;
 use crate::domain::checkpoint::CheckpointDef;
+use crate::domain::moment;
 use crate::domain::snapshot::SnapshotDef;
 use crate::error::{Error, Result};
 
@@ -154,23 +155,6 @@ impl<T: Moment + Clone> Moments<T> {
         out
     }
 
-    /// Whether `ancestor` is `name` or above it.
-    pub fn is_ancestor(&self, ancestor: &str, name: &str) -> bool {
-        let mut cur = Some(name.to_string());
-        let mut steps = 0;
-        while let Some(n) = cur {
-            if n == ancestor {
-                return true;
-            }
-            steps += 1;
-            if steps > self.list.len() {
-                return false;
-            }
-            cur = self.get(&n).ok().and_then(|m| m.parent().map(str::to_string));
-        }
-        false
-    }
-
     /// Names matching `listing` and `keep`: of the whole domain, or (with
     /// `parent`) below that moment.
     pub fn list(
@@ -231,28 +215,9 @@ impl<T: Moment + Clone> Moments<T> {
 
     /// libvirt's checks of a redefined moment's parent.
     pub fn check_parent(&self, name: &str, parent: Option<&str>) -> Result<()> {
-        let Some(p) = parent else {
-            return Ok(());
-        };
-        let invalid = |m: String| Error::invalid_arg(VIR_FROM_DOMAIN, m);
-        if p == name {
-            return Err(invalid(format!("cannot set moment {name} as its own parent")));
-        }
-        if !self.contains(p) {
-            return Err(invalid(format!("parent {p} for moment {name} not found")));
-        }
-        if self.contains(name) && self.is_ancestor(name, p) {
-            // libvirt names the moment whose parent is the one redefined.
-            let mut child = p.to_string();
-            while let Ok(m) = self.get(&child) {
-                match m.parent() {
-                    Some(up) if up != name => child = up.to_string(),
-                    _ => break,
-                }
-            }
-            return Err(invalid(format!("parent {child} would create cycle to {name}")));
-        }
-        Ok(())
+        moment::check_parent(name, parent, |n| {
+            self.get(n).ok().map(|m| m.parent().map(str::to_string))
+        })
     }
 }
 

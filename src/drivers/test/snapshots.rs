@@ -2,9 +2,7 @@
 //! snapshot, and reverting, with libvirt's test driver semantics.
 
 use crate::abi::*;
-use crate::domain::snapshot::{
-    self, DomainDiskInfo, SnapshotDef, SnapshotFormatOptions, SnapshotParseOptions, STATES,
-};
+use crate::domain::snapshot::{self, SnapshotDef, SnapshotFormatOptions, SnapshotParseOptions};
 use crate::domain::{ParseOptions, Profile};
 use crate::domain_events::{DomainEvent, DomainEventState};
 use crate::driver::DomainRef;
@@ -73,11 +71,6 @@ pub fn list(snaps: &Snapshots, parent: Option<&str>, flags: u32, func: &str) -> 
     })
 }
 
-/// The snapshot state name of a domain state.
-fn state_name(state: i32) -> &'static str {
-    STATES.get(state as usize).copied().unwrap_or("nostate")
-}
-
 impl Domains {
     fn snapshot_domain(&mut self, dom: &DomainRef) -> Result<usize> {
         self.index_of(dom)
@@ -108,6 +101,17 @@ impl Domains {
                 "cannot create snapshot while checkpoint exists",
             ));
         }
+        let halt = flags & VIR_DOMAIN_SNAPSHOT_CREATE_HALT != 0;
+        if halt && !self.obj_mut(i).persistent {
+            return Err(Error::with(
+                VIR_FROM_TEST,
+                VIR_ERR_OPERATION_INVALID,
+                "cannot halt after transient domain snapshot",
+            ));
+        }
+        if flags & VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE != 0 {
+            snapshot::validate_schema(xml)?;
+        }
         let redefine = flags & VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE != 0;
         let opts = SnapshotParseOptions {
             domain: ParseOptions {
@@ -121,18 +125,10 @@ impl Domains {
         };
         let mut def = snapshot::parse_snapshot(xml, &opts)?;
         let obj: &mut DomainObj = self.obj_mut(i);
-        if obj.snapshots.contains(&def.name) && !redefine {
-            return Err(Error::with(
-                VIR_FROM_DOMAIN,
-                VIR_ERR_OPERATION_FAILED,
-                format!("domain moment {} already exists", def.name),
-            ));
-        }
         if redefine {
             obj.snapshots.check_parent(&def.name, def.parent.as_deref())?;
-            if def.domain.is_none() {
-                def.domain = Some(obj.def.clone());
-            }
+            let existing = obj.snapshots.get(&def.name).ok();
+            snapshot::check_redefine(&mut def, &obj.def, existing)?;
             let name = def.name.clone();
             obj.snapshots.put(def);
             if flags & VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT != 0 {
@@ -140,30 +136,20 @@ impl Domains {
             }
             return Ok((name, false));
         }
-        let active = obj.active();
-        def.state = Some(state_name(obj.state).to_string());
-        if def.memory.is_none() {
-            def.memory = Some(if active { "internal" } else { "no" }.to_string());
+        let current = obj.snapshots.current().map(str::to_string);
+        snapshot::complete_new(&mut def, &obj.def, obj.state, current)?;
+        if obj.snapshots.contains(&def.name) {
+            return Err(Error::with(
+                VIR_FROM_DOMAIN,
+                VIR_ERR_OPERATION_FAILED,
+                format!("domain moment {} already exists", def.name),
+            ));
         }
-        let disks: Vec<DomainDiskInfo> = obj
-            .def
-            .devices
-            .disks
-            .iter()
-            .map(|d| DomainDiskInfo {
-                target: d.target.clone(),
-                source: d.path().map(str::to_string),
-                snapshot: d.snapshot.clone(),
-                skip: d.readonly || !d.has_source,
-            })
-            .collect();
-        snapshot::align_disks(&mut def, &disks, "internal", true)?;
-        def.domain = Some(obj.def.clone());
-        def.parent = obj.snapshots.current().map(str::to_string);
+        let active = obj.active();
         let name = def.name.clone();
         obj.snapshots.put(def);
         obj.snapshots.set_current(Some(name.clone()));
-        let halt = flags & VIR_DOMAIN_SNAPSHOT_CREATE_HALT != 0 && active;
+        let halt = halt && active;
         if halt {
             let r = obj.reference();
             self.stop_at(i, VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT);
