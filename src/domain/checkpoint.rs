@@ -234,13 +234,24 @@ const MEMBERS: &[&str] = &["name", "description", "creationTime", "disks", "doma
 /// What libxml2 reports when validating against the checkpoint schema: the
 /// first problem only, in its words.
 fn schema_problem(root: &Element) -> Option<String> {
+    interleave_problem(root, MEMBERS, valid_member)
+}
+
+/// libxml2's first complaint about a document element whose schema is an
+/// interleave of optional, single `members` (each judged by `valid`), with
+/// no attributes: what the snapshot and checkpoint schemas are.
+pub(crate) fn interleave_problem(
+    root: &Element,
+    members: &[&str],
+    valid: impl Fn(&Element) -> bool,
+) -> Option<String> {
     let root_name = local(&root.name);
     if namespaced(root) {
         return Some(format!("Expecting no namespace for element {root_name}"));
     }
     // Children are dealt to the interleave's groups until one fits none;
     // the groups are judged first, then what was left over.
-    let mut groups: Vec<Vec<&Element>> = vec![Vec::new(); MEMBERS.len()];
+    let mut groups: Vec<Vec<&Element>> = vec![Vec::new(); members.len()];
     let mut extra = None;
     for n in &root.children {
         match n {
@@ -249,7 +260,7 @@ fn schema_problem(root: &Element) -> Option<String> {
                 extra = Some("text".to_string());
                 break;
             }
-            Node::Element(el) => match MEMBERS.iter().position(|m| *m == el.name) {
+            Node::Element(el) => match members.iter().position(|m| *m == el.name) {
                 Some(i) if !namespaced(el) => groups[i].push(el),
                 _ => {
                     extra = Some(local(&el.name).to_string());
@@ -259,10 +270,10 @@ fn schema_problem(root: &Element) -> Option<String> {
         }
     }
     for (i, group) in groups.iter().enumerate() {
-        if group.len() > 1 || group.first().is_some_and(|el| !valid_member(el)) {
+        if group.len() > 1 || group.first().is_some_and(|el| !valid(el)) {
             return Some(format!(
                 "Extra element {} in interleave\nElement {root_name} failed to validate content",
-                MEMBERS[i]
+                members[i]
             ));
         }
     }

@@ -13,15 +13,15 @@
 use std::collections::HashMap;
 
 use super::checkpoint::{
-    blank, element_children, has_attrs, is_xmlns, local, namespaced, plausible_domain, text_only, token_is,
-    valid_abs_path, valid_target,
+    element_children, has_attrs, is_xmlns, local, plausible_domain, text_only, token_is, valid_abs_path,
+    valid_target,
 };
 use super::devices::disk::{self, Disk, DiskSource, FORMATS};
 use super::util::*;
 use super::{DomainDef, FormatOptions, ParseOptions};
 use crate::abi::*;
 use crate::error::{Error, Result};
-use crate::xml::dom::{self, Element, Node};
+use crate::xml::dom::{self, Element};
 use crate::xml::Writer;
 
 /// Snapshot states (`virDomainSnapshotState`), index = value.
@@ -399,45 +399,8 @@ pub fn validate_schema(xml: &str) -> Result<()> {
             format!("Unable to validate doc against {SCHEMA}\n{problem}\n"),
         ))
     };
-    if namespaced(&root) {
-        return fail("Expecting no namespace for element domainsnapshot".into());
-    }
-    // Children are dealt to the interleave's groups until one fits none;
-    // the groups are judged first, then what was left over.
-    let mut groups: Vec<Vec<&Element>> = vec![Vec::new(); MEMBERS.len()];
-    let mut extra = None;
-    for n in &root.children {
-        match n {
-            Node::Text(t) if blank(t) => {}
-            Node::Text(_) => {
-                extra = Some("text".to_string());
-                break;
-            }
-            Node::Element(el) => match MEMBERS.iter().position(|m| *m == el.name) {
-                Some(i) if !namespaced(el) => groups[i].push(el),
-                _ => {
-                    extra = Some(local(&el.name).to_string());
-                    break;
-                }
-            },
-        }
-    }
-    for (i, group) in groups.iter().enumerate() {
-        if group.len() > 1 || group.first().is_some_and(|el| !valid_snapshot_member(el)) {
-            return fail(format!(
-                "Extra element {} in interleave\nElement domainsnapshot failed to validate content",
-                MEMBERS[i]
-            ));
-        }
-    }
-    if let Some(what) = extra {
-        return fail(format!("Element domainsnapshot has extra content: {what}"));
-    }
-    match root.attrs.iter().find(|(k, _)| !is_xmlns(k)) {
-        Some((k, _)) => fail(format!(
-            "Invalid attribute {} for element domainsnapshot",
-            local(k)
-        )),
+    match super::checkpoint::interleave_problem(&root, MEMBERS, valid_snapshot_member) {
+        Some(problem) => fail(problem),
         None => Ok(()),
     }
 }

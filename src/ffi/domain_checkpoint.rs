@@ -9,7 +9,9 @@ use crate::ffi::boundary::{entry, with_dom, writable, Ctx, Failure};
 use crate::ffi::common::alloc_str;
 use crate::ffi::cstr;
 use crate::ffi::flags::{self, Named};
-use crate::ffi::handle::{hand_out, new_moment, release_moment, DomainHandle, MomentHandle, CHECKPOINTS};
+use crate::ffi::handle::{
+    hand_out, moment_free, moment_ref, new_moment, DomainHandle, MomentHandle, CHECKPOINTS,
+};
 
 /// Error domain of libvirt-domain-checkpoint.h's functions.
 const FROM: i32 = VIR_FROM_DOMAIN_CHECKPOINT;
@@ -220,24 +222,25 @@ pub extern "C" fn virDomainCheckpointDelete(checkpoint: virDomainCheckpointPtr, 
 /// Adds a reference to a checkpoint handle.
 #[no_mangle]
 pub extern "C" fn virDomainCheckpointRef(checkpoint: virDomainCheckpointPtr) -> c_int {
-    entry(|_| match CHECKPOINTS.retain(checkpoint.cast()) {
-        true => Ok(0),
-        false => Err(Error::with(
-            FROM,
-            VIR_ERR_INVALID_DOMAIN_CHECKPOINT,
-            "virDomainCheckpointRef",
-        )),
-    })
+    moment_ref(
+        &CHECKPOINTS,
+        checkpoint.cast(),
+        FROM,
+        VIR_ERR_INVALID_DOMAIN_CHECKPOINT,
+        "virDomainCheckpointRef",
+    )
 }
 
 /// Drops a reference to a checkpoint handle.
 #[no_mangle]
 pub extern "C" fn virDomainCheckpointFree(checkpoint: virDomainCheckpointPtr) -> c_int {
-    entry(|_| {
-        release_moment(&CHECKPOINTS, checkpoint.cast())
-            .map(|_| 0)
-            .ok_or_else(|| Error::with(FROM, VIR_ERR_INVALID_DOMAIN_CHECKPOINT, "virDomainCheckpointFree"))
-    })
+    moment_free(
+        &CHECKPOINTS,
+        checkpoint.cast(),
+        FROM,
+        VIR_ERR_INVALID_DOMAIN_CHECKPOINT,
+        "virDomainCheckpointFree",
+    )
 }
 
 /// The checkpoint's name (owned by the handle).

@@ -9,7 +9,9 @@ use crate::ffi::boundary::{entry, with_dom, writable, Ctx, Failure};
 use crate::ffi::common::alloc_str;
 use crate::ffi::cstr;
 use crate::ffi::flags::{self, Named};
-use crate::ffi::handle::{hand_out, new_moment, release_moment, DomainHandle, MomentHandle, SNAPSHOTS};
+use crate::ffi::handle::{
+    hand_out, moment_free, moment_ref, new_moment, DomainHandle, MomentHandle, SNAPSHOTS,
+};
 
 /// Error domain of libvirt-domain-snapshot.h's functions.
 const FROM: i32 = VIR_FROM_DOMAIN_SNAPSHOT;
@@ -412,24 +414,25 @@ pub extern "C" fn virDomainSnapshotDelete(snapshot: virDomainSnapshotPtr, flags:
 /// Adds a reference to a snapshot handle.
 #[no_mangle]
 pub extern "C" fn virDomainSnapshotRef(snapshot: virDomainSnapshotPtr) -> c_int {
-    entry(|_| match SNAPSHOTS.retain(snapshot.cast()) {
-        true => Ok(0),
-        false => Err(Error::with(
-            FROM,
-            VIR_ERR_INVALID_DOMAIN_SNAPSHOT,
-            "virDomainSnapshotRef",
-        )),
-    })
+    moment_ref(
+        &SNAPSHOTS,
+        snapshot.cast(),
+        FROM,
+        VIR_ERR_INVALID_DOMAIN_SNAPSHOT,
+        "virDomainSnapshotRef",
+    )
 }
 
 /// Drops a reference to a snapshot handle.
 #[no_mangle]
 pub extern "C" fn virDomainSnapshotFree(snapshot: virDomainSnapshotPtr) -> c_int {
-    entry(|_| {
-        release_moment(&SNAPSHOTS, snapshot.cast())
-            .map(|_| 0)
-            .ok_or_else(|| Error::with(FROM, VIR_ERR_INVALID_DOMAIN_SNAPSHOT, "virDomainSnapshotFree"))
-    })
+    moment_free(
+        &SNAPSHOTS,
+        snapshot.cast(),
+        FROM,
+        VIR_ERR_INVALID_DOMAIN_SNAPSHOT,
+        "virDomainSnapshotFree",
+    )
 }
 
 /// The snapshot's name (owned by the handle).

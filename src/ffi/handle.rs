@@ -289,3 +289,33 @@ pub unsafe fn hand_out<T>(
     }
     Ok(n)
 }
+
+/// `vir*Ref` of a snapshot or checkpoint handle in `registry`; an unknown
+/// handle is `VIR_ERR_INVALID_*` (`code`) in error domain `from`.
+pub fn moment_ref(
+    registry: &Registry<MomentHandle>,
+    ptr: *const c_void,
+    from: i32,
+    code: i32,
+    func: &str,
+) -> c_int {
+    crate::ffi::boundary::entry(|_| match registry.retain(ptr) {
+        true => Ok(0),
+        false => Err(crate::error::Error::with(from, code, func)),
+    })
+}
+
+/// `vir*Free` of a snapshot or checkpoint handle in `registry`.
+pub fn moment_free(
+    registry: &Registry<MomentHandle>,
+    ptr: *const c_void,
+    from: i32,
+    code: i32,
+    func: &str,
+) -> c_int {
+    crate::ffi::boundary::entry(|_| {
+        release_moment(registry, ptr)
+            .map(|_| 0)
+            .ok_or_else(|| crate::error::Error::with(from, code, func))
+    })
+}

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include "loaded.h"
 
 static const char *node_dir;
 
@@ -394,34 +395,6 @@ static void default_uri(void)
     c = virConnectOpenAuth("mytest", NULL, VIR_CONNECT_NO_ALIASES);
     show_error("mytest with VIR_CONNECT_NO_ALIASES");
     virSetErrorFunc(NULL, NULL);
-}
-
-/* Refuses to run unless the libvirt.so.0 mapped into this process lives in
- * $EXPECT_LIBVIRT_DIR, so a comparison can never silently test the wrong library. */
-static int check_loaded_library(void)
-{
-    const char *want = getenv("EXPECT_LIBVIRT_DIR");
-    char line[4096];
-    FILE *maps;
-    int found = 0;
-    if (!want)
-        return 0;
-    maps = fopen("/proc/self/maps", "r");
-    if (!maps)
-        return -1;
-    while (fgets(line, sizeof(line), maps)) {
-        char *path = strchr(line, '/');
-        if (path && strstr(path, "/libvirt.so")) {
-            if (strncmp(path, want, strlen(want)) != 0) {
-                fprintf(stderr, "wrong library mapped: %s", path);
-                fclose(maps);
-                return -1;
-            }
-            found = 1;
-        }
-    }
-    fclose(maps);
-    return found ? 0 : -1;
 }
 
 /* virConnectAuthPtrDefault answering from stdin (the harness runs this

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include "loaded.h"
 
 static const char *node_dir;
 static const char *scratch;
@@ -1528,32 +1529,6 @@ static void closing(void)
 
 /* Proves which libvirt.so.0 this process loaded: the one in
  * $EXPECT_LIBVIRT_DIR, so a comparison can never silently test the wrong library. */
-static int check_loaded_library(void)
-{
-    const char *want = getenv("EXPECT_LIBVIRT_DIR");
-    char line[4096];
-    FILE *maps;
-    int found = 0;
-    if (!want)
-        return 0;
-    maps = fopen("/proc/self/maps", "r");
-    if (!maps)
-        return -1;
-    while (fgets(line, sizeof(line), maps)) {
-        char *path = strchr(line, '/');
-        if (path && strstr(path, "/libvirt.so")) {
-            if (strncmp(path, want, strlen(want)) != 0) {
-                fprintf(stderr, "wrong libvirt mapped: %s", path);
-                fclose(maps);
-                return -1;
-            }
-            found = 1;
-        }
-    }
-    fclose(maps);
-    return found ? 0 : -1;
-}
-
 static int wanted(int argc, char **argv, const char *name)
 {
     int i;

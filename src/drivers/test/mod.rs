@@ -104,6 +104,12 @@ impl TestDriver {
     }
 }
 
+/// The test driver's function behind the public call `api` (named in its
+/// flag errors): "vir" becomes "test".
+fn driver_func(api: &str) -> String {
+    format!("test{}", api.strip_prefix("vir").unwrap_or(api))
+}
+
 /// The snapshot and checkpoint calls that take no flags.
 fn no_flags(flags: u32, func: &str) -> Result<()> {
     domains::check_flags(flags, 0, func)
@@ -464,8 +470,7 @@ impl Driver for TestDriver {
         flags: u32,
         api: &str,
     ) -> Result<Vec<String>> {
-        // The driver's functions are the public ones with "test" for "vir".
-        let func = format!("test{}", api.strip_prefix("vir").unwrap_or(api));
+        let func = driver_func(api);
         snapshots::list(self.state.lock().domains.snapshots(dom)?, parent, flags, &func)
     }
 
@@ -592,7 +597,7 @@ impl Driver for TestDriver {
         flags: u32,
         api: &str,
     ) -> Result<Vec<String>> {
-        let func = format!("test{}", api.strip_prefix("vir").unwrap_or(api));
+        let func = driver_func(api);
         self.state
             .lock()
             .domains
