@@ -17,6 +17,7 @@ pub mod error;
 pub mod event;
 pub mod ffi;
 pub mod host;
+pub mod native;
 pub mod typed_params;
 pub mod uri;
 pub mod xml;
