@@ -319,6 +319,18 @@ pub trait Driver: Send + Sync {
         unsupported("virDomainGetXMLDesc")
     }
 
+    /// `virConnectDomainXMLFromNative`: a native configuration as domain XML.
+    fn domain_xml_from_native(&self, format: &str, config: &str, flags: u32) -> Result<String> {
+        let _ = (format, config, flags);
+        unsupported("virConnectDomainXMLFromNative")
+    }
+
+    /// `virConnectDomainXMLToNative`: domain XML as a native configuration.
+    fn domain_xml_to_native(&self, format: &str, xml: &str, flags: u32) -> Result<String> {
+        let _ = (format, xml, flags);
+        unsupported("virConnectDomainXMLToNative")
+    }
+
     /// The guest's host name.
     fn domain_get_hostname(&self, dom: &DomainRef, flags: u32) -> Result<String> {
         let _ = (dom, flags);

@@ -739,6 +739,50 @@ unsafe fn define(conn: virConnectPtr, xml: *const c_char, flags: c_uint, func: &
     })
 }
 
+/// A native configuration (VMX, xm, ...) as domain XML (the caller frees it).
+///
+/// # Safety
+/// `nativeFormat` and `nativeConfig` must be NULL or C strings.
+#[no_mangle]
+pub unsafe extern "C" fn virConnectDomainXMLFromNative(
+    conn: virConnectPtr,
+    nativeFormat: *const c_char,
+    nativeConfig: *const c_char,
+    flags: c_uint,
+) -> *mut c_char {
+    const FUNC: &str = "virConnectDomainXMLFromNative";
+    with_conn(conn, FUNC, FROM, |c| {
+        writable(c, FROM, FUNC)?;
+        // SAFETY: the caller's contract.
+        let format = unsafe { cstr::req(nativeFormat, FROM, FUNC, "nativeFormat") }?;
+        // SAFETY: the caller's contract.
+        let config = unsafe { cstr::req(nativeConfig, FROM, FUNC, "nativeConfig") }?;
+        alloc_str(&c.conn.driver().domain_xml_from_native(format, config, flags)?)
+    })
+}
+
+/// Domain XML as a native configuration (the caller frees it).
+///
+/// # Safety
+/// `nativeFormat` and `domainXml` must be NULL or C strings.
+#[no_mangle]
+pub unsafe extern "C" fn virConnectDomainXMLToNative(
+    conn: virConnectPtr,
+    nativeFormat: *const c_char,
+    domainXml: *const c_char,
+    flags: c_uint,
+) -> *mut c_char {
+    const FUNC: &str = "virConnectDomainXMLToNative";
+    with_conn(conn, FUNC, FROM, |c| {
+        writable(c, FROM, FUNC)?;
+        // SAFETY: the caller's contract.
+        let format = unsafe { cstr::req(nativeFormat, FROM, FUNC, "nativeFormat") }?;
+        // SAFETY: the caller's contract.
+        let xml = unsafe { cstr::req(domainXml, FROM, FUNC, "domainXml") }?;
+        alloc_str(&c.conn.driver().domain_xml_to_native(format, xml, flags)?)
+    })
+}
+
 /// `VIR_DOMAIN_SAVE_RUNNING`.
 const SAVE_RUNNING: Named = (VIR_DOMAIN_SAVE_RUNNING, "VIR_DOMAIN_SAVE_RUNNING");
 /// `VIR_DOMAIN_SAVE_PAUSED`.

@@ -6,36 +6,6 @@ use crate::abi::*;
 use crate::ffi::boundary::{unsupported, Subject};
 
 #[no_mangle]
-pub unsafe extern "C" fn virConnectDomainXMLFromNative(
-    conn: virConnectPtr,
-    nativeFormat: *const c_char,
-    nativeConfig: *const c_char,
-    flags: c_uint,
-) -> *mut c_char {
-    let _ = (nativeFormat, nativeConfig, flags);
-    unsupported(
-        c"virConnectDomainXMLFromNative",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectDomainXMLToNative(
-    conn: virConnectPtr,
-    nativeFormat: *const c_char,
-    domainXml: *const c_char,
-    flags: c_uint,
-) -> *mut c_char {
-    let _ = (nativeFormat, domainXml, flags);
-    unsupported(
-        c"virConnectDomainXMLToNative",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virConnectGetAllDomainStats(
     conn: virConnectPtr,
     stats: c_uint,
