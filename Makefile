@@ -10,7 +10,7 @@ LIB := target/release/libvirt.so
 all: build headers build/libvirt.pc
 
 build:
-	$(CARGO) build --release --lib
+	$(CARGO) build --release --lib --bin virt-native
 
 headers:
 	$(CARGO) run -q --release -p gen-headers -- $(CURDIR)
@@ -23,7 +23,8 @@ build/libvirt.pc: pkgconfig/libvirt.pc.in
 	sed 's|@PREFIX@|$(PREFIX)|' $< > $@
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/libvirt
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/libvirt $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 target/release/virt-native $(DESTDIR)$(PREFIX)/bin/virt-native
 	install -m 0755 $(LIB) $(DESTDIR)$(PREFIX)/lib/libvirt.so.0
 	ln -sf libvirt.so.0 $(DESTDIR)$(PREFIX)/lib/libvirt.so
 	install -m 0644 include/libvirt/*.h $(DESTDIR)$(PREFIX)/include/libvirt/
@@ -55,7 +56,7 @@ demo: deps-build stage
 
 # Debian packages the tests need (installed when missing; needs root).
 TEST_PACKAGES := gcc pkg-config binutils util-linux libvirt0 libvirt-clients libvirt-dev python3-libvirt \
-	libsys-virt-perl golang-go golang-github-libvirt-libvirt-go-dev
+	libsys-virt-perl golang-go golang-github-libvirt-libvirt-go-dev golang-github-vmware-govmomi-dev
 BUILD_PACKAGES := gcc pkg-config binutils
 
 deps-build:
