@@ -408,3 +408,36 @@ fn context_without_file_names_is_an_error() {
     let e = format_config(&ctx, &minimal(), 4).unwrap_err();
     assert_error(&e, VIR_ERR_INTERNAL_ERROR, "no formatFileName function");
 }
+
+#[test]
+fn definitions_read_from_vmx_convert_back_or_fail_cleanly() {
+    // libvirt's vmx2xml outputs are VMware definitions as the ESX driver
+    // sees them: each converts, or is refused with a converter error
+    // (SATA drives, which 9.0 reads but cannot write).
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/vmx2xml");
+    let mut converted = 0;
+    let mut refused_sata = 0;
+    for entry in std::fs::read_dir(dir).expect("../shared/conformance/vmx2xml is readable") {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "xml") {
+            continue;
+        }
+        let Ok(def) = parse(&std::fs::read_to_string(&path).unwrap()) else {
+            continue;
+        };
+        for version in [4, 7, 10] {
+            match convert(&def, version) {
+                Ok(vmx) => {
+                    assert!(vmx.starts_with(".encoding = \"UTF-8\"\n"), "{}", path.display());
+                    converted += 1;
+                }
+                Err(e) => {
+                    assert_error(&e, VIR_ERR_CONFIG_UNSUPPORTED, "Unsupported bus type 'sata'");
+                    refused_sata += 1;
+                }
+            }
+        }
+    }
+    assert!(converted >= 3 * 60, "only {converted} conversions succeeded");
+    assert!(refused_sata <= 3, "{refused_sata} refusals");
+}
