@@ -63,6 +63,12 @@ pub struct Profile {
     pub memory_hotplug: bool,
     /// `<os firmware=...>` (firmware auto-selection) is accepted.
     pub fw_autoselect: bool,
+    /// SCSI disks without an address get wide-bus addresses (15 units per
+    /// controller, unit 7 being the controller itself), as VMware's are.
+    pub wide_scsi: bool,
+    /// The video model of a `<video>` without one (and of the adapter added
+    /// for graphics), and the default vram of vga, cirrus and vmvga in KiB.
+    pub default_video: (&'static str, u32),
 }
 
 impl Profile {
@@ -73,6 +79,8 @@ impl Profile {
         namespace: Some(Namespace::Test),
         memory_hotplug: true,
         fw_autoselect: true,
+        wide_scsi: false,
+        default_video: ("cirrus", 16 * 1024),
     };
 
     /// The VMware/ESX drivers' (hvm guests i686 and x86_64; MACs 00:0c:29).
@@ -82,6 +90,8 @@ impl Profile {
         namespace: Some(Namespace::Vmware),
         memory_hotplug: false,
         fw_autoselect: true,
+        wide_scsi: true,
+        default_video: ("vmvga", 4 * 1024),
     };
 
     /// The Xen drivers' (x86_64 guests; MACs 00:16:3e).
@@ -91,6 +101,8 @@ impl Profile {
         namespace: Some(Namespace::Xen),
         memory_hotplug: false,
         fw_autoselect: false,
+        wide_scsi: false,
+        default_video: ("cirrus", 16 * 1024),
     };
 
     /// XenD's s-expression era (libvirt 4.5): no architecture filled in.
@@ -100,6 +112,8 @@ impl Profile {
         namespace: None,
         memory_hotplug: false,
         fw_autoselect: false,
+        wide_scsi: false,
+        default_video: ("cirrus", 16 * 1024),
     };
 }
 

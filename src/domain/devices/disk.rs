@@ -1200,8 +1200,9 @@ pub fn parse(el: &Element, inactive: bool) -> Result<Disk> {
 }
 
 /// Fills the bus from the target name and assigns a drive address, as
-/// libvirt's post-parse step does.
-pub fn post_parse(d: &mut Disk) -> Result<()> {
+/// libvirt's post-parse step does (`wide_scsi`: the driver's SCSI buses
+/// have 16 units, the controller at unit 7).
+pub fn post_parse(d: &mut Disk, wide_scsi: bool) -> Result<()> {
     if d.bus.is_none() {
         if d.device == "floppy" {
             d.bus = Some("fdc".into());
@@ -1237,6 +1238,10 @@ pub fn post_parse(d: &mut Disk) -> Result<()> {
             unit,
         };
         d.info.address = match d.bus.as_deref() {
+            Some("scsi") if wide_scsi => {
+                let unit = idx % 15;
+                Some(drive(idx / 15, 0, if unit >= 7 { unit + 1 } else { unit }))
+            }
             Some("scsi") => Some(drive(idx / 7, 0, idx % 7)),
             Some("ide") => Some(drive(idx / 4, (idx % 4) / 2, idx % 2)),
             Some("sata") => Some(drive(idx / 6, 0, idx % 6)),

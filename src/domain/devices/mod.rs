@@ -249,7 +249,7 @@ pub fn parse_in(el: &Element, opts: &ParseOptions, ctx: &DomainCtx) -> Result<De
         d.audios.push(misc::parse_audio(x)?);
     }
     for x in el.children_named("video") {
-        let v = video::parse(x)?;
+        let v = video::parse(x, opts.profile.default_video)?;
         if v.primary {
             if d.videos.iter().any(|o| o.primary) {
                 return Err(unsupported("Only one primary video device is supported"));
@@ -328,13 +328,13 @@ pub fn parse_in(el: &Element, opts: &ParseOptions, ctx: &DomainCtx) -> Result<De
         }
         d.vsock = Some(misc::parse_vsock(x)?);
     }
-    post_parse(&mut d, ctx)?;
+    post_parse(&mut d, ctx, opts.profile)?;
     Ok(d)
 }
 
-fn post_parse(d: &mut Devices, ctx: &DomainCtx) -> Result<()> {
+fn post_parse(d: &mut Devices, ctx: &DomainCtx, profile: &crate::domain::Profile) -> Result<()> {
     for disk in &mut d.disks {
-        disk::post_parse(disk)?;
+        disk::post_parse(disk, profile.wide_scsi)?;
     }
     controller::assign_indexes(&mut d.controllers);
     controller::assign_usb_masters(&mut d.controllers)?;
@@ -367,7 +367,7 @@ fn post_parse(d: &mut Devices, ctx: &DomainCtx) -> Result<()> {
     if !d.graphics.is_empty() && d.videos.is_empty() {
         d.videos
             .push(if !matches!(ctx.os_type.as_str(), "xen" | "linux") {
-                Video::default_for_graphics()
+                Video::default_for_graphics(profile.default_video)
             } else {
                 Video {
                     model: "xen".into(),
@@ -770,6 +770,45 @@ mod tests {
         let mut w = Writer::new();
         format(d, &mut w, opts);
         w.finish()
+    }
+
+    fn drive_of(d: &Disk) -> (u32, u32) {
+        match d.info.address {
+            Some(Address::Drive { controller, unit, .. }) => (controller, unit),
+            ref a => panic!("no drive address: {a:?}"),
+        }
+    }
+
+    #[test]
+    fn vmware_scsi_buses_are_wide() {
+        let xml = "<disk type='file' device='disk'><source file='/a.vmdk'/><target dev='sdh' bus='scsi'/></disk>\
+                   <disk type='file' device='disk'><source file='/b.vmdk'/><target dev='sdp' bus='scsi'/></disk>";
+        let wide = devices(xml, &Profile::VMWARE, true).unwrap();
+        // sdh is index 7: unit 7 is the controller's own, so unit 8.
+        assert_eq!(drive_of(&wide.disks[0]), (0, 8));
+        assert_eq!(drive_of(&wide.disks[1]), (1, 0));
+        let scsi = wide.controllers.iter().filter(|c| c.kind == "scsi").count();
+        assert_eq!(scsi, 2);
+        let narrow = devices(xml, &Profile::TEST, true).unwrap();
+        assert_eq!(drive_of(&narrow.disks[0]), (1, 0));
+        assert_eq!(drive_of(&narrow.disks[1]), (2, 1));
+    }
+
+    #[test]
+    fn vmware_video_defaults_to_vmvga_with_4_mib() {
+        let vnc = "<graphics type='vnc'/>";
+        let d = devices(vnc, &Profile::VMWARE, true).unwrap();
+        assert_eq!((d.videos[0].model.as_str(), d.videos[0].vram), ("vmvga", 4096));
+        let d = devices(
+            "<video/><video><model type='vga'/></video>",
+            &Profile::VMWARE,
+            true,
+        )
+        .unwrap();
+        assert_eq!((d.videos[0].model.as_str(), d.videos[0].vram), ("vmvga", 4096));
+        assert_eq!((d.videos[1].model.as_str(), d.videos[1].vram), ("vga", 4096));
+        let d = devices(vnc, &Profile::TEST, true).unwrap();
+        assert_eq!((d.videos[0].model.as_str(), d.videos[0].vram), ("cirrus", 16384));
     }
 
     #[test]

@@ -50,11 +50,12 @@ pub struct Video {
 }
 
 impl Video {
-    /// The adapter libvirt's test driver adds when graphics exist without video.
-    pub fn default_for_graphics() -> Video {
+    /// The adapter libvirt adds when graphics exist without video, given the
+    /// driver's default model and vram.
+    pub fn default_for_graphics((model, vram): (&str, u32)) -> Video {
         Video {
-            model: "cirrus".into(),
-            vram: 16384,
+            model: model.into(),
+            vram,
             heads: 1,
             primary: true,
             ..Default::default()
@@ -62,9 +63,10 @@ impl Video {
     }
 }
 
-fn default_vram(model: &str) -> u32 {
+fn default_vram(model: &str, vga_vram: u32) -> u32 {
     match model {
-        "vga" | "cirrus" | "vmvga" | "bochs" => 16 * 1024,
+        "vga" | "cirrus" | "vmvga" => vga_vram,
+        "bochs" => 16 * 1024,
         "qxl" => 64 * 1024,
         "xen" => 4 * 1024,
         _ => 0,
@@ -78,8 +80,8 @@ fn video_num(el: &Element, name: &str) -> Result<u32> {
     }
 }
 
-/// Reads a `<video>`.
-pub fn parse(el: &Element) -> Result<Video> {
+/// Reads a `<video>`; `defaults` is the driver's (model, vga vram).
+pub fn parse(el: &Element, defaults: (&str, u32)) -> Result<Video> {
     let mut v = Video::default();
     let model_el = el.child("model");
     let mut model = None;
@@ -140,7 +142,7 @@ pub fn parse(el: &Element) -> Result<Video> {
             v.driver.set("name", n);
         }
     }
-    v.model = model.unwrap_or_else(|| "cirrus".into());
+    v.model = model.unwrap_or_else(|| defaults.0.into());
     if v.ram != 0 && v.model != "qxl" {
         return Err(unsupported("ram attribute only supported for video type qxl"));
     }
@@ -188,7 +190,7 @@ pub fn parse(el: &Element) -> Result<Video> {
         v.vram = round(v.vram);
         v.ram = round(v.ram);
         if v.vram == 0 {
-            v.vram = default_vram(&v.model);
+            v.vram = default_vram(&v.model, defaults.1);
         }
         if v.model == "qxl" && v.ram == 0 {
             v.ram = 64 * 1024;
