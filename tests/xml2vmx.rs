@@ -4,28 +4,15 @@
 //! version, and must give its `.vmx` byte for byte.  The bad-input tests
 //! below pin the errors for what VMX cannot express.
 
-use std::path::{Path, PathBuf};
+#[path = "support/conformance.rs"]
+mod conformance;
 
 use virt::abi::{VIR_ERR_CONFIG_UNSUPPORTED, VIR_ERR_INTERNAL_ERROR, VIR_FROM_NONE};
 use virt::domain::devices::Disk;
 use virt::domain::{self, DomainDef, ParseOptions, Profile};
 use virt::error::{Error, Result};
 use virt::native::vmx::{format_config, offline, AutodetectScsiModel, Context, FormatFileName};
-
-fn folder() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/xml2vmx")
-}
-
-/// The virtualHW.version libvirt's harness passes for a case.
-fn hw_version(case: &str) -> i32 {
-    match case {
-        "serial-network-server" | "serial-network-client" => 7,
-        "ws-in-the-wild-1" | "ws-in-the-wild-2" => 8,
-        "fusion-in-the-wild-1" => 9,
-        "esx-in-the-wild-9" => 10,
-        _ => 4,
-    }
-}
+use virt::native::{self, Format};
 
 fn parse(xml: &str) -> Result<DomainDef> {
     domain::parse(
@@ -51,43 +38,20 @@ fn convert(def: &DomainDef, version: i32) -> Result<String> {
     format_config(&ctx, def, version)
 }
 
-fn first_difference(want: &str, got: &str) -> String {
-    let (w, g): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
-    for i in 0..w.len().max(g.len()) {
-        let (a, b) = (w.get(i), g.get(i));
-        if a != b {
-            return format!("line {}: expected {:?}, got {:?}", i + 1, a, b);
-        }
-    }
-    "trailing newline differs".to_string()
-}
-
 #[test]
 fn libvirt_suite_byte_identical() {
-    let mut cases: Vec<String> = std::fs::read_dir(folder())
-        .expect("../shared/conformance/xml2vmx is readable")
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            Some(name.strip_prefix("xml2vmx-")?.strip_suffix(".xml")?.to_string())
-        })
-        .collect();
-    cases.sort();
+    let cases = conformance::xml2vmx_cases();
     assert!(cases.len() >= 50, "only {} cases found", cases.len());
 
     let mut failures = Vec::new();
-    for case in &cases {
-        let dir = folder();
-        let xml = std::fs::read_to_string(dir.join(format!("xml2vmx-{case}.xml"))).unwrap();
-        let mut want = std::fs::read_to_string(dir.join(format!("xml2vmx-{case}.vmx"))).unwrap();
-        // libvirt's harness compares against the file with a newline added
-        // when it lacks one.
-        if !want.ends_with('\n') {
-            want.push('\n');
-        }
-        match parse(&xml).and_then(|def| convert(&def, hw_version(case))) {
+    for (case, opts) in &cases {
+        let xml = std::fs::read_to_string(conformance::folder("xml2vmx").join(format!("xml2vmx-{case}.xml")))
+            .unwrap();
+        let want = conformance::expected("xml2vmx", &format!("xml2vmx-{case}.vmx"));
+        // The converter virt-native runs, with the harness's context.
+        match native::xml_to_native_offline(Format::VmwareVmx, &xml, opts) {
             Ok(got) if got == want => {}
-            Ok(got) => failures.push(format!("{case}: {}", first_difference(&want, &got))),
+            Ok(got) => failures.push(format!("{case}: {}", conformance::first_difference(&want, &got))),
             Err(e) => failures.push(format!("{case}: error {}", e.message)),
         }
     }
@@ -414,7 +378,7 @@ fn definitions_read_from_vmx_convert_back_or_fail_cleanly() {
     // libvirt's vmx2xml outputs are VMware definitions as the ESX driver
     // sees them: each converts, or is refused with a converter error
     // (SATA drives, which 9.0 reads but cannot write).
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/vmx2xml");
+    let dir = conformance::folder("vmx2xml");
     let mut converted = 0;
     let mut refused_sata = 0;
     for entry in std::fs::read_dir(dir).expect("../shared/conformance/vmx2xml is readable") {

@@ -1,0 +1,129 @@
+//! The `virt-native` command: the conformance corpus through the binary gives
+//! the bytes libvirt's suites expect, and bad input fails with libvirt's
+//! message on stderr and a non-zero exit status.
+
+#[path = "support/conformance.rs"]
+mod conformance;
+
+use std::process::{Command, Output};
+
+fn virt_native(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_virt-native"))
+        .args(args)
+        .output()
+        .expect("virt-native runs")
+}
+
+#[test]
+fn to_vmware_vmx_over_the_xml2vmx_suite() {
+    let cases = conformance::xml2vmx_cases();
+    assert!(cases.len() >= 50, "only {} cases", cases.len());
+    let mut failures = Vec::new();
+    for (case, opts) in &cases {
+        let input = conformance::folder("xml2vmx").join(format!("xml2vmx-{case}.xml"));
+        let version = opts
+            .virtual_hw_version
+            .expect("every case names its version")
+            .to_string();
+        let out = virt_native(&[
+            "to",
+            "vmware-vmx",
+            "--virtual-hw-version",
+            &version,
+            input.to_str().unwrap(),
+        ]);
+        let want = conformance::expected("xml2vmx", &format!("xml2vmx-{case}.vmx"));
+        let got = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() || got != want {
+            failures.push(format!(
+                "{case}: status {:?}, {} {}",
+                out.status.code(),
+                conformance::first_difference(&want, &got),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    println!(
+        "virt-native to vmware-vmx: {}/{} cases byte-identical",
+        cases.len() - failures.len(),
+        cases.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn default_hardware_version_is_4() {
+    let input = conformance::folder("xml2vmx").join("xml2vmx-minimal.xml");
+    let out = virt_native(&["to", "vmware-vmx", input.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("virtualHW.version = \"4\"\n"));
+}
+
+#[test]
+fn standard_input_is_read_with_a_dash() {
+    use std::io::Write;
+    let xml = std::fs::read(conformance::folder("xml2vmx").join("xml2vmx-minimal.xml")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_virt-native"))
+        .args(["to", "vmware-vmx", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&xml).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        conformance::expected("xml2vmx", "xml2vmx-minimal.vmx")
+    );
+}
+
+fn fails_with(args: &[&str], message: &str) {
+    let out = virt_native(args);
+    assert!(!out.status.success(), "{args:?} succeeded");
+    assert!(
+        out.stdout.is_empty(),
+        "{args:?} printed {:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(message),
+        "{args:?}: stderr {err:?} lacks {message:?}"
+    );
+}
+
+#[test]
+fn bad_input_fails_with_a_message() {
+    let dir = std::env::temp_dir().join(format!("virt-native-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad_xml = dir.join("bad.xml");
+    std::fs::write(&bad_xml, "<domain type='vmware'><name>x</name").unwrap();
+    let odd_memory = dir.join("arch.xml");
+    std::fs::write(
+        &odd_memory,
+        "<domain type='vmware'><name>x</name><memory>4096</memory><os><type arch='ppc64'>hvm</type></os></domain>",
+    )
+    .unwrap();
+    fails_with(
+        &["from", "bogus-format", "x"],
+        "Unsupported config format 'bogus-format'",
+    );
+    fails_with(
+        &["to", "vmware-vmx", "/nonexistent/file.xml"],
+        "cannot read '/nonexistent/file.xml'",
+    );
+    fails_with(&["to", "vmware-vmx", bad_xml.to_str().unwrap()], "(domain_definition):1: expected '>'");
+    fails_with(
+        &["to", "vmware-vmx", odd_memory.to_str().unwrap()],
+        "'i686' or 'x86_64' but found 'ppc64'",
+    );
+    fails_with(
+        &["to", "vmware-vmx", "--virtual-hw-version", "x", "f"],
+        "is not a number",
+    );
+    fails_with(&["sideways", "vmware-vmx", "f"], "unknown direction");
+    fails_with(&["to", "vmware-vmx", "--nope", "f"], "unknown option '--nope'");
+    fails_with(&[], "usage:");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
