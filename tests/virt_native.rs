@@ -113,7 +113,10 @@ fn bad_input_fails_with_a_message() {
         &["to", "vmware-vmx", "/nonexistent/file.xml"],
         "cannot read '/nonexistent/file.xml'",
     );
-    fails_with(&["to", "vmware-vmx", bad_xml.to_str().unwrap()], "(domain_definition):1: expected '>'");
+    fails_with(
+        &["to", "vmware-vmx", bad_xml.to_str().unwrap()],
+        "(domain_definition):1: expected '>'",
+    );
     fails_with(
         &["to", "vmware-vmx", odd_memory.to_str().unwrap()],
         "'i686' or 'x86_64' but found 'ppc64'",

@@ -21,23 +21,26 @@ pub const TYPES: &[&str] = &[
     "isa",
 ];
 
+/// libvirt's SCSI controller model names, in its enumeration order.
+pub const SCSI_MODELS: &[&str] = &[
+    "auto",
+    "buslogic",
+    "lsilogic",
+    "lsisas1068",
+    "vmpvscsi",
+    "ibmvscsi",
+    "virtio-scsi",
+    "lsisas1078",
+    "virtio-transitional",
+    "virtio-non-transitional",
+    "ncr53c90",
+    "am53c974",
+    "dc390",
+];
+
 fn models(kind: &str) -> &'static [&'static str] {
     match kind {
-        "scsi" => &[
-            "auto",
-            "buslogic",
-            "lsilogic",
-            "lsisas1068",
-            "vmpvscsi",
-            "ibmvscsi",
-            "virtio-scsi",
-            "lsisas1078",
-            "virtio-transitional",
-            "virtio-non-transitional",
-            "ncr53c90",
-            "am53c974",
-            "dc390",
-        ],
+        "scsi" => SCSI_MODELS,
         "usb" => &[
             "piix3-uhci",
             "piix4-uhci",

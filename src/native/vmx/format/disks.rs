@@ -5,6 +5,7 @@
 //! with that name, so both are checked before anything is written.
 
 use super::{internal, unsupported, Vmx};
+use crate::domain::devices::controller::SCSI_MODELS;
 use crate::domain::devices::disk::disk_name_index;
 use crate::domain::devices::{Address, Disk};
 use crate::domain::DomainDef;
@@ -17,24 +18,6 @@ const SCSI_CONTROLLERS: usize = 4;
 /// Devices per SCSI controller: a wide bus has 16 units and the controller
 /// itself sits at unit 7.
 const SCSI_UNITS: u32 = 15;
-
-/// libvirt's SCSI controller model names: what a legacy `<driver name>` of a
-/// SCSI disk may say.
-const SCSI_MODELS: &[&str] = &[
-    "auto",
-    "buslogic",
-    "lsilogic",
-    "lsisas1068",
-    "vmpvscsi",
-    "ibmvscsi",
-    "virtio-scsi",
-    "lsisas1078",
-    "virtio-transitional",
-    "virtio-non-transitional",
-    "ncr53c90",
-    "am53c974",
-    "dc390",
-];
 
 /// Writes the SCSI controllers, every disk and the floppy presence flags;
 /// true when there is a SCSI controller.
