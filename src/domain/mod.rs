@@ -880,7 +880,11 @@ pub fn format_into(def: &DomainDef, opts: &FormatOptions, w: &mut Writer, depth:
         attrs.push((k.as_str(), v));
     }
     w.open(root_name, &attrs);
-    w.text("name", &[], &def.name);
+    // A definition converted from a native format may have no name; libvirt
+    // then leaves the element out.
+    if !def.name.is_empty() {
+        w.text("name", &[], &def.name);
+    }
     w.text("uuid", &[], &def.uuid.to_string());
     if let Some(g) = &def.genid {
         w.text("genid", &[], &g.to_string());
