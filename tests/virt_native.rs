@@ -52,6 +52,44 @@ fn to_vmware_vmx_over_the_xml2vmx_suite() {
 }
 
 #[test]
+fn from_vmware_vmx_over_the_vmx2xml_suite() {
+    let mut failures = Vec::new();
+    for case in conformance::VMX2XML_CASES {
+        let input = conformance::folder("vmx2xml").join(format!("{case}.vmx"));
+        let mut args = vec!["from", "vmware-vmx"];
+        let opts = conformance::vmx2xml_options(case);
+        if let Some(path) = &opts.datacenter_path {
+            args.extend(["--datacenter-path", path]);
+        }
+        args.push(input.to_str().unwrap());
+        let out = virt_native(&args);
+        let want = conformance::expected("vmx2xml", &format!("{case}.xml"));
+        let got = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() || got != want {
+            failures.push(format!(
+                "{case}: status {:?}, {} {}",
+                out.status.code(),
+                conformance::first_difference(&want, &got),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    for case in conformance::VMX2XML_FAILING {
+        let input = conformance::folder("vmx2xml").join(format!("{case}.vmx"));
+        fails_with(
+            &["from", "vmware-vmx", input.to_str().unwrap()],
+            "Referenced missing file",
+        );
+    }
+    let total = conformance::VMX2XML_CASES.len();
+    println!(
+        "virt-native from vmware-vmx: {}/{total} cases byte-identical",
+        total - failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
 fn default_hardware_version_is_4() {
     let input = conformance::folder("xml2vmx").join("xml2vmx-minimal.xml");
     let out = virt_native(&["to", "vmware-vmx", input.to_str().unwrap()]);
@@ -128,5 +166,11 @@ fn bad_input_fails_with_a_message() {
     fails_with(&["sideways", "vmware-vmx", "f"], "unknown direction");
     fails_with(&["to", "vmware-vmx", "--nope", "f"], "unknown option '--nope'");
     fails_with(&[], "usage:");
+    let bad_vmx = dir.join("bad.vmx");
+    std::fs::write(&bad_vmx, "config.version = \"8\"\nvirtualHW.version = 4\n").unwrap();
+    fails_with(
+        &["from", "vmware-vmx", bad_vmx.to_str().unwrap()],
+        "memory conf:2:",
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -6,117 +6,24 @@
 //! converter's handling of broken input: clear libvirt-style errors, never
 //! a panic.
 
-use std::path::{Path, PathBuf};
+#[path = "support/conformance.rs"]
+mod conformance;
+
+use conformance::{VMX2XML_CASES, VMX2XML_FAILING};
 
 use virt::abi::*;
 use virt::domain::{self, FormatOptions};
 use virt::error::Error;
 use virt::native::vmx::{offline, parse_config, Context};
+use virt::native::{self, Format};
 
-/// libvirt 9.0.0's vmx2xml cases, in the suite's order (11.3.0's list
-/// without esx-in-the-wild-12..14).
-const CASES: &[&str] = &[
-    "case-insensitive-1",
-    "case-insensitive-2",
-    "minimal",
-    "minimal-64bit",
-    "graphics-vnc",
-    "scsi-driver",
-    "scsi-writethrough",
-    "harddisk-scsi-file",
-    "harddisk-ide-file",
-    "harddisk-transient",
-    "cdrom-scsi-file",
-    "cdrom-scsi-empty",
-    "cdrom-scsi-device",
-    "cdrom-scsi-raw-device",
-    "cdrom-scsi-passthru",
-    "cdrom-ide-file",
-    "cdrom-ide-empty",
-    "cdrom-ide-empty-2",
-    "cdrom-ide-device",
-    "cdrom-ide-raw-device",
-    "cdrom-ide-raw-auto-detect",
-    "cdrom-ide-file-missing-datastore",
-    "cdrom-ide-file-missing-file",
-    "floppy-file",
-    "floppy-device",
-    "sharedfolder",
-    "ethernet-e1000",
-    "ethernet-vmxnet2",
-    "ethernet-custom",
-    "ethernet-bridged",
-    "ethernet-nat",
-    "ethernet-generated",
-    "ethernet-static",
-    "ethernet-vpx",
-    "ethernet-other",
-    "ethernet-null",
-    "ethernet-vds",
-    "serial-file",
-    "serial-device",
-    "serial-pipe-client-app",
-    "serial-pipe-client-vm",
-    "serial-pipe-server-app",
-    "serial-pipe-server-vm",
-    "serial-network-server",
-    "parallel-file",
-    "parallel-device",
-    "esx-in-the-wild-1",
-    "esx-in-the-wild-2",
-    "esx-in-the-wild-4",
-    "esx-in-the-wild-5",
-    "esx-in-the-wild-7",
-    "esx-in-the-wild-8",
-    "esx-in-the-wild-10",
-    "gsx-in-the-wild-1",
-    "gsx-in-the-wild-3",
-    "ws-in-the-wild-1",
-    "annotation",
-    "smbios",
-    "svga",
-    "firmware-efi",
-    "datacenterpath",
-];
-
-/// DO_TEST_FAIL cases: the conversion must fail (a disk image that is not
-/// there).
-const FAILING: &[&str] = &[
-    "harddisk-ide-file-missing-datastore",
-    "harddisk-scsi-file-missing-file",
-];
-
-fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/vmx2xml")
-}
-
-/// virTestLoadFile: backslash-newline pairs are removed.
-fn load(path: &Path) -> Option<String> {
-    std::fs::read_to_string(path).ok().map(|t| t.replace("\\\n", ""))
-}
-
-/// Converts as vmx2xmltest does: the test's file-name mapping, the
-/// datacenter path only for the `datacenterpath` case.
+/// Converts as vmx2xmltest does, through the function virt-native runs.
 fn convert(name: &str, vmx: &str) -> Result<String, Error> {
-    let parse_file_name = offline::parse_file_name;
-    let ctx = Context {
-        parse_file_name: Some(&parse_file_name),
-        format_file_name: None,
-        autodetect_scsi_model: None,
-        datacenter_path: (name == "datacenterpath").then_some("folder1/folder2/datacenter1"),
-    };
-    let def = parse_config(&ctx, vmx)?;
-    let mut out = domain::format(
-        &def,
-        &FormatOptions {
-            secure: true,
-            ..Default::default()
-        },
-    );
-    if !out.ends_with('\n') {
-        out.push('\n');
-    }
-    Ok(out)
+    native::xml_from_native_offline(
+        Format::VmwareVmx,
+        vmx.as_bytes(),
+        &conformance::vmx2xml_options(name),
+    )
 }
 
 /// Converts text with the offline conventions and no datacenter path.
@@ -150,7 +57,7 @@ fn diff(want: &str, got: &str) -> String {
 
 #[test]
 fn vmx2xml_cases_are_byte_identical() {
-    let dir = data_dir();
+    let dir = conformance::folder("vmx2xml");
     assert!(dir.is_dir(), "{} missing", dir.display());
 
     // The folder holds exactly the suite's inputs (ethernet-vds-no-params
@@ -163,23 +70,27 @@ fn vmx2xml_cases_are_byte_identical() {
         .filter(|n| n != "ethernet-vds-no-params")
         .collect();
     on_disk.sort();
-    let mut listed: Vec<String> = CASES.iter().chain(FAILING).map(|s| s.to_string()).collect();
+    let mut listed: Vec<String> = VMX2XML_CASES
+        .iter()
+        .chain(VMX2XML_FAILING)
+        .map(|s| s.to_string())
+        .collect();
     listed.sort();
     assert_eq!(on_disk, listed, "vmx2xml folder and case list differ");
 
     let mut passed = 0;
     let mut failures = Vec::new();
-    for name in CASES {
-        let vmx = load(&dir.join(format!("{name}.vmx"))).unwrap();
-        let want = load(&dir.join(format!("{name}.xml"))).unwrap();
+    for name in VMX2XML_CASES {
+        let vmx = conformance::expected("vmx2xml", &format!("{name}.vmx"));
+        let want = conformance::expected("vmx2xml", &format!("{name}.xml"));
         match convert(name, &vmx) {
             Ok(got) if got == want => passed += 1,
             Ok(got) => failures.push(format!("{name}:\n{}", diff(&want, &got))),
             Err(e) => failures.push(format!("{name}: conversion failed: {}", e.message)),
         }
     }
-    for name in FAILING {
-        let vmx = load(&dir.join(format!("{name}.vmx"))).unwrap();
+    for name in VMX2XML_FAILING {
+        let vmx = conformance::expected("vmx2xml", &format!("{name}.vmx"));
         match convert(name, &vmx) {
             Err(e) => {
                 assert_eq!(e.domain, VIR_FROM_NONE, "{name}: {}", e.message);
@@ -193,7 +104,7 @@ fn vmx2xml_cases_are_byte_identical() {
             Ok(_) => failures.push(format!("{name}: converted, but libvirt fails it")),
         }
     }
-    let total = CASES.len() + FAILING.len();
+    let total = VMX2XML_CASES.len() + VMX2XML_FAILING.len();
     eprintln!("vmx2xml: {passed}/{total} cases byte-identical");
     assert!(
         failures.is_empty(),
@@ -217,7 +128,8 @@ fn ethernet_vds_without_parameters() {
         ethernet0.dvs.switchId = \"50 34 26 b2 94 e9 3b 16-1d 68 87 bf ff 4a 54 40\"\n\
         displayName = \"test\"\n";
     let mut inputs = vec![("inline".to_string(), VDS_NO_PARAMS.to_string())];
-    if let Some(text) = load(&data_dir().join("ethernet-vds-no-params.vmx")) {
+    let file = conformance::folder("vmx2xml").join("ethernet-vds-no-params.vmx");
+    if let Ok(text) = std::fs::read_to_string(file) {
         inputs.push(("ethernet-vds-no-params.vmx".into(), text));
     }
     for (what, text) in inputs {
@@ -586,12 +498,9 @@ fn sata_controllers_come_before_floppy_and_ide_ones() {
 /// convert or fail with an error: no panic.
 #[test]
 fn damaged_inputs_never_panic() {
-    let dir = data_dir();
     let mut runs = 0;
-    for name in CASES.iter().chain(FAILING) {
-        let Some(vmx) = load(&dir.join(format!("{name}.vmx"))) else {
-            continue;
-        };
+    for name in VMX2XML_CASES.iter().chain(VMX2XML_FAILING) {
+        let vmx = conformance::expected("vmx2xml", &format!("{name}.vmx"));
         let bytes = vmx.as_bytes();
         for cut in (0..=bytes.len()).step_by(2) {
             let text = String::from_utf8_lossy(&bytes[..cut]);

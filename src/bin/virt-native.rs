@@ -66,7 +66,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     })
 }
 
-fn read_input(file: &str) -> Result<String, String> {
+fn read_input(file: &str) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
     let read = if file == "-" {
         std::io::stdin().read_to_end(&mut bytes).map(|_| ())
@@ -74,7 +74,7 @@ fn read_input(file: &str) -> Result<String, String> {
         std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut bytes).map(|_| ()))
     };
     read.map_err(|e| format!("cannot read '{file}': {e}"))?;
-    String::from_utf8(bytes).map_err(|_| format!("'{file}' is not valid UTF-8"))
+    Ok(bytes)
 }
 
 fn run(args: Args) -> Result<String, String> {
@@ -82,7 +82,10 @@ fn run(args: Args) -> Result<String, String> {
     let input = read_input(&args.file)?;
     let converted = match args.direction {
         Direction::From => native::xml_from_native_offline(format, &input, &args.opts),
-        Direction::To => native::xml_to_native_offline(format, &input, &args.opts),
+        Direction::To => {
+            let xml = String::from_utf8(input).map_err(|_| format!("'{}' is not valid UTF-8", args.file))?;
+            native::xml_to_native_offline(format, &xml, &args.opts)
+        }
     };
     converted.map_err(|e| e.message)
 }

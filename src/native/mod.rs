@@ -47,9 +47,10 @@ pub struct OfflineOptions {
 /// The VMX hardware version written when none is asked for.
 pub const DEFAULT_VIRTUAL_HW_VERSION: i32 = 4;
 
-/// Converts a native configuration to a definition, mapping datastore paths
-/// by [`vmx::offline`]'s conventions.
-pub fn from_native_offline(format: Format, config: &str, opts: &OfflineOptions) -> Result<DomainDef> {
+/// Converts a native configuration (raw bytes: a VMX file may declare a
+/// legacy `.encoding`) to a definition, mapping datastore paths by
+/// [`vmx::offline`]'s conventions.
+pub fn from_native_offline(format: Format, config: &[u8], opts: &OfflineOptions) -> Result<DomainDef> {
     match format {
         Format::VmwareVmx => {
             let parse_file_name = vmx::offline::parse_file_name;
@@ -59,14 +60,14 @@ pub fn from_native_offline(format: Format, config: &str, opts: &OfflineOptions) 
                 autodetect_scsi_model: None,
                 datacenter_path: opts.datacenter_path.as_deref(),
             };
-            vmx::parse_config(&ctx, config)
+            vmx::parse::parse_config_bytes(&ctx, config)
         }
     }
 }
 
 /// Converts a native configuration to domain XML (passwords included: the
 /// configuration is the caller's own file).
-pub fn xml_from_native_offline(format: Format, config: &str, opts: &OfflineOptions) -> Result<String> {
+pub fn xml_from_native_offline(format: Format, config: &[u8], opts: &OfflineOptions) -> Result<String> {
     let def = from_native_offline(format, config, opts)?;
     let mut xml = domain::format(
         &def,

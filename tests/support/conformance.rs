@@ -1,6 +1,8 @@
 //! What the converter tests share about libvirt's suites in
 //! ../shared/conformance: where they are, which cases they hold and the
 //! options libvirt's harness runs each case with.
+// Each test crate uses part of this module.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
@@ -34,6 +36,87 @@ pub fn expected(suite: &str, file: &str) -> String {
         text.push('\n');
     }
     text
+}
+
+/// libvirt 9.0.0's vmx2xml cases, in the suite's order (11.3.0's list
+/// without esx-in-the-wild-12..14).
+pub const VMX2XML_CASES: &[&str] = &[
+    "case-insensitive-1",
+    "case-insensitive-2",
+    "minimal",
+    "minimal-64bit",
+    "graphics-vnc",
+    "scsi-driver",
+    "scsi-writethrough",
+    "harddisk-scsi-file",
+    "harddisk-ide-file",
+    "harddisk-transient",
+    "cdrom-scsi-file",
+    "cdrom-scsi-empty",
+    "cdrom-scsi-device",
+    "cdrom-scsi-raw-device",
+    "cdrom-scsi-passthru",
+    "cdrom-ide-file",
+    "cdrom-ide-empty",
+    "cdrom-ide-empty-2",
+    "cdrom-ide-device",
+    "cdrom-ide-raw-device",
+    "cdrom-ide-raw-auto-detect",
+    "cdrom-ide-file-missing-datastore",
+    "cdrom-ide-file-missing-file",
+    "floppy-file",
+    "floppy-device",
+    "sharedfolder",
+    "ethernet-e1000",
+    "ethernet-vmxnet2",
+    "ethernet-custom",
+    "ethernet-bridged",
+    "ethernet-nat",
+    "ethernet-generated",
+    "ethernet-static",
+    "ethernet-vpx",
+    "ethernet-other",
+    "ethernet-null",
+    "ethernet-vds",
+    "serial-file",
+    "serial-device",
+    "serial-pipe-client-app",
+    "serial-pipe-client-vm",
+    "serial-pipe-server-app",
+    "serial-pipe-server-vm",
+    "serial-network-server",
+    "parallel-file",
+    "parallel-device",
+    "esx-in-the-wild-1",
+    "esx-in-the-wild-2",
+    "esx-in-the-wild-4",
+    "esx-in-the-wild-5",
+    "esx-in-the-wild-7",
+    "esx-in-the-wild-8",
+    "esx-in-the-wild-10",
+    "gsx-in-the-wild-1",
+    "gsx-in-the-wild-3",
+    "ws-in-the-wild-1",
+    "annotation",
+    "smbios",
+    "svga",
+    "firmware-efi",
+    "datacenterpath",
+];
+
+/// DO_TEST_FAIL cases: the conversion must fail (a disk image that is not
+/// there).
+pub const VMX2XML_FAILING: &[&str] = &[
+    "harddisk-ide-file-missing-datastore",
+    "harddisk-scsi-file-missing-file",
+];
+
+/// The options libvirt's vmx2xml harness converts case `name` with.
+pub fn vmx2xml_options(name: &str) -> OfflineOptions {
+    OfflineOptions {
+        virtual_hw_version: None,
+        datacenter_path: (name == "datacenterpath").then(|| "folder1/folder2/datacenter1".to_string()),
+    }
 }
 
 /// xml2vmx cases (input and output share the name) with the options libvirt's

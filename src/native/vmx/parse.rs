@@ -44,7 +44,6 @@ pub fn parse_config_bytes(ctx: &Context, vmx: &[u8]) -> Result<DomainDef> {
     let mut conf = Conf::parse_bytes(text, MEMORY_CONF, FLAG_VMX_FORMAT)?;
     let mut vmx = Vmx::new(&conf);
 
-    // vmx:.encoding
     if let Some(enc) = vmx.string(".encoding", true)? {
         if !enc.eq_ignore_ascii_case("UTF-8") {
             let utf8 = encoding::to_utf8(&enc, text)?;
@@ -60,7 +59,6 @@ pub fn parse_config_bytes(ctx: &Context, vmx: &[u8]) -> Result<DomainDef> {
         ..Default::default()
     };
 
-    // vmx:config.version
     let config_version = vmx.long("config.version", 0, false)?;
     if config_version != 8 {
         return Err(error(format!(
@@ -68,7 +66,6 @@ pub fn parse_config_bytes(ctx: &Context, vmx: &[u8]) -> Result<DomainDef> {
         )));
     }
 
-    // vmx:virtualHW.version
     let hw_version = vmx.long("virtualHW.version", 0, false)?;
     if hw_version < 4 {
         return Err(error(format!(
@@ -76,10 +73,9 @@ pub fn parse_config_bytes(ctx: &Context, vmx: &[u8]) -> Result<DomainDef> {
         )));
     }
 
-    // vmx:uuid.bios -> def:uuid (all zero when absent)
+    // all zero when absent
     def.uuid = vmx.uuid("uuid.bios", true)?.unwrap_or_default();
 
-    // vmx:displayName -> def:name
     if let Some(name) = vmx.string("displayName", true)? {
         let unescaped = unescape_hex(name.as_bytes(), b'%')
             .and_then(|n| unescape_hex(&n, b'|'))
@@ -87,7 +83,6 @@ pub fn parse_config_bytes(ctx: &Context, vmx: &[u8]) -> Result<DomainDef> {
         def.name = String::from_utf8_lossy(&unescaped).into_owned();
     }
 
-    // vmx:vm.genid + vm.genidX -> def:genid
     let genid = vmx.long("vm.genid", 0, true)?;
     let genid_x = vmx.long("vm.genidX", 0, true)?;
     if genid != 0 || genid_x != 0 {
@@ -97,7 +92,6 @@ pub fn parse_config_bytes(ctx: &Context, vmx: &[u8]) -> Result<DomainDef> {
         def.genid = Some(Uuid(bytes));
     }
 
-    // vmx:annotation -> def:description
     if let Some(annotation) = vmx.string("annotation", true)? {
         let unescaped = unescape_hex(annotation.as_bytes(), b'|')
             .ok_or_else(|| error("VMX entry 'annotation' contains invalid escape sequence"))?;
@@ -109,12 +103,10 @@ pub fn parse_config_bytes(ctx: &Context, vmx: &[u8]) -> Result<DomainDef> {
     parse_affinity(&vmx, &mut def, numvcpus)?;
     parse_shares(&vmx, &mut def)?;
 
-    // def:lifecycle
     def.on_reboot = "restart".into();
     def.on_poweroff = "destroy".into();
     def.on_crash = "destroy".into();
 
-    // def:os; vmx:guestOS -> def:os.arch
     def.os.os_type = "hvm".into();
     let guest_os = vmx.string("guestOS", true)?;
     let arch = if guest_os.as_deref().is_some_and(|g| g.ends_with("-64")) {
@@ -124,22 +116,18 @@ pub fn parse_config_bytes(ctx: &Context, vmx: &[u8]) -> Result<DomainDef> {
     };
     def.os.arch = Some(arch.into());
 
-    // vmx:smbios.reflecthost -> def:os.smbios_mode
     if vmx.boolean("smbios.reflecthost", false, true)? {
         def.os.smbios = Some("host".into());
     }
 
-    // def:graphics
     if let Some(g) = parse_vnc(&vmx)? {
         def.devices.graphics.push(g);
     }
 
-    // def:disks, def:controllers
     let (disks, controllers) = disks::parse_all(ctx, &vmx)?;
     def.devices.disks = disks;
     def.devices.controllers = controllers;
 
-    // def:fss
     if !vmx.boolean("isolation.tools.hgfs.disable", true, true)? {
         let max = vmx.long("sharedFolder.maxNum", 0, true)?;
         for number in shared_folder_indexes(&vmx, max) {
@@ -149,17 +137,14 @@ pub fn parse_config_bytes(ctx: &Context, vmx: &[u8]) -> Result<DomainDef> {
         }
     }
 
-    // def:nets
     for idx in nic_indexes {
         if let Some(net) = nets::parse_ethernet(&vmx, idx)? {
             def.devices.interfaces.push(net);
         }
     }
 
-    // def:videos
     def.devices.videos.push(parse_svga(&vmx)?);
 
-    // def:serials, def:parallels
     for port in 0..4 {
         if let Some(c) = chardevs::parse_serial(ctx, &vmx, port)? {
             def.devices.serials.push(c);
@@ -176,7 +161,6 @@ pub fn parse_config_bytes(ctx: &Context, vmx: &[u8]) -> Result<DomainDef> {
         def.namespace = Some(NamespaceData::Vmware(path.to_string()));
     }
 
-    // vmx:firmware
     if let Some(fw) = vmx.string("firmware", true)? {
         if fw == "efi" {
             def.os.firmware = Some("efi".into());
