@@ -12,7 +12,6 @@ mod conformance;
 use conformance::{VMX2XML_CASES, VMX2XML_FAILING};
 
 use virt::abi::*;
-use virt::domain::{self, FormatOptions};
 use virt::error::Error;
 use virt::native::vmx::{offline, parse_config, Context};
 use virt::native::{self, Format};
