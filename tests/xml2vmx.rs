@@ -405,3 +405,76 @@ fn definitions_read_from_vmx_convert_back_or_fail_cleanly() {
     assert!(converted >= 3 * 60, "only {converted} conversions succeeded");
     assert!(refused_sata <= 3, "{refused_sata} refusals");
 }
+
+#[test]
+fn cpu_topology_becomes_cores_per_socket() {
+    let mut def = minimal();
+    def.vcpu.max = 4;
+    let cpu = "<cpu><topology sockets='2' cores='2' threads='1'/></cpu>";
+    let with_cpu = MINIMAL
+        .replace("DEVICES", cpu)
+        .replace("<memory", "<vcpu>4</vcpu><memory");
+    let vmx = convert(&parse(&with_cpu).unwrap(), 4).unwrap();
+    assert_eq!(line(&vmx, "numvcpus"), Some("4"));
+    assert_eq!(line(&vmx, "cpuid.coresPerSocket"), Some("2"));
+
+    let threads = with_cpu
+        .replace("threads='1'", "threads='2'")
+        .replace("sockets='2'", "sockets='1'");
+    let e = refused(&parse(&threads).unwrap(), 4);
+    assert_error(
+        &e,
+        VIR_ERR_CONFIG_UNSUPPORTED,
+        "Only 1 thread per core is supported",
+    );
+
+    let sockets = with_cpu.replace("sockets='2'", "sockets='1'");
+    let e = refused(&parse(&sockets).unwrap(), 4);
+    assert_error(
+        &e,
+        VIR_ERR_INTERNAL_ERROR,
+        "Expecting domain XML CPU sockets per core as 4 but found 2",
+    );
+
+    // As in libvirt, a <cpu> without <topology> has no thread count.
+    let bare = MINIMAL.replace("DEVICES", "<cpu><model>core2duo</model></cpu>");
+    let e = refused(&parse(&bare).unwrap(), 4);
+    assert_error(
+        &e,
+        VIR_ERR_CONFIG_UNSUPPORTED,
+        "Only 1 thread per core is supported",
+    );
+
+    let passthrough = MINIMAL.replace("DEVICES", "<cpu mode='host-passthrough'/>");
+    let e = refused(&parse(&passthrough).unwrap(), 4);
+    assert_error(
+        &e,
+        VIR_ERR_INTERNAL_ERROR,
+        "Expecting domain XML CPU mode 'custom' but found 'host-passthrough'",
+    );
+}
+
+#[test]
+fn vds_ids_of_zero_are_left_out() {
+    let def = with_devices(
+        "<interface type='vds'><mac address='00:50:56:87:65:43'/>\
+         <source switchid='503426b2-94e9-3b16-1d68-87bfff4a5440' portid='0' portgroupid='a&amp;b' connectionid='0'/>\
+         </interface>",
+    );
+    let vmx = convert(&def, 4).unwrap();
+    assert_eq!(line(&vmx, "ethernet0.dvs.portId"), None);
+    assert_eq!(line(&vmx, "ethernet0.dvs.connectionId"), None);
+    assert_eq!(line(&vmx, "ethernet0.dvs.portgroupId"), Some("a&amp;b"));
+}
+
+#[test]
+fn hard_disk_without_source_is_refused() {
+    // The XML parser already insists on a source; a definition built in
+    // code can still lack one.
+    let mut def = with_devices(
+        "<disk type='file' device='disk'><source file='[ds] a.vmdk'/><target dev='sda' bus='scsi'/></disk>",
+    );
+    def.devices.disks[0].source.path = None;
+    let e = refused(&def, 4);
+    assert_error(&e, VIR_ERR_INTERNAL_ERROR, "scsi disk 'sda' has no source file");
+}

@@ -188,9 +188,15 @@ fn format_cpus(vmx: &mut Vmx, def: &DomainDef) -> Result<()> {
     vmx.set("numvcpus", max);
 
     if let Some(cpu) = &def.cpu {
-        if let Some(topology) = &cpu.topology {
-            format_topology(vmx, &cpu.mode, topology, max)?;
-        }
+        // libvirt checks any <cpu>, reading a missing <topology> as zeros
+        // (so it is refused for its thread count).
+        let none = Topology {
+            sockets: 0,
+            dies: 1,
+            cores: 0,
+            threads: 0,
+        };
+        format_topology(vmx, &cpu.mode, cpu.topology.as_ref().unwrap_or(&none), max)?;
     }
 
     if let Some(cpuset) = def.vcpu.cpuset.as_deref() {

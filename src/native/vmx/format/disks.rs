@@ -360,15 +360,19 @@ fn format_drive(vmx: &mut Vmx, format_file_name: &FormatFileName, disk: &Disk) -
                         disk.target
                     )));
                 }
-                Some(format_file_name(p)?)
+                format_file_name(p)?
             }
             // VMware's spelling of an empty drive.
-            None if device == "cdrom" => Some("emptyBackingString".to_string()),
-            None => None,
+            None if device == "cdrom" => "emptyBackingString".to_string(),
+            // libvirt fails here too, though without saying why.
+            None => {
+                return Err(internal(format!(
+                    "{bus} {device} '{}' has no source file",
+                    disk.target
+                )))
+            }
         };
-        if let Some(file) = file {
-            vmx.set(format!("{prefix}.fileName"), file);
-        }
+        vmx.set(format!("{prefix}.fileName"), file);
     } else if path.is_none() && disk.source.startup_policy.as_deref() == Some("optional") {
         vmx.set(format!("{prefix}.autodetect"), "true");
         vmx.set(format!("{prefix}.fileName"), "auto detect");

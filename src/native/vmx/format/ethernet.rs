@@ -78,14 +78,17 @@ fn format_vds(vmx: &mut Vmx, prefix: &str, net: &Interface) -> Result<()> {
         ))
     })?;
     vmx.set(format!("{prefix}.dvs.switchId"), spaced_uuid(&uuid.0));
-    for (attr, key) in [
-        ("portid", "portId"),
-        ("portgroupid", "portgroupId"),
-        ("connectionid", "connectionId"),
-    ] {
-        if let Some(value) = net.source.get(attr) {
-            vmx.set(format!("{prefix}.dvs.{key}"), value);
-        }
+    // libvirt keeps the two ids as numbers where 0 means unset.
+    let id = |attr: &str| net.source.get(attr).filter(|v| v.parse::<i64>() != Ok(0));
+    if let Some(port) = id("portid") {
+        vmx.set(format!("{prefix}.dvs.portId"), port);
+    }
+    if let Some(group) = net.source.get("portgroupid") {
+        // libvirt writes this one through its XML escaper.
+        vmx.set(format!("{prefix}.dvs.portgroupId"), crate::xml::escape(group));
+    }
+    if let Some(connection) = id("connectionid") {
+        vmx.set(format!("{prefix}.dvs.connectionId"), connection);
     }
     Ok(())
 }
