@@ -2,6 +2,7 @@
 //! domain model. Pure functions: the caller supplies every host look-up.
 
 pub mod vmx;
+pub mod xen;
 
 use crate::abi::*;
 use crate::domain::{self, DomainDef, FormatOptions, ParseOptions, Profile};
