@@ -1,0 +1,3 @@
+//! Helpers of the ESX driver tests.
+pub mod oracle;
+pub mod sim;
