@@ -620,3 +620,111 @@ fn autostart_is_reported_or_refused_clearly() {
         assert_eq!(e.domain, VIR_FROM_ESX, "{e:?}");
     }
 }
+
+#[test]
+fn vmx_files_come_from_the_datastore() {
+    let sim = esx_sim();
+    let o = oracle(&sim);
+    let dc = o.objects("Datacenter", &["name"])[0]["name"].clone();
+    let vm = &o.vms(&["config.files.vmPathName"])[0];
+    let vmx = format!(
+        "config.version = \"8\"\nvirtualHW.version = \"13\"\ndisplayName = \"{}\"\nmemsize = \"{}\"\n",
+        vm["name"], vm["config.hardware.memoryMB"]
+    );
+    o.put_file(&dc, &vm["config.files.vmPathName"], &vmx);
+    // The VMX text is the driver's own API, beside the Driver trait.
+    let creds = Creds::new("root", "pw");
+    let uri = Uri::parse(&sim.uri("esx", "", "?no_verify=1")).unwrap();
+    let driver = EsxDriver::open(&uri, &Auth::new(Some(&creds), None), 0).unwrap();
+    use virt::driver::Driver;
+    let dom = driver.domain_lookup_by_name(&vm["name"]).unwrap();
+    assert_eq!(driver.domain_vmx(&dom).unwrap(), vmx);
+}
+
+#[test]
+fn closing_logs_out() {
+    let sim = esx_sim();
+    let o = Oracle::new(sim.port, false, "watcher", "pw");
+    let sessions = |o: &Oracle| o.session_users().iter().filter(|u| *u == "root").count();
+    assert_eq!(sessions(&o), 0);
+    let conn = esx_conn(&sim);
+    assert_eq!(sessions(&o), 1);
+    drop(conn);
+    assert_eq!(sessions(&o), 0);
+}
+
+fn domain_xml(name: &str, uuid: &str, disk: Option<&str>) -> String {
+    let disk = disk
+        .map(|d| {
+            format!(
+                "<disk type='file' device='disk'><source file='{d}'/><target dev='sda' bus='scsi'/></disk>\
+                 <controller type='scsi' index='0' model='lsilogic'/>"
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "<domain type='vmware'><name>{name}</name><uuid>{uuid}</uuid><memory>65536</memory><vcpu>1</vcpu>\
+         <os><type arch='x86_64'>hvm</type></os><devices>{disk}</devices></domain>"
+    )
+}
+
+#[test]
+fn define_is_refused_before_anything_is_written() {
+    let sim = esx_sim();
+    let conn = esx_conn(&sim);
+    let d = conn.driver();
+    let o = oracle(&sim);
+    let existing = &o.vms(&[])[0];
+    let ds = o.objects("Datastore", &["name"])[0]["name"].clone();
+    let uuid = "50115e16-9bdc-49d7-f171-53c4d7f91710";
+    // The VMX file's place comes from the first file-based disk.
+    let e = expect_err(d.domain_define_xml(&domain_xml("new", uuid, None), 0));
+    assert!(
+        e.message.contains("doesn't contain any file-based harddisks"),
+        "{}",
+        e.message
+    );
+    let e = expect_err(d.domain_define_xml(&domain_xml("new", uuid, Some("[NoSuchDS] new/new.vmdk")), 0));
+    assert!(
+        e.message.contains("Could not find datastore 'NoSuchDS'"),
+        "{}",
+        e.message
+    );
+    // Existing names and UUIDs.
+    let disk = format!("[{ds}] new/new.vmdk");
+    let e = expect_err(d.domain_define_xml(&domain_xml(&existing["name"], uuid, Some(&disk)), 0));
+    assert_eq!(e.code, VIR_ERR_OPERATION_INVALID);
+    let e = expect_err(d.domain_define_xml(&domain_xml("new", &existing["config.uuid"], Some(&disk)), 0));
+    assert!(
+        e.message.contains("editing existing domains is not supported"),
+        "{}",
+        e.message
+    );
+    // Broken XML.
+    let e = expect_err(d.domain_define_xml("<domain", 0));
+    assert_eq!(e.code, VIR_ERR_XML_DETAIL);
+    let e = expect_err(d.domain_define_xml(&domain_xml("new", uuid, Some(&disk)), 1));
+    assert_eq!(e.code, VIR_ERR_INVALID_ARG);
+    assert_eq!(o.vms(&[]).len(), d.list_all_domains(0).unwrap().len());
+}
+
+#[test]
+fn undefine_unregisters() {
+    let sim = esx_sim();
+    let conn = esx_conn(&sim);
+    let d = conn.driver();
+    let o = oracle(&sim);
+    let name = o.vms(&[])[0]["name"].clone();
+    let dom = d.domain_lookup_by_name(&name).unwrap();
+    if d.domain_is_active(&dom).unwrap() {
+        let e = expect_err(d.domain_undefine(&dom, 0));
+        assert_eq!(e.code, VIR_ERR_OPERATION_INVALID);
+        d.domain_destroy(&dom, 0).unwrap();
+    }
+    d.domain_undefine(&dom, 0).unwrap();
+    assert!(o.vms(&[]).iter().all(|v| v["name"] != name));
+    let e = expect_err(d.domain_lookup_by_name(&name));
+    assert_eq!(e.code, VIR_ERR_NO_DOMAIN);
+    let e = expect_err(d.domain_undefine(&dom, 0));
+    assert_eq!(e.code, VIR_ERR_NO_DOMAIN);
+}

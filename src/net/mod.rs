@@ -217,3 +217,62 @@ fn transport_error(domain: i32, url: &str, err: &ureq::Error) -> Error {
         format!("curl_easy_perform() returned an error: {what} : {text} (URL '{url}')"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+    use std::time::Instant;
+
+    #[test]
+    fn a_silent_server_times_out() {
+        // Accepts connections and never answers.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let keep = std::thread::spawn(move || {
+            let conn = listener.accept();
+            std::thread::sleep(Duration::from_secs(3));
+            drop(conn);
+        });
+        let client = HttpClient::new(&HttpOptions {
+            request_timeout: Duration::from_millis(500),
+            error_domain: VIR_FROM_ESX,
+            ..HttpOptions::default()
+        })
+        .unwrap();
+        let start = Instant::now();
+        let e = client
+            .request("GET", &format!("http://127.0.0.1:{port}/"), &[], None)
+            .unwrap_err();
+        assert!(start.elapsed() < Duration::from_secs(3));
+        assert_eq!(e.domain, VIR_FROM_ESX);
+        assert!(e.message.contains("Timeout was reached"), "{}", e.message);
+        keep.join().unwrap();
+    }
+
+    #[test]
+    fn nothing_listening_is_a_connect_error() {
+        let port = {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let client = HttpClient::new(&HttpOptions::default()).unwrap();
+        let e = client
+            .request("GET", &format!("http://127.0.0.1:{port}/"), &[], None)
+            .unwrap_err();
+        assert!(e.message.contains("Couldn't connect to server"), "{}", e.message);
+    }
+
+    #[test]
+    fn bad_proxies_are_refused() {
+        let opts = HttpOptions {
+            proxy: Some(ProxySpec {
+                kind: ProxyKind::Socks5,
+                host: "bad host".into(),
+                port: 1080,
+            }),
+            ..HttpOptions::default()
+        };
+        assert!(HttpClient::new(&opts).is_err());
+    }
+}

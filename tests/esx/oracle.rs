@@ -85,6 +85,46 @@ impl Oracle {
         first
     }
 
+    /// Stores `body` as the datastore file `[ds] path` of datacenter `dc`.
+    pub fn put_file(&self, dc: &str, ds_path: &str, body: &str) {
+        let (ds, path) = ds_path.trim_start_matches('[').split_once("] ").unwrap();
+        let enc = |s: &str| s.replace(' ', "%20");
+        let url = format!(
+            "{}/folder/{}?dcPath={}&dsName={}",
+            self.url.trim_end_matches("/sdk"),
+            enc(path),
+            enc(dc),
+            enc(ds)
+        );
+        let reply = self
+            .http
+            .request("PUT", &url, &[], Some(body.as_bytes()))
+            .unwrap();
+        assert!(reply.status < 300, "upload to {url}: {}", reply.status);
+    }
+
+    /// The user names of the sessions the endpoint has open.
+    pub fn session_users(&self) -> Vec<String> {
+        let sm = child(&self.content, "sessionManager").unwrap();
+        let pc = self.content_ref("propertyCollector");
+        let reply = self.call(&format!(
+            "<RetrievePropertiesEx xmlns=\"urn:vim25\">{pc}<specSet><propSet><type>SessionManager</type><all>false</all><pathSet>sessionList</pathSet></propSet><objectSet><obj type=\"SessionManager\">{}</obj><skip>false</skip></objectSet></specSet><options></options></RetrievePropertiesEx>",
+            sm.text().trim()
+        ));
+        let mut users = Vec::new();
+        let ret = child(&reply, "returnval").unwrap();
+        for obj in ret.elements() {
+            for p in obj.elements().filter(|e| local(&e.name) == "propSet") {
+                if let Some(val) = child(p, "val") {
+                    for s in val.elements() {
+                        users.push(text_of(s, "userName"));
+                    }
+                }
+            }
+        }
+        users
+    }
+
     /// The product version the endpoint reports.
     pub fn version(&self) -> String {
         text_of(child(&self.content, "about").unwrap(), "version")

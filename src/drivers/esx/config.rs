@@ -172,18 +172,29 @@ impl EsxDriver {
         Ok(())
     }
 
-    pub(super) fn xml_desc(&self, dom: &DomainRef, flags: u32) -> Result<String> {
-        let known = VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_INACTIVE;
-        if flags & !known != 0 {
-            return Err(Error::bad_flags(VIR_FROM_ESX, "esxDomainGetXMLDesc", flags));
-        }
+    /// The VM, its VMX file's datastore path and the file's text.
+    fn fetch_vmx(&self, dom: &DomainRef) -> Result<(super::vms::Vm, String, String)> {
         let vm = self.vm(dom, &["config.files.vmPathName"])?;
         let vmx_path = vm
             .props
             .text("config.files.vmPathName")
             .ok_or_else(|| Error::internal(VIR_FROM_ESX, "Missing 'config.files.vmPathName' property"))?;
+        let text = self.download(&vmx_path)?;
+        Ok((vm, vmx_path, text))
+    }
+
+    /// The VMX file of a domain, as its datastore holds it.
+    pub fn domain_vmx(&self, dom: &DomainRef) -> Result<String> {
+        Ok(self.fetch_vmx(dom)?.2)
+    }
+
+    pub(super) fn xml_desc(&self, dom: &DomainRef, flags: u32) -> Result<String> {
+        let known = VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_INACTIVE;
+        if flags & !known != 0 {
+            return Err(Error::bad_flags(VIR_FROM_ESX, "esxDomainGetXMLDesc", flags));
+        }
+        let (vm, vmx_path, vmx_text) = self.fetch_vmx(dom)?;
         let (ds, file) = split_datastore_path(&vmx_path)?;
-        let vmx_text = self.download(&vmx_path)?;
         let datastores = self.datastores()?;
         let vmx_dir = match file.rsplit_once('/') {
             Some((dir, _)) => format!("[{ds}] {dir}"),

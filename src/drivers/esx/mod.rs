@@ -15,7 +15,7 @@ mod tune;
 mod vi;
 mod vms;
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::abi::*;
@@ -41,6 +41,7 @@ pub struct EsxDriver {
     session: Session,
     placement: Placement,
     requests: RequestCounter,
+    closed: AtomicBool,
 }
 
 impl EsxDriver {
@@ -96,6 +97,7 @@ impl EsxDriver {
             session,
             placement,
             requests,
+            closed: AtomicBool::new(false),
         })
     }
 
@@ -123,6 +125,21 @@ impl EsxDriver {
     /// Properties of the connection's host.
     fn host_props(&self, paths: &[&str]) -> Result<vi::ObjectContent> {
         self.session.retrieve_one(&self.placement.host, paths)
+    }
+}
+
+impl EsxDriver {
+    /// Ends the session the first time only (close, then drop).
+    fn logout_once(&self) {
+        if !self.closed.swap(true, Ordering::SeqCst) {
+            self.session.logout();
+        }
+    }
+}
+
+impl Drop for EsxDriver {
+    fn drop(&mut self) {
+        self.logout_once();
     }
 }
 
@@ -291,7 +308,7 @@ impl Driver for EsxDriver {
     }
 
     fn close(&self, _owner: usize) {
-        self.session.logout();
+        self.logout_once();
     }
 
     fn num_of_domains(&self) -> Result<i32> {

@@ -1,0 +1,254 @@
+//! The ESX driver facing broken servers: SOAP faults, truncated and
+//! malformed replies, error pages and dropped connections must end in clear
+//! libvirt-style errors, never a panic or a hang.  A scripted HTTP server
+//! on a loopback port plays the endpoint.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use virt::abi::*;
+use virt::auth::{Credential, Prompter};
+use virt::connect::Connection;
+use virt::error::Error;
+
+/// One scripted answer.
+#[derive(Clone)]
+enum Answer {
+    /// Status and body.
+    Reply(u16, String),
+    /// Close the connection without answering.
+    Drop,
+}
+
+/// Serves the answers in order, one per request; records the SOAP methods seen.
+fn serve(answers: Vec<Answer>) -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen2 = seen.clone();
+    thread::spawn(move || {
+        let mut answers = answers.into_iter();
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            if !handle(stream, &mut answers, &seen2) {
+                return;
+            }
+        }
+    });
+    (port, seen)
+}
+
+fn handle(stream: TcpStream, answers: &mut impl Iterator<Item = Answer>, seen: &Mutex<Vec<String>>) -> bool {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut stream = stream;
+    loop {
+        let mut len = 0usize;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return true;
+            }
+            if line == "\r\n" {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                len = v.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; len];
+        if reader.read_exact(&mut body).is_err() {
+            return true;
+        }
+        let body = String::from_utf8_lossy(&body);
+        let method = body
+            .split("<soapenv:Body><")
+            .nth(1)
+            .and_then(|b| b.split([' ', '>']).next())
+            .unwrap_or("")
+            .to_string();
+        seen.lock().unwrap().push(method);
+        match answers.next() {
+            Some(Answer::Reply(status, text)) => {
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n",
+                    text.len()
+                );
+                if stream.write_all(head.as_bytes()).is_err() || stream.write_all(text.as_bytes()).is_err() {
+                    return true;
+                }
+            }
+            Some(Answer::Drop) | None => return true,
+        }
+    }
+}
+
+fn envelope(inner: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\"?><soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body>{inner}</soapenv:Body></soapenv:Envelope>"
+    )
+}
+
+/// A service content without any `xsi:type` and without `type` on the
+/// references: the driver has to infer them.
+fn service_content() -> String {
+    envelope(
+        "<RetrieveServiceContentResponse xmlns=\"urn:vim25\"><returnval>\
+         <rootFolder>ha-folder-root</rootFolder><propertyCollector>ha-property-collector</propertyCollector>\
+         <about><fullName>Fake ESXi 7.0.3</fullName><version>7.0.3</version><apiVersion>7.0</apiVersion>\
+         <productLineId>embeddedEsx</productLineId><apiType>HostAgent</apiType></about>\
+         <sessionManager>ha-sessionmgr</sessionManager></returnval></RetrieveServiceContentResponse>",
+    )
+}
+
+fn fault(code: &str, text: &str) -> String {
+    envelope(&format!(
+        "<soapenv:Fault><faultcode>{code}</faultcode><faultstring>{text}</faultstring></soapenv:Fault>"
+    ))
+}
+
+struct Creds;
+
+impl Prompter for Creds {
+    fn credential_types(&self) -> Vec<i32> {
+        vec![VIR_CRED_AUTHNAME, VIR_CRED_PASSPHRASE]
+    }
+    fn ask(&self, creds: &mut [Credential]) -> bool {
+        for c in creds {
+            c.result = Some("x".to_string());
+        }
+        true
+    }
+}
+
+fn open_with(answers: Vec<Answer>) -> (Error, Vec<String>) {
+    let (port, seen) = serve(answers);
+    let uri = format!("esx://127.0.0.1:{port}/?transport=http");
+    let err = match Connection::open(Some(&uri), Some(&Creds), 0) {
+        Ok(_) => panic!("opening succeeded"),
+        Err(e) => e,
+    };
+    let seen = seen.lock().unwrap().clone();
+    (err, seen)
+}
+
+fn assert_esx_error(e: &Error, needle: &str) {
+    assert_eq!(
+        (e.domain, e.code),
+        (VIR_FROM_ESX, VIR_ERR_INTERNAL_ERROR),
+        "{e:?}"
+    );
+    assert!(
+        e.message.contains(needle),
+        "expected '{needle}' in: {}",
+        e.message
+    );
+}
+
+#[test]
+fn truncated_service_content() {
+    let full = service_content();
+    let (e, _) = open_with(vec![Answer::Reply(200, full[..full.len() / 2].to_string())]);
+    assert_esx_error(
+        &e,
+        "call to 'RetrieveServiceContent': the reply could not be parsed",
+    );
+}
+
+#[test]
+fn malformed_and_foreign_replies() {
+    for (status, body, needle) in [
+        (200, "this is not XML".to_string(), "could not be parsed"),
+        (200, String::new(), "could not be parsed"),
+        (200, "<html><body>hi</body></html>".to_string(), "unexpected root element"),
+        (200, envelope(""), "the Body is empty"),
+        (200, envelope("<SomethingElseResponse/>"), "expected 'RetrieveServiceContentResponse'"),
+        (503, "<html>Service Unavailable</html>".to_string(), "HTTP response code 503"),
+        (
+            200,
+            envelope("<RetrieveServiceContentResponse><returnval><rootFolder>r</rootFolder></returnval></RetrieveServiceContentResponse>"),
+            "lacks 'about'",
+        ),
+    ] {
+        let (e, seen) = open_with(vec![Answer::Reply(status, body)]);
+        assert_eq!(seen, vec!["RetrieveServiceContent"]);
+        assert_esx_error(&e, needle);
+    }
+}
+
+#[test]
+fn faults_are_reported_with_their_text() {
+    let (e, _) = open_with(vec![Answer::Reply(500, fault("ServerFaultCode", "Service busy"))]);
+    assert_eq!(
+        e.message,
+        "internal error: HTTP response code 500 for call to 'RetrieveServiceContent'. Fault: ServerFaultCode - Service busy"
+    );
+    // Login refused: the service content is read without xsi:type, then
+    // the login fault is reported.
+    let (e, seen) = open_with(vec![
+        Answer::Reply(200, service_content()),
+        Answer::Reply(
+            500,
+            fault(
+                "ServerFaultCode",
+                "Cannot complete login due to an incorrect user name or password.",
+            ),
+        ),
+    ]);
+    assert_eq!(seen, vec!["RetrieveServiceContent", "Login"]);
+    assert_eq!(
+        e.message,
+        "internal error: HTTP response code 500 for call to 'Login'. Fault: ServerFaultCode - Cannot complete login due to an incorrect user name or password."
+    );
+}
+
+#[test]
+fn dropped_connections() {
+    let (e, _) = open_with(vec![Answer::Drop]);
+    assert_eq!(e.domain, VIR_FROM_ESX);
+    assert!(
+        e.message.contains("curl_easy_perform() returned an error"),
+        "{}",
+        e.message
+    );
+    // Dropped in the middle of the session: after login, at inventory time.
+    let (e, seen) = open_with(vec![
+        Answer::Reply(200, service_content()),
+        Answer::Reply(200, envelope("<LoginResponse><returnval/></LoginResponse>")),
+        Answer::Drop,
+    ]);
+    // The session is still ended on the way out.
+    assert_eq!(
+        seen,
+        vec![
+            "RetrieveServiceContent",
+            "Login",
+            "RetrievePropertiesEx",
+            "Logout"
+        ]
+    );
+    assert_eq!(e.domain, VIR_FROM_ESX);
+}
+
+#[test]
+fn an_empty_inventory_is_an_error() {
+    let (e, _) = open_with(vec![
+        Answer::Reply(200, service_content()),
+        Answer::Reply(200, envelope("<LoginResponse><returnval/></LoginResponse>")),
+        Answer::Reply(200, envelope("<RetrievePropertiesExResponse/>")),
+        Answer::Reply(200, envelope("<LogoutResponse/>")),
+    ]);
+    assert_esx_error(&e, "Could not find a host system");
+}
+
+#[test]
+fn a_vcenter_behind_an_esx_uri_is_refused() {
+    let vc = service_content()
+        .replace("HostAgent", "VirtualCenter")
+        .replace("embeddedEsx", "vpx");
+    let (e, seen) = open_with(vec![Answer::Reply(200, vc)]);
+    assert_eq!(seen, vec!["RetrieveServiceContent"]);
+    assert_esx_error(&e, "to be an ESX server");
+}
