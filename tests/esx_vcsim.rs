@@ -528,6 +528,20 @@ fn certificates_and_transports() {
     drop(plain);
     let e = expect_err(open("esx://127.0.0.1:1/?no_verify=1", &creds));
     assert!(e.message.contains("Couldn't connect"), "{}", e.message);
+    // A host without a vCenter cannot take the vcenter parameter.
+    for vc in ["*", "127.0.0.1"] {
+        let e = expect_err(open(
+            &sim.uri("esx", "", &format!("?no_verify=1&vcenter={vc}")),
+            &creds,
+        ));
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (
+                VIR_ERR_INVALID_ARG,
+                "invalid argument: This host is not managed by a vCenter"
+            )
+        );
+    }
     // Remote transports are refused with guidance.
     let e = expect_err(open("esx+ssh://example.com/", &creds));
     assert!(e.message.contains("client-side only"), "{}", e.message);

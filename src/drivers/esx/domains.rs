@@ -28,12 +28,14 @@ const LIST_FLAGS: u32 = VIR_CONNECT_LIST_DOMAINS_ACTIVE
 impl EsxDriver {
     /// All VMs of the host with `extra` properties (one round trip).
     pub(super) fn vms(&self, extra: &[&str]) -> Result<Vec<Vm>> {
-        vms::list(&self.session, &self.placement.host, extra)
+        let vms = vms::list(&self.session, &self.placement.host, extra)?;
+        self.vm_cache.remember(&vms);
+        Ok(vms)
     }
 
     /// The VM of a domain handle with `extra` properties.
     pub(super) fn vm(&self, dom: &DomainRef, extra: &[&str]) -> Result<Vm> {
-        vms::find(&self.session, &self.placement.host, dom, extra)
+        vms::find(&self.session, &self.placement.host, &self.vm_cache, dom, extra)
     }
 
     pub(super) fn running_ids(&self) -> Result<Vec<i32>> {

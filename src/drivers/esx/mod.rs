@@ -12,6 +12,7 @@ mod snapshots;
 mod soap;
 mod tasks;
 mod tune;
+mod vcenter;
 mod vi;
 mod vms;
 
@@ -39,8 +40,11 @@ use vi::Session;
 pub struct EsxDriver {
     params: EsxParams,
     session: Session,
+    /// The vCenter session of an esx:// URI with `vcenter`.
+    vcenter: Option<Session>,
     placement: Placement,
     requests: RequestCounter,
+    vm_cache: vms::VmCache,
     closed: AtomicBool,
 }
 
@@ -65,6 +69,7 @@ impl EsxDriver {
             ..HttpOptions::default()
         };
         let session = Session::connect(&params.base_url(), &opts, requests.clone())?;
+        let vcenter_param = params.vcenter.clone();
         check_product(&params, &session.content.about)?;
         let service = product.scheme();
         let user = match &params.user {
@@ -92,11 +97,31 @@ impl EsxDriver {
                 return Err(e);
             }
         };
+        let vcenter = match vcenter_param {
+            Some(wanted) => {
+                let managed_by = session
+                    .retrieve_one(&placement.host, &["summary.managementServerIp"])
+                    .map(|h| h.text("summary.managementServerIp"));
+                let vc = managed_by.and_then(|ip| {
+                    vcenter::connect(&params, &wanted, ip.as_deref(), auth, &opts, requests.clone())
+                });
+                match vc {
+                    Ok(vc) => Some(vc),
+                    Err(e) => {
+                        session.logout();
+                        return Err(e);
+                    }
+                }
+            }
+            None => None,
+        };
         Ok(EsxDriver {
             params,
             session,
+            vcenter,
             placement,
             requests,
+            vm_cache: vms::VmCache::default(),
             closed: AtomicBool::new(false),
         })
     }
@@ -132,6 +157,9 @@ impl EsxDriver {
     /// Ends the session the first time only (close, then drop).
     fn logout_once(&self) {
         if !self.closed.swap(true, Ordering::SeqCst) {
+            if let Some(vc) = &self.vcenter {
+                vc.logout();
+            }
             self.session.logout();
         }
     }

@@ -2,6 +2,10 @@
 //! host along its `vm` property brings every VM with the properties asked
 //! for, so listing N domains with their state costs one round trip.
 
+use std::collections::HashMap;
+
+use parking_lot::Mutex;
+
 use super::soap::MoRef;
 use super::vi::{object_spec, prop_spec, traversal, unescape_name, ObjectContent, Session};
 use crate::abi::*;
@@ -89,46 +93,77 @@ pub fn moref_number(value: &str) -> i32 {
 /// The properties every listing brings.
 const BASE: [&str; 4] = ["name", "config.uuid", "runtime.powerState", "config.template"];
 
-/// Every VM of `host` with the base properties and `extra`.
-pub fn list(session: &Session, host: &MoRef, extra: &[&str]) -> Result<Vec<Vm>> {
+/// The property paths of a retrieval: the base ones and `extra`.
+fn paths<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     let mut paths: Vec<&str> = BASE.to_vec();
     paths.extend(extra.iter().filter(|p| !BASE.contains(p)));
-    let specs = format!(
-        "{}{}",
-        prop_spec("VirtualMachine", &paths),
-        object_spec(host, true, &[traversal("hostToVm", "HostSystem", "vm", &[])])
-    );
-    let mut vms = Vec::new();
-    for obj in session.retrieve(&specs)? {
-        if obj.obj.kind != "VirtualMachine" {
-            continue;
-        }
-        // Templates cannot run and are not domains; VMs whose configuration
-        // is unreadable have no UUID and cannot be named either.
-        if obj.text("config.template").as_deref() == Some("true") {
-            continue;
-        }
-        let Some(uuid) = obj.text("config.uuid").and_then(|u| Uuid::parse(&u)) else {
-            continue;
-        };
-        let Some(power) = obj.text("runtime.powerState").and_then(|p| Power::parse(&p)) else {
-            continue;
-        };
-        vms.push(Vm {
-            obj: obj.obj.clone(),
-            name: unescape_name(&obj.text("name").unwrap_or_default()),
-            uuid,
-            power,
-            props: obj,
-        });
-    }
-    Ok(vms)
+    paths
 }
 
-/// The VM a domain handle names (by UUID), with `extra` properties.
-pub fn find(session: &Session, host: &MoRef, dom: &DomainRef, extra: &[&str]) -> Result<Vm> {
-    list(session, host, extra)?
-        .into_iter()
+/// A retrieved object as a VM, unless it is none libvirt shows: templates
+/// cannot run, and VMs whose configuration is unreadable have no UUID.
+fn to_vm(obj: ObjectContent) -> Option<Vm> {
+    if obj.obj.kind != "VirtualMachine" || obj.text("config.template").as_deref() == Some("true") {
+        return None;
+    }
+    let uuid = obj.text("config.uuid").and_then(|u| Uuid::parse(&u))?;
+    let power = obj.text("runtime.powerState").and_then(|p| Power::parse(&p))?;
+    Some(Vm {
+        obj: obj.obj.clone(),
+        name: unescape_name(&obj.text("name").unwrap_or_default()),
+        uuid,
+        power,
+        props: obj,
+    })
+}
+
+/// Every VM of `host` with the base properties and `extra`.
+pub fn list(session: &Session, host: &MoRef, extra: &[&str]) -> Result<Vec<Vm>> {
+    let specs = format!(
+        "{}{}",
+        prop_spec("VirtualMachine", &paths(extra)),
+        object_spec(host, true, &[traversal("hostToVm", "HostSystem", "vm", &[])])
+    );
+    Ok(session.retrieve(&specs)?.into_iter().filter_map(to_vm).collect())
+}
+
+/// Which VM reference each UUID had when last seen, so that one VM's
+/// properties can be asked of it directly rather than of every VM.
+#[derive(Default)]
+pub struct VmCache(Mutex<HashMap<Uuid, MoRef>>);
+
+impl VmCache {
+    /// Remembers the references of a listing.
+    pub fn remember(&self, vms: &[Vm]) {
+        let mut map = self.0.lock();
+        map.clear();
+        map.extend(vms.iter().map(|vm| (vm.uuid, vm.obj.clone())));
+    }
+
+    fn get(&self, uuid: &Uuid) -> Option<MoRef> {
+        self.0.lock().get(uuid).cloned()
+    }
+}
+
+/// The VM a domain handle names (by UUID), with `extra` properties: asked
+/// of the remembered reference when there is one and it still is that VM on
+/// `host`, else found in a listing.
+pub fn find(session: &Session, host: &MoRef, cache: &VmCache, dom: &DomainRef, extra: &[&str]) -> Result<Vm> {
+    if let Some(obj) = cache.get(&dom.uuid) {
+        let mut wanted = paths(extra);
+        wanted.push("runtime.host");
+        if let Ok(found) = session.retrieve_one(&obj, &wanted) {
+            let on_host = found
+                .moref("runtime.host", Some("HostSystem"))
+                .is_none_or(|h| h == *host);
+            if let Some(vm) = to_vm(found).filter(|vm| vm.uuid == dom.uuid && on_host) {
+                return Ok(vm);
+            }
+        }
+    }
+    let vms = list(session, host, extra)?;
+    cache.remember(&vms);
+    vms.into_iter()
         .find(|vm| vm.uuid == dom.uuid)
         .ok_or_else(|| no_uuid(&dom.uuid))
 }
