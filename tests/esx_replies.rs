@@ -252,3 +252,189 @@ fn a_vcenter_behind_an_esx_uri_is_refused() {
     assert_eq!(seen, vec!["RetrieveServiceContent"]);
     assert_esx_error(&e, "to be an ESX server");
 }
+
+fn objects(inner: &str) -> String {
+    envelope(&format!(
+        "<RetrievePropertiesExResponse xmlns=\"urn:vim25\"><returnval>{inner}</returnval></RetrievePropertiesExResponse>"
+    ))
+}
+
+fn object(kind: &str, id: &str, props: &[(&str, &str)]) -> String {
+    let mut s = format!("<objects><obj type=\"{kind}\">{id}</obj>");
+    for (name, val) in props {
+        // "Type:id" values are references.
+        match val
+            .split_once(':')
+            .filter(|(t, _)| t.starts_with(char::is_uppercase))
+        {
+            Some((t, v)) => s.push_str(&format!(
+                "<propSet><name>{name}</name><val type=\"{t}\">{v}</val></propSet>"
+            )),
+            None => s.push_str(&format!("<propSet><name>{name}</name><val>{val}</val></propSet>")),
+        }
+    }
+    s.push_str("</objects>");
+    s
+}
+
+/// A host with one powered-off VM, as far as opening and finding it goes.
+fn host_with_one_vm() -> Vec<Answer> {
+    let inventory = [
+        object("Folder", "ha-folder-root", &[("name", "root")]),
+        object(
+            "Datacenter",
+            "dc",
+            &[
+                ("name", "ha-datacenter"),
+                ("parent", "Folder:ha-folder-root"),
+                // The server may leave out the type where the schema implies it.
+                ("hostFolder", "hf"),
+            ],
+        ),
+        object("Folder", "hf", &[("name", "host"), ("parent", "Datacenter:dc")]),
+        object(
+            "ComputeResource",
+            "cr",
+            &[("name", "esx1"), ("parent", "Folder:hf")],
+        ),
+        object(
+            "HostSystem",
+            "host-1",
+            &[("name", "esx1"), ("parent", "ComputeResource:cr")],
+        ),
+    ]
+    .concat();
+    let vm = object(
+        "VirtualMachine",
+        "vm-7",
+        &[
+            ("name", "guest"),
+            ("config.uuid", "42364d17-2e3c-7b6f-b9c1-5b0d2d4a1f00"),
+            ("runtime.powerState", "poweredOff"),
+            ("config.template", "false"),
+        ],
+    );
+    vec![
+        Answer::Reply(200, service_content()),
+        Answer::Reply(200, envelope("<LoginResponse><returnval/></LoginResponse>")),
+        Answer::Reply(200, objects(&inventory)),
+        // Lookup by name lists the VMs; starting asks the VM itself.
+        Answer::Reply(200, objects(&vm)),
+        Answer::Reply(200, objects(&vm)),
+        Answer::Reply(
+            200,
+            envelope("<PowerOnVM_TaskResponse><returnval type=\"Task\">task-1</returnval></PowerOnVM_TaskResponse>"),
+        ),
+        // The task waits on a question.
+        Answer::Reply(
+            200,
+            objects(&format!(
+                "{}<objects><obj type=\"VirtualMachine\">vm-7</obj><propSet><name>runtime.question</name><val>\
+                 <id>q1</id><text>Was it moved or copied?</text><choice><choiceInfo><key>0</key><label>Cancel</label></choiceInfo>\
+                 <choiceInfo><key>2</key><label>I copied it</label></choiceInfo><defaultIndex>1</defaultIndex></choice>\
+                 </val></propSet></objects>",
+                object("Task", "task-1", &[("info.state", "running")])
+            )),
+        ),
+    ]
+}
+
+fn open_host(auto_answer: bool, tail: Vec<Answer>) -> (virt::error::Result<()>, Vec<String>) {
+    let mut answers = host_with_one_vm();
+    answers.extend(tail);
+    let (port, seen) = serve(answers);
+    let uri = format!(
+        "esx://127.0.0.1:{port}/?transport=http&auto_answer={}",
+        u8::from(auto_answer)
+    );
+    let conn = Connection::open(Some(&uri), Some(&Creds), 0).unwrap();
+    let d = conn.driver();
+    let dom = d.domain_lookup_by_name("guest").unwrap();
+    let r = d.domain_create(&dom, 0).map(|_| ());
+    drop(conn);
+    let seen = seen.lock().unwrap().clone();
+    (r, seen)
+}
+
+#[test]
+fn questions_are_answered_with_auto_answer() {
+    let (r, seen) = open_host(
+        true,
+        vec![
+            Answer::Reply(200, envelope("<AnswerVMResponse/>")),
+            Answer::Reply(
+                200,
+                objects(&object("Task", "task-1", &[("info.state", "success")])),
+            ),
+            Answer::Reply(200, envelope("<LogoutResponse/>")),
+        ],
+    );
+    r.unwrap();
+    assert_eq!(
+        &seen[5..],
+        [
+            "PowerOnVM_Task",
+            "RetrievePropertiesEx",
+            "AnswerVM",
+            "RetrievePropertiesEx",
+            "Logout"
+        ]
+    );
+}
+
+#[test]
+fn questions_are_errors_without_auto_answer() {
+    let (r, seen) = open_host(
+        false,
+        vec![
+            Answer::Reply(200, envelope("<CancelTaskResponse/>")),
+            Answer::Reply(200, envelope("<LogoutResponse/>")),
+        ],
+    );
+    let e = r.unwrap_err();
+    assert_eq!(
+        e.message,
+        "internal error: Pending question blocks virtual machine execution, question is 'Was it moved or copied?', possible answers are 'Cancel', 'I copied it'"
+    );
+    assert_eq!(
+        &seen[5..],
+        ["PowerOnVM_Task", "RetrievePropertiesEx", "CancelTask", "Logout"]
+    );
+}
+
+#[test]
+fn failed_tasks_carry_the_server_message() {
+    let mut answers = host_with_one_vm();
+    answers.truncate(6);
+    answers.push(Answer::Reply(
+        200,
+        objects(&object(
+            "Task",
+            "task-1",
+            &[
+                ("info.state", "error"),
+                (
+                    "info.error",
+                    "<localizedMessage>Not enough memory</localizedMessage>",
+                ),
+            ],
+        )),
+    ));
+    let (port, _) = serve(answers);
+    let conn = Connection::open(
+        Some(&format!("esx://127.0.0.1:{port}/?transport=http")),
+        Some(&Creds),
+        0,
+    )
+    .unwrap();
+    let d = conn.driver();
+    let dom = d.domain_lookup_by_name("guest").unwrap();
+    let e = d.domain_create(&dom, 0).unwrap_err();
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (
+            VIR_ERR_OPERATION_FAILED,
+            "operation failed: Could not start domain: Not enough memory"
+        )
+    );
+}
