@@ -51,6 +51,46 @@ pub fn split_datastore_path(path: &str) -> Result<(String, String)> {
     Ok((ds.to_string(), file.trim_start().to_string()))
 }
 
+/// A domain name made safe as a datastore file name, the way VMware tools
+/// name files: characters Windows forbids become `_`, `%` is written `%25`,
+/// and runs of other unusual bytes are base64 between `+` and `-` (with `,`
+/// for `/`), so the name stays readable and reversible.
+pub fn escape_datastore_item(name: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
+    let normal = |b: u8| b.is_ascii_alphanumeric() || b"'(),. _-".contains(&b);
+    let replaced: String = name
+        .chars()
+        .map(|c| if "\"*<>:|?".contains(c) { '_' } else { c })
+        .collect();
+    let bytes = replaced.replace('%', "%25").into_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if normal(bytes[i]) {
+            out.push(bytes[i] as char);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && !normal(bytes[i]) {
+            i += 1;
+        }
+        out.push('+');
+        for chunk in bytes[start..i].chunks(3) {
+            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            // Unpadded: one more character than bytes in the chunk.
+            for k in 0..=chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * k)) & 0x3f) as usize] as char);
+            }
+        }
+        if i < bytes.len() {
+            out.push('-');
+        }
+    }
+    out
+}
+
 /// The virtual hardware version a new VM gets on a product version.
 pub fn default_hw_version(version: &str) -> i32 {
     let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
@@ -277,8 +317,8 @@ impl EsxDriver {
         }
         let dir = disk_file.rsplit_once('/').map(|(d, _)| d.to_string());
         let vmx_file = match &dir {
-            Some(d) => format!("{d}/{}.vmx", escape_name(&def.name)),
-            None => format!("{}.vmx", escape_name(&def.name)),
+            Some(d) => format!("{d}/{}.vmx", escape_datastore_item(&def.name)),
+            None => format!("{}.vmx", escape_datastore_item(&def.name)),
         };
         let vmx_path = format!("[{ds}] {vmx_file}");
         let format_name = |source: &str| vmx::offline::format_file_name(source);
@@ -368,6 +408,21 @@ mod tests {
             Some("/dev/cdrom")
         );
         assert_eq!(map_vmx_file_name(&ds, "", "a/b.vmdk"), None);
+    }
+
+    #[test]
+    fn datastore_items() {
+        assert_eq!(
+            escape_datastore_item("Fedora 11 (x86_64), v1.0"),
+            "Fedora 11 (x86_64), v1.0"
+        );
+        assert_eq!(escape_datastore_item("a:b|c"), "a_b_c");
+        // '%' becomes %25, and the '%' of that is base64 (JQ).
+        assert_eq!(escape_datastore_item("50%"), "50+JQ-25");
+        // Base64 of the bytes, without padding, ',' for '/'.
+        assert_eq!(escape_datastore_item("ä"), "+w6Q");
+        assert_eq!(escape_datastore_item("a/b"), "a+Lw-b");
+        assert_eq!(escape_datastore_item("x\u{ff}\u{ff}\u{ff}y"), "x+w7,Dv8O,-y");
     }
 
     #[test]

@@ -53,14 +53,17 @@ impl EsxDriver {
     pub fn open(uri: &Uri, auth: &Auth, _flags: u32) -> Result<EsxDriver> {
         let scheme = uri.scheme.as_deref().unwrap_or_default();
         let product = Product::from_scheme(scheme).ok_or_else(|| remote_transport_error(scheme))?;
-        let params = EsxParams::parse(uri, product)?;
-        // Credentials come only from the caller's callback or auth.conf.
+        if uri.server.as_deref().is_none_or(str::is_empty) {
+            return Err(Error::invalid_arg(VIR_FROM_ESX, "URI is missing the server part"));
+        }
+        // Logging in needs the caller's callback (auth.conf alone is not enough).
         if !auth.has_prompter() {
             return Err(Error::invalid_arg(
                 VIR_FROM_ESX,
                 "Missing or invalid auth pointer",
             ));
         }
+        let params = EsxParams::parse(uri, product)?;
         let requests: RequestCounter = Arc::default();
         let opts = HttpOptions {
             no_verify: params.no_verify,
@@ -69,7 +72,8 @@ impl EsxDriver {
             ..HttpOptions::default()
         };
         let session = Session::connect(&params.base_url(), &opts, requests.clone())?;
-        let vcenter_param = params.vcenter.clone();
+        // A vpx:// connection is to the vCenter already.
+        let vcenter_param = params.vcenter.clone().filter(|_| product != Product::Vpx);
         check_product(&params, &session.content.about)?;
         let service = product.scheme();
         let user = match &params.user {

@@ -64,9 +64,10 @@ pub struct EsxParams {
 }
 
 fn bool_param(name: &str, value: &str) -> Result<bool> {
-    match value {
-        "0" => Ok(false),
-        "1" => Ok(true),
+    // A whole integer, as C's strtol reads it ("+1" and " 0" count).
+    match value.trim_start().parse::<i32>() {
+        Ok(0) => Ok(false),
+        Ok(1) => Ok(true),
         _ => Err(Error::invalid_arg(
             VIR_FROM_ESX,
             format!("Query parameter '{name}' has unexpected value '{value}' (should be 0 or 1)"),
@@ -101,12 +102,6 @@ impl EsxParams {
                     transport = value.clone();
                 }
                 "vcenter" => {
-                    if product == Product::Vpx {
-                        return Err(Error::invalid_arg(
-                            VIR_FROM_ESX,
-                            "Query parameter 'vcenter' is only valid for esx:// and gsx:// connections",
-                        ));
-                    }
                     if value.is_empty() {
                         return Err(Error::invalid_arg(
                             VIR_FROM_ESX,
@@ -206,6 +201,8 @@ mod tests {
     fn parameters() {
         let p = parse("esx://root@h/?no_verify=1&auto_answer=1&proxy=socks://p:23456&vcenter=*&x=y").unwrap();
         assert!(p.no_verify && p.auto_answer);
+        assert!(parse("esx://h/?no_verify=+1").unwrap().no_verify);
+        assert!(!parse("esx://h/?no_verify=0").unwrap().no_verify);
         assert_eq!(p.user.as_deref(), Some("root"));
         assert_eq!(p.vcenter.as_deref(), Some("*"));
         assert_eq!(p.proxy.unwrap().url(), "socks5://p:23456");
@@ -234,7 +231,6 @@ mod tests {
                 "vpx://vc/",
                 "Path has to specify the datacenter and compute resource",
             ),
-            ("vpx://vc/dc/h?vcenter=x", "only valid for esx:// and gsx://"),
         ] {
             let e = parse(uri).unwrap_err();
             assert_eq!((e.domain, e.code), (VIR_FROM_ESX, VIR_ERR_INVALID_ARG), "{uri}");
