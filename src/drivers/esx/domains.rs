@@ -158,9 +158,9 @@ impl EsxDriver {
             ],
         )?;
         let max_mem = vm.props.int("config.hardware.memoryMB").unwrap_or(0).max(0) as u64 * 1024;
-        // The memory a domain may use is its limit, when one is set below the maximum.
+        // The memory a domain may use is its limit; -1 means none is set.
         let memory = match vm.props.int("config.memoryAllocation.limit") {
-            Some(limit) if limit >= 0 && (limit as u64) * 1024 < max_mem => limit as u64 * 1024,
+            Some(limit) if limit >= 0 => limit as u64 * 1024,
             _ => max_mem,
         };
         Ok(DomainInfo {
