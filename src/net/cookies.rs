@@ -33,6 +33,8 @@ impl CookieJar {
 
 /// The name and value of a `Set-Cookie` header (attributes ignored: one
 /// connection talks to one server, and its session ends with the connection).
+/// A quoted value keeps its quotes: they are part of it (RFC 6265), and
+/// vSphere's session cookie is quoted.
 pub fn parse_set_cookie(header: &str) -> Option<(String, String)> {
     let first = header.split(';').next()?;
     let (name, value) = first.split_once('=')?;
@@ -40,7 +42,7 @@ pub fn parse_set_cookie(header: &str) -> Option<(String, String)> {
     if name.is_empty() {
         return None;
     }
-    Some((name.to_string(), value.trim().trim_matches('"').to_string()))
+    Some((name.to_string(), value.trim().to_string()))
 }
 
 #[cfg(test)]
@@ -52,7 +54,7 @@ mod tests {
         let (n, v) = parse_set_cookie("vmware_soap_session=\"abc\"; Path=/; HttpOnly").unwrap();
         let mut jar = CookieJar::default();
         jar.update(HashMap::from([(n, v)]));
-        assert_eq!(jar.header().as_deref(), Some("vmware_soap_session=abc"));
+        assert_eq!(jar.header().as_deref(), Some("vmware_soap_session=\"abc\""));
         jar.update(HashMap::from([("vmware_soap_session".into(), String::new())]));
         assert_eq!(jar.header(), None);
         assert_eq!(parse_set_cookie("garbage"), None);
