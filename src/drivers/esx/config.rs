@@ -91,6 +91,22 @@ pub fn escape_datastore_item(name: &str) -> String {
     out
 }
 
+/// The SCSI controller model a VMDK descriptor's `ddb.adapterType` names
+/// (None for IDE disks, binary images or unknown types).
+pub fn adapter_model(descriptor: &str) -> Option<&'static str> {
+    let value = descriptor.lines().find_map(|line| {
+        let (key, value) = line.split_once('=')?;
+        (key.trim() == "ddb.adapterType").then(|| value.trim().trim_matches('"').to_string())
+    })?;
+    match value.as_str() {
+        "buslogic" | "legacyESX" => Some("buslogic"),
+        "lsilogic" => Some("lsilogic"),
+        "lsisas1068" => Some("lsisas1068"),
+        "pvscsi" => Some("vmpvscsi"),
+        _ => None,
+    }
+}
+
 /// The virtual hardware version a new VM gets on a product version.
 pub fn default_hw_version(version: &str) -> i32 {
     let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
@@ -178,16 +194,23 @@ impl EsxDriver {
         )
     }
 
-    fn download(&self, ds_path: &str) -> Result<String> {
+    /// A datastore text file; with `head`, only its first bytes when the
+    /// server honours ranges (a disk descriptor may sit in a large image).
+    fn download(&self, ds_path: &str, head: Option<u64>) -> Result<String> {
         let (ds, file) = split_datastore_path(ds_path)?;
         let url = self.file_url(&ds, &file);
         self.session.count_request();
-        let reply = self.session.http().request("GET", &url, &[], None)?;
-        if reply.status != 200 {
+        let range = head.map(|n| format!("bytes=0-{}", n.saturating_sub(1)));
+        let headers: Vec<(&str, &str)> = range.iter().map(|r| ("Range", r.as_str())).collect();
+        let reply = self.session.http().request("GET", &url, &headers, None)?;
+        if reply.status != 200 && reply.status != 206 {
             return Err(Error::internal(
                 VIR_FROM_ESX,
                 format!("HTTP response code {} for download from '{url}'", reply.status),
             ));
+        }
+        if head.is_some() {
+            return Ok(String::from_utf8_lossy(&reply.body).into_owned());
         }
         String::from_utf8(reply.body)
             .map_err(|_| Error::internal(VIR_FROM_ESX, format!("The file '{ds_path}' is not UTF-8 text")))
@@ -219,7 +242,7 @@ impl EsxDriver {
             .props
             .text("config.files.vmPathName")
             .ok_or_else(|| Error::internal(VIR_FROM_ESX, "Missing 'config.files.vmPathName' property"))?;
-        let text = self.download(&vmx_path)?;
+        let text = self.download(&vmx_path, None)?;
         Ok((vm, vmx_path, text))
     }
 
@@ -265,6 +288,23 @@ impl EsxDriver {
             ..FormatOptions::default()
         };
         Ok(domain::format(&def, &opts))
+    }
+
+    /// The SCSI controller model a disk image was made for, from the
+    /// `ddb.adapterType` of its descriptor on the datastore.
+    fn scsi_model_of(&self, disk: &crate::domain::devices::Disk) -> Result<String> {
+        let source = disk.source.path.clone().unwrap_or_default();
+        let fail = || {
+            Error::internal(
+                VIR_FROM_ESX,
+                format!("Could not autodetect SCSI controller model for disk '{source}'"),
+            )
+        };
+        if !source.starts_with('[') {
+            return Err(fail());
+        }
+        let descriptor = self.download(&source, Some(64 * 1024)).map_err(|_| fail())?;
+        adapter_model(&descriptor).map(str::to_string).ok_or_else(fail)
     }
 
     pub(super) fn define(&self, xml: &str, flags: u32) -> Result<DomainRef> {
@@ -322,10 +362,11 @@ impl EsxDriver {
         };
         let vmx_path = format!("[{ds}] {vmx_file}");
         let format_name = |source: &str| vmx::offline::format_file_name(source);
+        let autodetect = |disk: &crate::domain::devices::Disk| self.scsi_model_of(disk);
         let ctx = vmx::Context {
             parse_file_name: None,
             format_file_name: Some(&format_name),
-            autodetect_scsi_model: None,
+            autodetect_scsi_model: Some(&autodetect),
             datacenter_path: Some(&self.placement.datacenter_path),
         };
         let hw = default_hw_version(&self.session.content.about.version);
@@ -408,6 +449,16 @@ mod tests {
             Some("/dev/cdrom")
         );
         assert_eq!(map_vmx_file_name(&ds, "", "a/b.vmdk"), None);
+    }
+
+    #[test]
+    fn adapter_types() {
+        let d = "# Disk DescriptorFile\nversion=1\nddb.adapterType = \"lsilogic\"\nddb.geometry.heads = \"255\"\n";
+        assert_eq!(adapter_model(d), Some("lsilogic"));
+        assert_eq!(adapter_model("ddb.adapterType=\"buslogic\""), Some("buslogic"));
+        assert_eq!(adapter_model("ddb.adapterType = \"legacyESX\""), Some("buslogic"));
+        assert_eq!(adapter_model("ddb.adapterType = \"ide\""), None);
+        assert_eq!(adapter_model("no descriptor"), None);
     }
 
     #[test]
