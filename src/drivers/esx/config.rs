@@ -125,30 +125,45 @@ pub fn default_hw_version(version: &str) -> i32 {
     }
 }
 
-/// Maps a VMX file name to a libvirt source: files on a datastore become
-/// `[datastore] path`, bare names live beside the VMX file.
-pub fn map_vmx_file_name(datastores: &[Datastore], vmx_dir: &str, name: &str) -> Option<String> {
-    if let Some(rest) = name.strip_prefix('/') {
-        let full = format!("/{rest}");
-        for ds in datastores {
-            let mounts = [ds.mount.clone(), Some(format!("/vmfs/volumes/{}", ds.name))];
-            for m in mounts.iter().flatten() {
-                let m = m.trim_end_matches('/');
-                if let Some(tail) = full.strip_prefix(m).and_then(|t| t.strip_prefix('/')) {
-                    return Some(format!("[{}] {tail}", ds.name));
-                }
+/// Maps a VMX file name to a libvirt source: files on a datastore (by its
+/// mount path or `/vmfs/volumes/<name>`) become `[datastore] path`, other
+/// absolute paths (devices, the host's ISO images) stay, and relative names
+/// live beside the VMX file (`vmx_dir`, `[datastore] directory`).  A file on
+/// a datastore the host does not have is missing: `Ok(None)` when
+/// `allow_missing` (an empty CD-ROM drive), an error otherwise.
+pub fn map_vmx_file_name(
+    datastores: &[Datastore],
+    vmx_dir: &str,
+    name: &str,
+    allow_missing: bool,
+) -> Result<Option<String>> {
+    if !name.starts_with('/') {
+        return Ok(Some(if vmx_dir.is_empty() {
+            name.to_string()
+        } else {
+            format!("{vmx_dir}/{name}")
+        }));
+    }
+    for ds in datastores {
+        let mounts = [ds.mount.clone(), Some(format!("/vmfs/volumes/{}", ds.name))];
+        for m in mounts.iter().flatten() {
+            let m = m.trim_end_matches('/');
+            if let Some(tail) = name.strip_prefix(m).and_then(|t| t.strip_prefix('/')) {
+                return Ok(Some(format!("[{}] {tail}", ds.name)));
             }
         }
-        return Some(full);
     }
-    if name.contains('/') {
-        return None;
+    if let Some(rest) = name.strip_prefix("/vmfs/volumes/") {
+        if allow_missing {
+            return Ok(None);
+        }
+        let ds = rest.split('/').next().unwrap_or(rest);
+        return Err(Error::internal(
+            VIR_FROM_ESX,
+            format!("File name '{name}' refers to non-existing datastore '{ds}'"),
+        ));
     }
-    Some(if vmx_dir.is_empty() {
-        name.to_string()
-    } else {
-        format!("{vmx_dir}/{name}")
-    })
+    Ok(Some(name.to_string()))
 }
 
 impl EsxDriver {
@@ -263,16 +278,8 @@ impl EsxDriver {
             Some((dir, _)) => format!("[{ds}] {dir}"),
             None => format!("[{ds}]"),
         };
-        let parse_name = |name: &str, _allow_missing: bool| -> Result<Option<String>> {
-            map_vmx_file_name(&datastores, &vmx_dir, name)
-                .map(Some)
-                .ok_or_else(|| {
-                    Error::with(
-                        VIR_FROM_ESX,
-                        VIR_ERR_CONFIG_UNSUPPORTED,
-                        format!("Could not handle file name '{name}'"),
-                    )
-                })
+        let parse_name = |name: &str, allow_missing: bool| -> Result<Option<String>> {
+            map_vmx_file_name(&datastores, &vmx_dir, name, allow_missing)
         };
         let ctx = vmx::Context {
             parse_file_name: Some(&parse_name),
@@ -427,28 +434,36 @@ mod tests {
                 mount: None,
             },
         ];
+        let map = |name: &str, allow| map_vmx_file_name(&ds, "[datastore1] vm", name, allow);
         assert_eq!(
-            map_vmx_file_name(
-                &ds,
-                "[datastore1] vm",
-                "/vmfs/volumes/4b0beca7-7fd401f3-1d7f-000ae484a6a3/vm/disk.vmdk"
+            map(
+                "/vmfs/volumes/4b0beca7-7fd401f3-1d7f-000ae484a6a3/vm/disk.vmdk",
+                false
             )
-            .as_deref(),
-            Some("[datastore1] vm/disk.vmdk")
+            .unwrap(),
+            Some("[datastore1] vm/disk.vmdk".to_string())
         );
         assert_eq!(
-            map_vmx_file_name(&ds, "[datastore1] vm", "/vmfs/volumes/nfs/iso/x.iso").as_deref(),
-            Some("[nfs] iso/x.iso")
+            map("/vmfs/volumes/nfs/iso/x.iso", false).unwrap(),
+            Some("[nfs] iso/x.iso".to_string())
         );
         assert_eq!(
-            map_vmx_file_name(&ds, "[datastore1] vm", "disk.vmdk").as_deref(),
-            Some("[datastore1] vm/disk.vmdk")
+            map("disk.vmdk", false).unwrap(),
+            Some("[datastore1] vm/disk.vmdk".to_string())
         );
         assert_eq!(
-            map_vmx_file_name(&ds, "", "/dev/cdrom").as_deref(),
-            Some("/dev/cdrom")
+            map("sub/disk.vmdk", false).unwrap(),
+            Some("[datastore1] vm/sub/disk.vmdk".to_string())
         );
-        assert_eq!(map_vmx_file_name(&ds, "", "a/b.vmdk"), None);
+        assert_eq!(map("/dev/cdrom", false).unwrap(), Some("/dev/cdrom".to_string()));
+        // A datastore the host lacks: an empty drive, or an error.
+        assert_eq!(map("/vmfs/volumes/gone/x.iso", true).unwrap(), None);
+        let e = map("/vmfs/volumes/gone/x.vmdk", false).unwrap_err();
+        assert!(
+            e.message.contains("non-existing datastore 'gone'"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
