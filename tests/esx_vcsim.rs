@@ -87,6 +87,10 @@ fn connects_to_an_esx_host() {
     assert!(node.cpus >= 1 && node.model.len() <= 31);
     let caps = d.capabilities().unwrap();
     assert!(caps.contains("<domain type='vmware'/>"), "{caps}");
+    assert!(caps.contains("<uri_transport>vpxmigr</uri_transport>"), "{caps}");
+    // The host's UUID is the one the simulator reports.
+    let uuid = &o.objects("HostSystem", &["hardware.systemInfo.uuid"])[0]["hardware.systemInfo.uuid"];
+    assert!(caps.contains(&format!("<uuid>{uuid}</uuid>")), "{caps}");
     assert!(d.is_secure().unwrap() && d.is_encrypted().unwrap() && d.is_alive().unwrap());
     // The callback was asked for the user (root offered) and the password,
     // with the host name as challenge.

@@ -3,7 +3,7 @@
 
 use super::{soap, EsxDriver};
 use crate::abi::*;
-use crate::caps::{Capabilities, Guest, Host};
+use crate::caps::{Capabilities, Guest, Host, Migration};
 use crate::driver::NodeInfo;
 use crate::error::{Error, Result};
 
@@ -84,6 +84,11 @@ impl EsxDriver {
             host: Host {
                 uuid: host.text("hardware.systemInfo.uuid"),
                 arch: "x86_64".to_string(),
+                // Migration goes through a vCenter (VMotion).
+                migration: Some(Migration {
+                    live: true,
+                    transports: vec!["vpxmigr".to_string()],
+                }),
                 ..Host::default()
             },
             guests: vec![guest("i686", 32), guest("x86_64", 64)],
