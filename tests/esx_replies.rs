@@ -438,3 +438,46 @@ fn failed_tasks_carry_the_server_message() {
         )
     );
 }
+
+#[test]
+fn a_call_refused_for_an_ended_session_logs_in_again() {
+    let mut answers = host_with_one_vm();
+    answers.truncate(5);
+    answers.extend([
+        Answer::Reply(
+            500,
+            envelope(
+                "<soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>The session is not authenticated.</faultstring>\
+                 <detail><NotAuthenticatedFault xmlns=\"urn:vim25\"/></detail></soapenv:Fault>",
+            ),
+        ),
+        Answer::Reply(200, envelope("<LoginResponse><returnval/></LoginResponse>")),
+        Answer::Reply(
+            200,
+            envelope("<PowerOnVM_TaskResponse><returnval type=\"Task\">task-1</returnval></PowerOnVM_TaskResponse>"),
+        ),
+        Answer::Reply(200, objects(&object("Task", "task-1", &[("info.state", "success")]))),
+        Answer::Reply(200, envelope("<LogoutResponse/>")),
+    ]);
+    let (port, seen) = serve(answers);
+    let conn = Connection::open(
+        Some(&format!("esx://127.0.0.1:{port}/?transport=http")),
+        Some(&Creds),
+        0,
+    )
+    .unwrap();
+    let d = conn.driver();
+    let dom = d.domain_lookup_by_name("guest").unwrap();
+    d.domain_create(&dom, 0).unwrap();
+    drop(conn);
+    assert_eq!(
+        seen.lock().unwrap()[5..],
+        [
+            "PowerOnVM_Task",
+            "Login",
+            "PowerOnVM_Task",
+            "RetrievePropertiesEx",
+            "Logout"
+        ]
+    );
+}

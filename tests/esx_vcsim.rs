@@ -751,3 +751,21 @@ fn undefine_unregisters() {
     let e = expect_err(d.domain_undefine(&dom, 0));
     assert_eq!(e.code, VIR_ERR_NO_DOMAIN);
 }
+
+#[test]
+fn an_ended_session_is_renewed() {
+    let sim = esx_sim();
+    let o = Oracle::new(sim.port, false, "watcher", "pw");
+    let conn = esx_conn(&sim);
+    let d = conn.driver();
+    let before = d.list_all_domains(0).unwrap();
+    // The server ends the session, as it does after an idle timeout.
+    assert_eq!(o.terminate_sessions_of("root"), 1);
+    assert!(o.session_users().iter().all(|u| u != "root"));
+    // Retrievals and method calls log in again and go on.
+    assert_eq!(d.list_all_domains(0).unwrap(), before);
+    assert_eq!(o.terminate_sessions_of("root"), 1);
+    d.domain_suspend(&before[0]).unwrap();
+    d.domain_resume(&before[0]).unwrap();
+    assert_eq!(o.session_users().iter().filter(|u| *u == "root").count(), 1);
+}

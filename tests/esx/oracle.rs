@@ -105,6 +105,27 @@ impl Oracle {
 
     /// The user names of the sessions the endpoint has open.
     pub fn session_users(&self) -> Vec<String> {
+        self.sessions().into_iter().map(|(_, user)| user).collect()
+    }
+
+    /// Ends every session of `user` (as an idle timeout would).
+    pub fn terminate_sessions_of(&self, user: &str) -> usize {
+        let keys: Vec<String> = self
+            .sessions()
+            .into_iter()
+            .filter(|(_, u)| u == user)
+            .map(|(k, _)| format!("<sessionId>{k}</sessionId>"))
+            .collect();
+        let sm = self.content_ref("sessionManager");
+        self.call(&format!(
+            "<TerminateSession xmlns=\"urn:vim25\">{sm}{}</TerminateSession>",
+            keys.concat()
+        ));
+        keys.len()
+    }
+
+    /// The (key, user name) of each open session.
+    fn sessions(&self) -> Vec<(String, String)> {
         let sm = child(&self.content, "sessionManager").unwrap();
         let pc = self.content_ref("propertyCollector");
         let reply = self.call(&format!(
@@ -117,7 +138,7 @@ impl Oracle {
             for p in obj.elements().filter(|e| local(&e.name) == "propSet") {
                 if let Some(val) = child(p, "val") {
                     for s in val.elements() {
-                        users.push(text_of(s, "userName"));
+                        users.push((text_of(s, "key"), text_of(s, "userName")));
                     }
                 }
             }

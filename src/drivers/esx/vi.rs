@@ -128,6 +128,9 @@ pub struct Session {
     base: String,
     action: Mutex<String>,
     requests: RequestCounter,
+    /// The credentials of the last login, to log in again when the server
+    /// ended the session (vSphere drops idle sessions).
+    credentials: Mutex<Option<(String, String)>>,
     /// The endpoint's service content.
     pub content: ServiceContent,
 }
@@ -142,6 +145,7 @@ impl Session {
             base: base.to_string(),
             action: Mutex::new("urn:vim25".to_string()),
             requests,
+            credentials: Mutex::new(None),
             content: ServiceContent {
                 root_folder: MoRef::new("Folder", "group-d1"),
                 property_collector: MoRef::new("PropertyCollector", "propertyCollector"),
@@ -173,6 +177,33 @@ impl Session {
 
     /// Calls `method` on `this`: the response element, or the fault.
     pub fn call_raw(&self, method: &str, this: &MoRef, args: &str) -> Result<Reply> {
+        let reply = self.send(method, this, args)?;
+        match &reply {
+            Reply::Fault(_, f)
+                if f.kind.as_deref() == Some("NotAuthenticated") && self.relogin(method)? =>
+            {
+                self.send(method, this, args)
+            }
+            _ => Ok(reply),
+        }
+    }
+
+    /// Logs in again with the last credentials, unless `method` is itself
+    /// part of logging in or out; true when it did.
+    fn relogin(&self, method: &str) -> Result<bool> {
+        if matches!(method, "Login" | "Logout" | "RetrieveServiceContent") {
+            return Ok(false);
+        }
+        let Some((user, password)) = self.credentials.lock().clone() else {
+            return Ok(false);
+        };
+        self.http.clear_cookies();
+        self.login(&user, &password)?;
+        Ok(true)
+    }
+
+    /// One request and its reply.
+    fn send(&self, method: &str, this: &MoRef, args: &str) -> Result<Reply> {
         let body = soap::envelope(method, this, args);
         let action = self.action.lock().clone();
         self.count_request();
@@ -203,12 +234,14 @@ impl Session {
             soap::text("userName", user),
             soap::text("password", password)
         );
-        self.call("Login", &self.content.session_manager, &args)
-            .map(|_| ())
+        self.call("Login", &self.content.session_manager, &args)?;
+        *self.credentials.lock() = Some((user.to_string(), password.to_string()));
+        Ok(())
     }
 
     /// Ends the session; failures do not matter any more.
     pub fn logout(&self) {
+        *self.credentials.lock() = None;
         let _ = self.call("Logout", &self.content.session_manager, "");
         self.http.clear_cookies();
     }
@@ -216,6 +249,16 @@ impl Session {
     /// Retrieves properties: `specs` is the inside of a `PropertyFilterSpec`
     /// (its `propSet`s and `objectSet`s).  Continues paged results.
     pub fn retrieve(&self, specs: &str) -> Result<Vec<ObjectContent>> {
+        match self.retrieve_once(specs) {
+            // Servers report an ended session per property, not as a fault.
+            Err(e) if e.code == VIR_ERR_AUTH_FAILED && self.relogin("RetrievePropertiesEx")? => {
+                self.retrieve_once(specs)
+            }
+            other => other,
+        }
+    }
+
+    fn retrieve_once(&self, specs: &str) -> Result<Vec<ObjectContent>> {
         let pc = &self.content.property_collector;
         let args = format!("<specSet>{specs}</specSet><options></options>");
         let mut reply = self.call("RetrievePropertiesEx", pc, &args)?;
@@ -256,6 +299,21 @@ fn parse_object_content(el: &Element) -> Result<ObjectContent> {
     let obj = child(el, "obj")
         .and_then(|o| MoRef::from_element(o, None))
         .ok_or_else(|| Error::internal(VIR_FROM_ESX, "ObjectContent is missing its 'obj'"))?;
+    for m in children(el, "missingSet") {
+        let denied = child(m, "fault")
+            .and_then(|f| child(f, "fault"))
+            .is_some_and(|f| soap::xsi_type(f) == Some("NotAuthenticated"));
+        if denied {
+            return Err(Error::with(
+                VIR_FROM_ESX,
+                VIR_ERR_AUTH_FAILED,
+                format!(
+                    "The session is not authenticated (property '{}')",
+                    child_text(m, "path").unwrap_or_default()
+                ),
+            ));
+        }
+    }
     let mut props = Vec::new();
     for p in children(el, "propSet") {
         let (Some(name), Some(val)) = (child_text(p, "name"), child(p, "val")) else {
