@@ -769,3 +769,22 @@ fn an_ended_session_is_renewed() {
     d.domain_resume(&before[0]).unwrap();
     assert_eq!(o.session_users().iter().filter(|u| *u == "root").count(), 1);
 }
+
+#[test]
+fn one_connection_serves_many_threads() {
+    let sim = esx_sim();
+    let conn = esx_conn(&sim);
+    let expected = conn.driver().list_all_domains(0).unwrap();
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|| {
+                for _ in 0..10 {
+                    let d = conn.driver();
+                    assert_eq!(d.list_all_domains(0).unwrap(), expected);
+                    let info = d.domain_get_info(&expected[0]).unwrap();
+                    assert!(info.max_mem > 0);
+                }
+            });
+        }
+    });
+}
