@@ -433,8 +433,8 @@ fn failed_tasks_carry_the_server_message() {
     assert_eq!(
         (e.code, e.message.as_str()),
         (
-            VIR_ERR_OPERATION_FAILED,
-            "operation failed: Could not start domain: Not enough memory"
+            VIR_ERR_INTERNAL_ERROR,
+            "internal error: Could not start domain: Not enough memory"
         )
     );
 }

@@ -150,12 +150,14 @@ fn lists_and_looks_up_domains() {
             d.domain_is_active(&by_name).unwrap(),
             info.state == VIR_DOMAIN_RUNNING
         );
+        // Only the maximum can be asked for, as in libvirt.
         assert_eq!(
-            d.domain_get_vcpus_flags(&by_name, VIR_DOMAIN_AFFECT_LIVE)
-                .unwrap()
-                .to_string(),
-            v["config.hardware.numCPU"]
+            d.domain_get_vcpus_flags(&by_name, VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_VCPU_MAXIMUM)
+                .unwrap(),
+            d.domain_get_max_vcpus(&by_name).unwrap()
         );
+        let e = expect_err(d.domain_get_vcpus_flags(&by_name, VIR_DOMAIN_AFFECT_LIVE));
+        assert_eq!(e.message, "invalid argument: unsupported flags: (0x1)");
     }
     // Filters.
     let active = d.list_all_domains(VIR_CONNECT_LIST_DOMAINS_ACTIVE).unwrap();
@@ -359,30 +361,32 @@ fn scheduler_memory_and_vcpus() {
             "{bad:?}: {e:?}"
         );
     }
-    // vCPUs: 1 or even, at most the host's maximum.
+    // vCPUs: at least 1, at most the host's maximum, live only.
     d.domain_set_vcpus_flags(&dom, 2, VIR_DOMAIN_AFFECT_LIVE).unwrap();
     assert_eq!(o.vm(&name, &[])["config.hardware.numCPU"], "2");
-    assert_eq!(d.domain_get_vcpus_flags(&dom, VIR_DOMAIN_AFFECT_LIVE).unwrap(), 2);
-    for bad in [0, 3] {
-        let e = expect_err(d.domain_set_vcpus_flags(&dom, bad, VIR_DOMAIN_AFFECT_LIVE));
-        assert_eq!(e.code, VIR_ERR_INVALID_ARG);
-    }
+    assert_eq!(d.domain_get_info(&dom).unwrap().nr_virt_cpu, 2);
+    let e = expect_err(d.domain_set_vcpus_flags(&dom, 0, VIR_DOMAIN_AFFECT_LIVE));
+    assert_eq!(
+        e.message,
+        "invalid argument: Requested number of virtual CPUs must at least be 1"
+    );
+    let e = expect_err(d.domain_set_vcpus_flags(&dom, 2, VIR_DOMAIN_AFFECT_CONFIG));
+    assert_eq!(e.code, VIR_ERR_INVALID_ARG);
     let max = d.domain_get_max_vcpus(&dom).unwrap();
-    let e = expect_err(d.domain_set_vcpus_flags(&dom, (max as u32 + 2) & !1, VIR_DOMAIN_AFFECT_LIVE));
+    let e = expect_err(d.domain_set_vcpus_flags(&dom, max as u32 + 1, VIR_DOMAIN_AFFECT_LIVE));
     assert!(e.message.contains("greater than max allowable"), "{}", e.message);
-    // Memory: the current memory is the reservation; the maximum needs the
-    // domain powered off and a multiple of 4 MiB.
+    // Memory: the current memory is the limit, in whole MiB.
     let max_kib = d.domain_get_max_memory(&dom).unwrap();
     let half_mib = max_kib / 1024 / 2;
-    d.domain_set_memory_flags(&dom, half_mib * 1024, 0).unwrap();
+    d.domain_set_memory_flags(&dom, half_mib * 1024 - 100, VIR_DOMAIN_AFFECT_LIVE)
+        .unwrap();
     assert_eq!(
-        o.vm(&name, &["config.memoryAllocation.reservation"])["config.memoryAllocation.reservation"],
+        o.vm(&name, &["config.memoryAllocation.limit"])["config.memoryAllocation.limit"],
         half_mib.to_string()
     );
-    let e = expect_err(d.domain_set_memory_flags(&dom, max_kib * 2, 0));
-    assert_eq!(e.code, VIR_ERR_INVALID_ARG);
-    let running = d.domain_is_active(&dom).unwrap();
-    if running {
+    assert_eq!(d.domain_get_info(&dom).unwrap().memory, half_mib * 1024);
+    // The maximum needs the domain powered off and is rounded up to 4 MiB.
+    if d.domain_is_active(&dom).unwrap() {
         let e = expect_err(d.domain_set_memory_flags(&dom, 512 * 1024, VIR_DOMAIN_MEM_MAXIMUM));
         assert!(e.message.ends_with("Domain is not powered off"), "{}", e.message);
         d.domain_destroy(&dom, 0).unwrap();
@@ -391,7 +395,10 @@ fn scheduler_memory_and_vcpus() {
         .unwrap();
     assert_eq!(o.vm(&name, &[])["config.hardware.memoryMB"], "512");
     assert_eq!(d.domain_get_max_memory(&dom).unwrap(), 512 * 1024);
-    let e = expect_err(d.domain_set_memory_flags(&dom, 1000, VIR_DOMAIN_MEM_MAXIMUM));
+    d.domain_set_memory_flags(&dom, 1000, VIR_DOMAIN_MEM_MAXIMUM)
+        .unwrap();
+    assert_eq!(o.vm(&name, &[])["config.hardware.memoryMB"], "4");
+    let e = expect_err(d.domain_set_memory_flags(&dom, 1024, VIR_DOMAIN_AFFECT_CONFIG));
     assert_eq!(e.code, VIR_ERR_INVALID_ARG);
 }
 

@@ -127,7 +127,7 @@ impl EsxDriver {
     pub(super) fn lookup_id(&self, id: i32) -> Result<DomainRef> {
         self.vms(&[])?
             .into_iter()
-            .find(|vm| vm.is_active() && vm.number() == id)
+            .find(|vm| vm.power != Power::Off && vm.number() == id)
             .map(|vm| vm.domain_ref())
             .ok_or_else(|| vms::no_id(id))
     }

@@ -31,21 +31,11 @@ impl EsxDriver {
                 .ok_or_else(|| {
                     Error::internal(VIR_FROM_ESX, format!("Call to '{method}' returned no task"))
                 })?,
-            Reply::Fault(_, fault) => {
-                return Err(Error::with(
-                    VIR_FROM_ESX,
-                    VIR_ERR_OPERATION_FAILED,
-                    format!("{what}: {}", fault.message),
-                ))
-            }
+            Reply::Fault(status, fault) => return Err(super::soap::fault_error(method, status, &fault)),
         };
         match tasks::wait(&self.session, &task, vm, self.params.auto_answer)? {
             Outcome::Success(result) => Ok(result),
-            Outcome::Failed(msg) => Err(Error::with(
-                VIR_FROM_ESX,
-                VIR_ERR_OPERATION_FAILED,
-                format!("{what}: {msg}"),
-            )),
+            Outcome::Failed(msg) => Err(Error::internal(VIR_FROM_ESX, format!("{what}: {msg}"))),
         }
     }
 
@@ -130,11 +120,7 @@ impl EsxDriver {
             Reply::Fault(_, fault) if fault.kind.as_deref() == Some("ToolsUnavailable") => {
                 Err(tools_missing())
             }
-            Reply::Fault(_, fault) => Err(Error::with(
-                VIR_FROM_ESX,
-                VIR_ERR_OPERATION_FAILED,
-                format!("Could not {what} domain: {}", fault.message),
-            )),
+            Reply::Fault(status, fault) => Err(super::soap::fault_error(method, status, &fault)),
         }
     }
 }

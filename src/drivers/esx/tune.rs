@@ -26,6 +26,11 @@ pub struct CpuAllocation {
     pub shares: i32,
 }
 
+/// libvirt's ESX wording for flags a vCPU call does not take.
+fn unsupported_flags(flags: u32) -> Error {
+    Error::invalid_arg(VIR_FROM_ESX, format!("unsupported flags: (0x{flags:x})"))
+}
+
 fn level_to_shares(level: &str, custom: i32) -> Result<i32> {
     Ok(match level {
         "low" => -1,
@@ -188,15 +193,12 @@ impl EsxDriver {
     }
 
     pub(super) fn set_memory(&self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
-        let maximum = flags & VIR_DOMAIN_MEM_MAXIMUM != 0;
-        let known = VIR_DOMAIN_MEM_MAXIMUM | VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG;
+        let known = VIR_DOMAIN_MEM_MAXIMUM | VIR_DOMAIN_AFFECT_LIVE;
         if flags & !known != 0 {
             return Err(Error::bad_flags(VIR_FROM_ESX, "esxDomainSetMemoryFlags", flags));
         }
-        let vm = self.vm(dom, &["config.hardware.memoryMB"])?;
-        // Whole megabytes, and (the VMX rule) a multiple of 4 MiB.
-        let mb = kib.div_ceil(1024);
-        if maximum {
+        let vm = self.vm(dom, &[])?;
+        if flags & VIR_DOMAIN_MEM_MAXIMUM != 0 {
             if vm.power != Power::Off {
                 return Err(Error::with(
                     VIR_FROM_ESX,
@@ -204,34 +206,22 @@ impl EsxDriver {
                     "Domain is not powered off",
                 ));
             }
-            if kib == 0 || !kib.is_multiple_of(4096) {
-                return Err(Error::invalid_arg(
-                    VIR_FROM_ESX,
-                    format!(
-                        "Could not set max-memory to {kib} kilobytes: it must be a positive multiple of 4096"
-                    ),
-                ));
-            }
+            // The maximum is kept in whole multiples of 4 MiB: rounded up.
+            let mb = kib.div_ceil(4096) * 4;
             return self.reconfigure(
                 &vm.obj,
                 &format!("<memoryMB>{mb}</memoryMB>"),
                 &format!("Could not set max-memory to {kib} kilobytes"),
             );
         }
-        let max_mb = vm.props.int("config.hardware.memoryMB").unwrap_or(0).max(0) as u64;
-        if mb > max_mb {
-            return Err(Error::invalid_arg(
-                VIR_FROM_ESX,
-                format!(
-                    "Could not set memory to {kib} kilobytes: it exceeds the maximum of {} kilobytes",
-                    max_mb * 1024
-                ),
-            ));
-        }
-        // The memory a domain is guaranteed is its reservation.
+        // The memory a running domain may use is its limit, in whole MiB;
+        // the server refuses a limit it cannot honour.
         self.reconfigure(
             &vm.obj,
-            &format!("<memoryAllocation><reservation>{mb}</reservation></memoryAllocation>"),
+            &format!(
+                "<memoryAllocation><limit>{}</limit></memoryAllocation>",
+                kib.div_ceil(1024)
+            ),
             &format!("Could not set memory to {kib} kilobytes"),
         )
     }
@@ -246,8 +236,8 @@ impl EsxDriver {
     }
 
     pub(super) fn set_vcpus(&self, dom: &DomainRef, n: u32, flags: u32) -> Result<()> {
-        if flags != VIR_DOMAIN_AFFECT_LIVE && flags != 0 {
-            return Err(Error::bad_flags(VIR_FROM_ESX, "esxDomainSetVcpusFlags", flags));
+        if flags != VIR_DOMAIN_AFFECT_LIVE {
+            return Err(unsupported_flags(flags));
         }
         if n < 1 {
             return Err(Error::invalid_arg(
@@ -255,17 +245,12 @@ impl EsxDriver {
                 "Requested number of virtual CPUs must at least be 1",
             ));
         }
+        self.vm(dom, &[])?;
         let max = self.host_max_vcpus()?;
-        if n as i64 > max as i64 {
+        if i64::from(n) > i64::from(max) {
             return Err(Error::invalid_arg(
                 VIR_FROM_ESX,
                 format!("Requested number of virtual CPUs is greater than max allowable number of virtual CPUs for the domain: {n} > {max}"),
-            ));
-        }
-        if n != 1 && !n.is_multiple_of(2) {
-            return Err(Error::invalid_arg(
-                VIR_FROM_ESX,
-                format!("Could not set number of virtual CPUs to {n}: it must be 1 or a multiple of 2"),
             ));
         }
         let vm = self.vm(dom, &[])?;
@@ -276,19 +261,13 @@ impl EsxDriver {
         )
     }
 
+    /// Only the maximum can be asked for, as libvirt's ESX driver answers.
     pub(super) fn get_vcpus(&self, dom: &DomainRef, flags: u32) -> Result<i32> {
-        if flags == (VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_VCPU_MAXIMUM) || flags == VIR_DOMAIN_VCPU_MAXIMUM {
-            self.vm(dom, &[])?;
-            return self.host_max_vcpus();
+        if flags != (VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_VCPU_MAXIMUM) {
+            return Err(unsupported_flags(flags));
         }
-        if flags & !(VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG) != 0 {
-            return Err(Error::bad_flags(VIR_FROM_ESX, "esxDomainGetVcpusFlags", flags));
-        }
-        let vm = self.vm(dom, &["config.hardware.numCPU"])?;
-        vm.props
-            .int("config.hardware.numCPU")
-            .map(|n| n as i32)
-            .ok_or_else(|| Error::internal(VIR_FROM_ESX, "Missing 'config.hardware.numCPU' property"))
+        self.vm(dom, &[])?;
+        self.host_max_vcpus()
     }
 
     fn autostart_manager(&self) -> Result<MoRef> {
@@ -353,11 +332,7 @@ impl EsxDriver {
             .call_raw("ReconfigureAutostart", &mgr, &format!("<spec>{spec}</spec>"))?
         {
             soap::Reply::Ok(_) => Ok(()),
-            soap::Reply::Fault(_, f) => Err(Error::with(
-                VIR_FROM_ESX,
-                VIR_ERR_OPERATION_FAILED,
-                format!("Could not set autostart: {}", f.message),
-            )),
+            soap::Reply::Fault(status, f) => Err(soap::fault_error("ReconfigureAutostart", status, &f)),
         }
     }
 }

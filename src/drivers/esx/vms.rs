@@ -70,10 +70,11 @@ impl Vm {
         DomainRef {
             name: self.name.clone(),
             uuid: self.uuid,
-            id: if self.power == Power::On {
-                self.number()
-            } else {
+            // Running and suspended VMs have an id, stopped ones none.
+            id: if self.power == Power::Off {
                 -1
+            } else {
+                self.number()
             },
         }
     }
