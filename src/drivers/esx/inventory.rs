@@ -162,3 +162,141 @@ fn pick(objects: &[ObjectContent], root: &MoRef, path: &str) -> Result<Placement
         format!("Could not find compute resource or host system specified in '{wanted}'"),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xml::dom;
+
+    fn obj(kind: &str, id: &str, props: &[(&str, &str)]) -> ObjectContent {
+        ObjectContent {
+            obj: MoRef::new(kind, id),
+            props: props
+                .iter()
+                .map(|(name, xml)| (name.to_string(), dom::parse(xml).unwrap()))
+                .collect(),
+        }
+    }
+
+    /// root / folder1 / dc1 (hosts: cluster1 {h1, h2}, standalone h3)
+    fn inventory() -> Vec<ObjectContent> {
+        vec![
+            obj("Folder", "root", &[("name", "<val>Datacenters</val>")]),
+            obj(
+                "Folder",
+                "f1",
+                &[
+                    ("name", "<val>folder1</val>"),
+                    ("parent", "<val type='Folder'>root</val>"),
+                ],
+            ),
+            obj(
+                "Datacenter",
+                "dc1",
+                &[
+                    ("name", "<val>dc1</val>"),
+                    ("parent", "<val type='Folder'>f1</val>"),
+                    ("hostFolder", "<val>hf</val>"),
+                    ("vmFolder", "<val>vmf</val>"),
+                ],
+            ),
+            obj(
+                "Folder",
+                "hf",
+                &[
+                    ("name", "<val>host</val>"),
+                    ("parent", "<val type='Datacenter'>dc1</val>"),
+                ],
+            ),
+            obj(
+                "ClusterComputeResource",
+                "c1",
+                &[
+                    ("name", "<val>cluster1</val>"),
+                    ("parent", "<val type='Folder'>hf</val>"),
+                    (
+                        "host",
+                        "<val><ManagedObjectReference type='HostSystem'>h1</ManagedObjectReference>\
+                         <ManagedObjectReference type='HostSystem'>h2</ManagedObjectReference></val>",
+                    ),
+                    ("resourcePool", "<val>rp1</val>"),
+                ],
+            ),
+            obj(
+                "ComputeResource",
+                "cr3",
+                &[
+                    ("name", "<val>esx3.example.com</val>"),
+                    ("parent", "<val type='Folder'>hf</val>"),
+                    (
+                        "host",
+                        "<val><ManagedObjectReference type='HostSystem'>h3</ManagedObjectReference></val>",
+                    ),
+                ],
+            ),
+            obj(
+                "HostSystem",
+                "h1",
+                &[
+                    ("name", "<val>esx1.example.com</val>"),
+                    ("parent", "<val type='ClusterComputeResource'>c1</val>"),
+                ],
+            ),
+            obj(
+                "HostSystem",
+                "h2",
+                &[
+                    ("name", "<val>esx2.example.com</val>"),
+                    ("parent", "<val type='ClusterComputeResource'>c1</val>"),
+                ],
+            ),
+            obj(
+                "HostSystem",
+                "h3",
+                &[
+                    ("name", "<val>esx3.example.com</val>"),
+                    ("parent", "<val type='ComputeResource'>cr3</val>"),
+                ],
+            ),
+        ]
+    }
+
+    #[test]
+    fn vpx_paths_name_hosts() {
+        let inv = inventory();
+        let root = MoRef::new("Folder", "root");
+        let p = pick(&inv, &root, "folder1/dc1/cluster1/esx2.example.com").unwrap();
+        assert_eq!(p.host.value, "h2");
+        assert_eq!(p.datacenter_path, "folder1/dc1");
+        assert_eq!(p.resource_pool.unwrap().value, "rp1");
+        assert_eq!(p.vm_folder.unwrap().value, "vmf");
+        // A standalone host by its own name or its compute resource's.
+        assert_eq!(
+            pick(&inv, &root, "folder1/dc1/esx3.example.com")
+                .unwrap()
+                .host
+                .value,
+            "h3"
+        );
+        assert_eq!(
+            pick(&inv, &root, "/folder1/dc1/esx3.example.com/esx3.example.com/")
+                .unwrap()
+                .host
+                .value,
+            "h3"
+        );
+        // A cluster of two does not name one host.
+        let e = pick(&inv, &root, "folder1/dc1/cluster1").unwrap_err();
+        assert!(
+            e.message
+                .contains("Could not find compute resource or host system"),
+            "{}",
+            e.message
+        );
+        let e = pick(&inv, &root, "dc1/cluster1/esx1.example.com").unwrap_err();
+        assert!(e.message.contains("Could not find datacenter"), "{}", e.message);
+        // Without a path: the first host (an ESX server has one).
+        assert!(pick(&inv, &root, "").is_ok());
+        assert!(pick(&[], &root, "").is_err());
+    }
+}
