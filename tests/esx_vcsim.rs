@@ -795,3 +795,28 @@ fn one_connection_serves_many_threads() {
         }
     });
 }
+
+#[test]
+fn credentials_come_from_auth_conf_first() {
+    let sim = Sim::start(SimOpts {
+        esx: true,
+        login: Some(("alice", "s3cret")),
+        ..Default::default()
+    });
+    let dir = std::env::temp_dir().join(format!("esx-authconf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("auth.conf");
+    // The service is the URI scheme, the host the URI's server.
+    std::fs::write(
+        &file,
+        "[credentials-sim]\nusername=alice\npassword=s3cret\n\n[auth-esx-127.0.0.1]\ncredentials=sim\n",
+    )
+    .unwrap();
+    let creds = Creds::new("nobody", "wrong");
+    let uri = sim.uri("esx", "", &format!("?no_verify=1&authfile={}", file.display()));
+    let conn = open(&uri, &creds);
+    let _ = std::fs::remove_dir_all(&dir);
+    let conn = conn.unwrap();
+    assert!(!conn.driver().list_all_domains(0).unwrap().is_empty());
+    assert!(creds.asked.lock().unwrap().is_empty(), "the callback was asked");
+}
