@@ -266,6 +266,7 @@ impl EsxDriver {
         Ok(self.fetch_vmx(dom)?.2)
     }
 
+    /// virDomainGetXMLDesc: the VMX file converted to domain XML.
     pub(super) fn xml_desc(&self, dom: &DomainRef, flags: u32) -> Result<String> {
         let known = VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_INACTIVE;
         if flags & !known != 0 {
@@ -314,6 +315,7 @@ impl EsxDriver {
         adapter_model(&descriptor).map(str::to_string).ok_or_else(fail)
     }
 
+    /// virDomainDefineXML: converts, uploads the VMX file and registers the VM.
     pub(super) fn define(&self, xml: &str, flags: u32) -> Result<DomainRef> {
         if flags != 0 {
             return Err(Error::bad_flags(VIR_FROM_ESX, "esxDomainDefineXMLFlags", flags));
@@ -402,6 +404,7 @@ impl EsxDriver {
         Ok(vm.domain_ref())
     }
 
+    /// virDomainUndefine: unregisters the VM (its files stay).
     pub(super) fn undefine(&self, dom: &DomainRef, flags: u32) -> Result<()> {
         if flags != 0 {
             return Err(Error::bad_flags(VIR_FROM_ESX, "esxDomainUndefineFlags", flags));

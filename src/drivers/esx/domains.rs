@@ -38,6 +38,7 @@ impl EsxDriver {
         vms::find(&self.session, &self.placement.host, &self.vm_cache, dom, extra)
     }
 
+    /// The ids of the running domains.
     pub(super) fn running_ids(&self) -> Result<Vec<i32>> {
         Ok(self
             .vms(&[])?
@@ -47,6 +48,7 @@ impl EsxDriver {
             .collect())
     }
 
+    /// The names of the domains that do not run.
     pub(super) fn inactive_names(&self) -> Result<Vec<String>> {
         Ok(self
             .vms(&[])?
@@ -56,6 +58,7 @@ impl EsxDriver {
             .collect())
     }
 
+    /// virConnectListAllDomains with its filters.
     pub(super) fn list_all(&self, flags: u32) -> Result<Vec<DomainRef>> {
         if flags & !LIST_FLAGS != 0 {
             return Err(Error::bad_flags(VIR_FROM_ESX, "esxConnectListAllDomains", flags));
@@ -124,6 +127,7 @@ impl EsxDriver {
             .collect())
     }
 
+    /// The domain running (or suspended) with this id.
     pub(super) fn lookup_id(&self, id: i32) -> Result<DomainRef> {
         self.vms(&[])?
             .into_iter()
@@ -132,6 +136,7 @@ impl EsxDriver {
             .ok_or_else(|| vms::no_id(id))
     }
 
+    /// The domain with this name.
     pub(super) fn lookup_name(&self, name: &str) -> Result<DomainRef> {
         self.vms(&[])?
             .into_iter()
@@ -140,6 +145,7 @@ impl EsxDriver {
             .ok_or_else(|| vms::no_name(name))
     }
 
+    /// The domain with this UUID.
     pub(super) fn lookup_uuid(&self, uuid: &Uuid) -> Result<DomainRef> {
         self.vms(&[])?
             .into_iter()
@@ -148,6 +154,7 @@ impl EsxDriver {
             .ok_or_else(|| vms::no_uuid(uuid))
     }
 
+    /// virDomainGetInfo.
     pub(super) fn info(&self, dom: &DomainRef) -> Result<DomainInfo> {
         let vm = self.vm(
             dom,
@@ -172,6 +179,7 @@ impl EsxDriver {
         })
     }
 
+    /// virDomainGetState (no reasons: ESX reports none).
     pub(super) fn state(&self, dom: &DomainRef, flags: u32) -> Result<(i32, i32)> {
         if flags != 0 {
             return Err(Error::bad_flags(VIR_FROM_ESX, "esxDomainGetState", flags));
@@ -180,6 +188,7 @@ impl EsxDriver {
         Ok((vm.power.domain_state(), 0))
     }
 
+    /// The maximum memory in KiB.
     pub(super) fn max_memory(&self, dom: &DomainRef) -> Result<u64> {
         let vm = self.vm(dom, &["config.hardware.memoryMB"])?;
         let mb = vm.props.int("config.hardware.memoryMB").ok_or_else(|| {
@@ -191,6 +200,7 @@ impl EsxDriver {
         Ok(mb.max(0) as u64 * 1024)
     }
 
+    /// The guest's host name as VMware Tools report it.
     pub(super) fn guest_hostname(&self, dom: &DomainRef, flags: u32) -> Result<String> {
         if flags != 0 {
             return Err(Error::bad_flags(VIR_FROM_ESX, "esxDomainGetHostname", flags));

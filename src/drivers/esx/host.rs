@@ -35,6 +35,7 @@ pub fn pack_version(text: &str) -> Result<u64> {
 }
 
 impl EsxDriver {
+    /// virNodeGetInfo from the host's hardware summary.
     pub(super) fn node(&self) -> Result<NodeInfo> {
         let host = self.host_props(&["summary.hardware"])?;
         let hw = host
@@ -71,6 +72,7 @@ impl EsxDriver {
         })
     }
 
+    /// The capabilities document.
     pub(super) fn caps(&self) -> Result<String> {
         let host = self.host_props(&["hardware.systemInfo.uuid", "summary.hardware"])?;
         let guest = |arch: &str, wordsize| Guest {
@@ -96,6 +98,7 @@ impl EsxDriver {
         Ok(caps.to_xml())
     }
 
+    /// The host's DNS name (host name and domain).
     pub(super) fn host_dns_name(&self) -> Result<String> {
         let host = self.host_props(&["config.network.dnsConfig"])?;
         let dns = host.get("config.network.dnsConfig");

@@ -44,6 +44,7 @@ impl EsxDriver {
             .map(|_| ())
     }
 
+    /// Powers a stopped domain on.
     pub(super) fn create(&self, dom: &DomainRef, flags: u32) -> Result<DomainRef> {
         if flags != 0 {
             return Err(Error::bad_flags(VIR_FROM_ESX, "esxDomainCreateWithFlags", flags));
@@ -58,6 +59,7 @@ impl EsxDriver {
         Ok(started)
     }
 
+    /// Powers a running domain off.
     pub(super) fn destroy(&self, dom: &DomainRef, flags: u32) -> Result<()> {
         if flags != 0 {
             return Err(Error::bad_flags(VIR_FROM_ESX, "esxDomainDestroyFlags", flags));
@@ -69,6 +71,7 @@ impl EsxDriver {
         self.power_task(&vm, "PowerOffVM_Task", "Could not destroy domain")
     }
 
+    /// Suspends a running domain.
     pub(super) fn suspend(&self, dom: &DomainRef) -> Result<()> {
         let vm = self.vm(dom, &[])?;
         if vm.power != Power::On {
@@ -77,6 +80,7 @@ impl EsxDriver {
         self.power_task(&vm, "SuspendVM_Task", "Could not suspend domain")
     }
 
+    /// Powers a suspended domain on again.
     pub(super) fn resume(&self, dom: &DomainRef) -> Result<()> {
         let vm = self.vm(dom, &[])?;
         if vm.power != Power::Suspended {

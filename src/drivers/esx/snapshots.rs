@@ -155,6 +155,7 @@ impl EsxDriver {
         Ok((vm, tree))
     }
 
+    /// virDomainSnapshotCreateXML: CreateSnapshot_Task without memory.
     pub(super) fn snap_create(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<(SnapshotRef, bool)> {
         if flags & !VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE != 0 {
             return Err(Error::bad_flags(
@@ -229,6 +230,7 @@ impl EsxDriver {
         ))
     }
 
+    /// Snapshot names of the domain or of a snapshot's children.
     pub(super) fn snap_list(&self, dom: &DomainRef, parent: Option<&str>, flags: u32) -> Result<Vec<String>> {
         let known = VIR_DOMAIN_SNAPSHOT_LIST_ROOTS
             | VIR_DOMAIN_SNAPSHOT_LIST_METADATA
@@ -273,6 +275,7 @@ impl EsxDriver {
             .collect())
     }
 
+    /// The snapshot with this name.
     pub(super) fn snap_lookup(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<SnapshotRef> {
         if flags != 0 {
             return Err(Error::bad_flags(
@@ -289,6 +292,7 @@ impl EsxDriver {
         })
     }
 
+    /// The snapshot's XML.
     pub(super) fn snap_xml(&self, snap: &SnapshotRef, flags: u32) -> Result<String> {
         if flags & !VIR_DOMAIN_SNAPSHOT_XML_SECURE != 0 {
             return Err(Error::bad_flags(
@@ -319,6 +323,7 @@ impl EsxDriver {
         Ok(w.finish())
     }
 
+    /// The current snapshot, if any.
     pub(super) fn snap_current(&self, dom: &DomainRef, flags: u32) -> Result<Option<SnapshotRef>> {
         if flags != 0 {
             return Err(Error::bad_flags(VIR_FROM_ESX, "esxDomainSnapshotCurrent", flags));
@@ -330,6 +335,7 @@ impl EsxDriver {
         }))
     }
 
+    /// The snapshot's parent.
     pub(super) fn snap_parent(&self, snap: &SnapshotRef, flags: u32) -> Result<SnapshotRef> {
         if flags != 0 {
             return Err(Error::bad_flags(
@@ -353,6 +359,7 @@ impl EsxDriver {
         })
     }
 
+    /// Whether the snapshot is the current one.
     pub(super) fn snap_is_current(&self, snap: &SnapshotRef, flags: u32) -> Result<bool> {
         if flags != 0 {
             return Err(Error::bad_flags(
@@ -366,6 +373,7 @@ impl EsxDriver {
         Ok(tree.current == Some(i))
     }
 
+    /// Whether libvirt keeps metadata for it: never on ESX.
     pub(super) fn snap_has_metadata(&self, snap: &SnapshotRef, flags: u32) -> Result<bool> {
         if flags != 0 {
             return Err(Error::bad_flags(
@@ -379,6 +387,7 @@ impl EsxDriver {
         Ok(false)
     }
 
+    /// Reverts to the snapshot; true when the domain stopped on the way.
     pub(super) fn snap_revert(&self, snap: &SnapshotRef, flags: u32) -> Result<bool> {
         if flags != 0 {
             return Err(Error::bad_flags(VIR_FROM_ESX, "esxDomainRevertToSnapshot", flags));
@@ -396,6 +405,7 @@ impl EsxDriver {
         Ok(vm.power == Power::On && after.power != Power::On)
     }
 
+    /// Removes the snapshot (with or only its children).
     pub(super) fn snap_delete(&self, snap: &SnapshotRef, flags: u32) -> Result<()> {
         let known = VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN | VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY;
         if flags & !known != 0 {

@@ -79,6 +79,7 @@ impl EsxDriver {
         .map(|_| ())
     }
 
+    /// The VM's CPU allocation.
     pub(super) fn cpu_allocation(&self, dom: &DomainRef) -> Result<CpuAllocation> {
         let vm = self.vm(dom, &["config.cpuAllocation"])?;
         let alloc = vm
@@ -101,6 +102,7 @@ impl EsxDriver {
         })
     }
 
+    /// The scheduler parameters: reservation, limit, shares.
     pub(super) fn scheduler_params(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
         if flags != 0 {
             return Err(Error::bad_flags(
@@ -117,6 +119,7 @@ impl EsxDriver {
         ])
     }
 
+    /// Changes the CPU allocation.
     pub(super) fn set_scheduler_params(
         &self,
         dom: &DomainRef,
@@ -192,6 +195,7 @@ impl EsxDriver {
         )
     }
 
+    /// Sets the memory limit, or with VIR_DOMAIN_MEM_MAXIMUM the maximum.
     pub(super) fn set_memory(&self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
         let known = VIR_DOMAIN_MEM_MAXIMUM | VIR_DOMAIN_AFFECT_LIVE;
         if flags & !known != 0 {
@@ -235,6 +239,7 @@ impl EsxDriver {
             .unwrap_or(8) as i32)
     }
 
+    /// Sets the number of vCPUs of the running configuration.
     pub(super) fn set_vcpus(&self, dom: &DomainRef, n: u32, flags: u32) -> Result<()> {
         if flags != VIR_DOMAIN_AFFECT_LIVE {
             return Err(unsupported_flags(flags));
@@ -307,11 +312,13 @@ impl EsxDriver {
         Ok(set)
     }
 
+    /// Whether the VM starts with the host.
     pub(super) fn get_autostart(&self, dom: &DomainRef) -> Result<bool> {
         let vm = self.vm(dom, &[])?;
         Ok(self.autostart_set()?.contains(&vm.obj.value))
     }
 
+    /// Makes the VM start (or not) with the host.
     pub(super) fn set_autostart(&self, dom: &DomainRef, on: bool) -> Result<()> {
         let vm = self.vm(dom, &[])?;
         let mgr = self.autostart_manager()?;
