@@ -806,7 +806,7 @@ fn credentials_come_from_auth_conf_first() {
     let dir = std::env::temp_dir().join(format!("esx-authconf-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("auth.conf");
-    // The service is the URI scheme, the host the URI's server.
+    // The service is "esx" (for vpx:// too), the host the URI's server.
     std::fs::write(
         &file,
         "[credentials-sim]\nusername=alice\npassword=s3cret\n\n[auth-esx-127.0.0.1]\ncredentials=sim\n",

@@ -35,6 +35,10 @@ pub use vi::RequestCounter;
 use inventory::Placement;
 use vi::Session;
 
+/// The service name credentials are asked and looked up under (auth.conf's
+/// `[auth-esx-HOST]`), for ESX hosts and vCenters alike.
+pub const AUTH_SERVICE: &str = "esx";
+
 /// An open ESX driver connection.
 pub struct EsxDriver {
     params: EsxParams,
@@ -74,7 +78,8 @@ impl EsxDriver {
         // A vpx:// connection is to the vCenter already.
         let vcenter_param = params.vcenter.clone().filter(|_| product != Product::Vpx);
         check_product(&params, &session.content.about)?;
-        let service = product.scheme();
+        // libvirt asks for (and auth.conf keys) every endpoint kind as "esx".
+        let service = AUTH_SERVICE;
         let user = match &params.user {
             Some(u) => u.clone(),
             None => {

@@ -69,8 +69,8 @@ pub fn connect(
             ),
         ));
     }
-    let user = auth.username("vpx", &target, Some("administrator"))?;
-    let password = auth.password("vpx", &user, &target)?;
+    let user = auth.username(super::AUTH_SERVICE, &target, Some("administrator"))?;
+    let password = auth.password(super::AUTH_SERVICE, &user, &target)?;
     session.login(&user, &password)?;
     Ok(session)
 }
