@@ -250,7 +250,10 @@ fn a_vcenter_behind_an_esx_uri_is_refused() {
         .replace("embeddedEsx", "vpx");
     let (e, seen) = open_with(vec![Answer::Reply(200, vc)]);
     assert_eq!(seen, vec!["RetrieveServiceContent"]);
-    assert_esx_error(&e, "to be an ESX server");
+    assert_esx_error(
+        &e,
+        "Expecting '127.0.0.1' to be a ESX host but found a vCenter host",
+    );
 }
 
 fn objects(inner: &str) -> String {

@@ -544,23 +544,35 @@ fn certificates_and_transports() {
     drop(plain);
     let e = expect_err(open("esx://127.0.0.1:1/?no_verify=1", &creds));
     assert!(e.message.contains("Couldn't connect"), "{}", e.message);
-    // A host without a vCenter cannot take the vcenter parameter.
-    for vc in ["*", "127.0.0.1"] {
-        let e = expect_err(open(
-            &sim.uri("esx", "", &format!("?no_verify=1&vcenter={vc}")),
-            &creds,
-        ));
-        assert_eq!(
-            (e.code, e.message.as_str()),
-            (
-                VIR_ERR_INVALID_ARG,
-                "invalid argument: This host is not managed by a vCenter"
-            )
-        );
-    }
+    // A host without a vCenter cannot take vcenter=*; a named vCenter is
+    // logged into, and must be one.
+    let e = expect_err(open(&sim.uri("esx", "", "?no_verify=1&vcenter=*"), &creds));
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (
+            VIR_ERR_INTERNAL_ERROR,
+            "internal error: This host is not managed by a vCenter"
+        )
+    );
+    let e = expect_err(open(
+        &sim.uri("esx", "", "?no_verify=1&vcenter=localhost"),
+        &creds,
+    ));
+    assert!(
+        e.message.ends_with("to be a vCenter host but found a ESX host"),
+        "{}",
+        e.message
+    );
     // Remote transports are refused with guidance.
     let e = expect_err(open("esx+ssh://example.com/", &creds));
-    assert!(e.message.contains("client-side only"), "{}", e.message);
+    assert_eq!(
+        (e.code, e.domain, e.message.as_str()),
+        (
+            VIR_ERR_INVALID_ARG,
+            VIR_FROM_ESX,
+            "invalid argument: Transport 'ssh' in URI scheme is not supported, try again without the transport part"
+        )
+    );
     // Bad parameters.
     let e = expect_err(open(&sim.uri("esx", "", "?transport=ftp"), &creds));
     assert_eq!(e.code, VIR_ERR_INVALID_ARG);
@@ -628,10 +640,16 @@ fn vcenter_selects_one_host() {
     let e = expect_err(open(&sim.uri("vpx", "", "?no_verify=1"), &creds));
     assert_eq!(e.code, VIR_ERR_INVALID_ARG);
     let e = expect_err(open(&sim.uri("esx", "", "?no_verify=1"), &creds));
-    assert!(e.message.contains("to be an ESX server"), "{}", e.message);
+    assert_eq!(
+        e.message,
+        "internal error: Expecting '127.0.0.1' to be a ESX host but found a vCenter host"
+    );
     let esx = esx_sim();
     let e = expect_err(open(&esx.uri("vpx", "dc/host", "?no_verify=1"), &creds));
-    assert!(e.message.contains("to be a vCenter"), "{}", e.message);
+    assert_eq!(
+        e.message,
+        "internal error: Expecting '127.0.0.1' to be a vCenter host but found a ESX host"
+    );
 }
 
 #[test]

@@ -179,26 +179,88 @@ impl Drop for EsxDriver {
     }
 }
 
+/// The product line an endpoint reports, as libvirt names it.
+fn product_line(about: &vi::About) -> Result<Product> {
+    let (line, minimum) = match about.product_line_id.as_str() {
+        "gsx" => (Product::Gsx, (2, 0)),
+        "esx" | "embeddedEsx" => (Product::Esx, (3, 5)),
+        "vpx" => (Product::Vpx, (2, 5)),
+        other => {
+            return Err(Error::internal(
+                VIR_FROM_ESX,
+                format!("Product line '{other}' of the endpoint is neither ESX, GSX nor vCenter"),
+            ))
+        }
+    };
+    let version = pack_version(&about.version)?;
+    if version < minimum.0 * 1_000_000 + minimum.1 * 1000 {
+        return Err(Error::internal(
+            VIR_FROM_ESX,
+            format!(
+                "Minimum supported {} version is {}.{} but found version '{}'",
+                display_name(line),
+                minimum.0,
+                minimum.1,
+                about.version
+            ),
+        ));
+    }
+    Ok(line)
+}
+
+/// How messages name a product line.
+fn display_name(line: Product) -> &'static str {
+    match line {
+        Product::Esx => "ESX",
+        Product::Gsx => "GSX",
+        Product::Vpx => "vCenter",
+    }
+}
+
 /// Refuses an endpoint that is not what the scheme says.
 fn check_product(params: &EsxParams, about: &vi::About) -> Result<()> {
-    let ok = match params.product {
-        Product::Esx => about.api_type == "HostAgent" && about.product_line_id != "gsx",
-        Product::Gsx => about.api_type == "HostAgent" && about.product_line_id == "gsx",
-        Product::Vpx => about.api_type == "VirtualCenter",
-    };
-    if ok {
+    let found = product_line(about)?;
+    if found == params.product {
         return Ok(());
     }
-    let wanted = match params.product {
-        Product::Esx => "an ESX server",
-        Product::Gsx => "a GSX server",
-        Product::Vpx => "a vCenter",
-    };
     Err(Error::internal(
         VIR_FROM_ESX,
         format!(
-            "Expecting '{}' to be {wanted} but found {} ({}/{})",
-            params.server, about.full_name, about.api_type, about.product_line_id
+            "Expecting '{}' to be a {} host but found a {} host",
+            params.server,
+            display_name(params.product),
+            display_name(found)
         ),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn about(line: &str, version: &str) -> vi::About {
+        vi::About {
+            version: version.to_string(),
+            api_version: "6.5".to_string(),
+            product_line_id: line.to_string(),
+        }
+    }
+
+    #[test]
+    fn product_lines_and_minimum_versions() {
+        assert_eq!(
+            product_line(&about("embeddedEsx", "6.5.0")).unwrap(),
+            Product::Esx
+        );
+        assert_eq!(product_line(&about("esx", "4.1.0")).unwrap(), Product::Esx);
+        assert_eq!(product_line(&about("gsx", "2.0.0")).unwrap(), Product::Gsx);
+        assert_eq!(product_line(&about("vpx", "8.0.2")).unwrap(), Product::Vpx);
+        let e = product_line(&about("esx", "3.0.2")).unwrap_err();
+        assert_eq!(
+            e.message,
+            "internal error: Minimum supported ESX version is 3.5 but found version '3.0.2'"
+        );
+        assert!(product_line(&about("ws", "8.0")).is_err());
+        assert!(product_line(&about("vpx", "garbage")).is_err());
+    }
 }

@@ -15,16 +15,12 @@ use crate::xml::dom::Element;
 /// What the endpoint says about itself (`ServiceContent.about`).
 #[derive(Debug, Clone, Default)]
 pub struct About {
-    /// Product name with version and build.
-    pub full_name: String,
     /// Product version (`6.5.0`).
     pub version: String,
     /// API version (`6.5`).
     pub api_version: String,
     /// `embeddedEsx`, `esx`, `gsx`, `vpx`.
     pub product_line_id: String,
-    /// `HostAgent` or `VirtualCenter`.
-    pub api_type: String,
 }
 
 /// The managers of the endpoint the driver uses.
@@ -336,11 +332,9 @@ fn parse_service_content(reply: &Element) -> Result<ServiceContent> {
         |name: &str, implied: &str| child(ret, name).and_then(|e| MoRef::from_element(e, Some(implied)));
     let about_el = child(ret, "about").ok_or_else(|| missing("about"))?;
     let about = About {
-        full_name: child_text(about_el, "fullName").unwrap_or_default(),
         version: child_text(about_el, "version").ok_or_else(|| missing("about.version"))?,
         api_version: child_text(about_el, "apiVersion").unwrap_or_else(|| "2.5".to_string()),
         product_line_id: child_text(about_el, "productLineId").unwrap_or_default(),
-        api_type: child_text(about_el, "apiType").unwrap_or_default(),
     };
     Ok(ServiceContent {
         root_folder: reference("rootFolder", "Folder").ok_or_else(|| missing("rootFolder"))?,
