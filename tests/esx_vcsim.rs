@@ -458,7 +458,9 @@ fn snapshots() {
     let xml = d.snapshot_get_xml_desc(&s2, 0).unwrap();
     assert!(xml.contains("<name>second</name>"), "{xml}");
     assert!(
-        xml.contains("<parent>\n    <name>first</name>\n  </parent>"),
+        xml.contains(
+            "<state>running</state>\n  <parent>\n    <name>first</name>\n  </parent>\n  <creationTime>"
+        ),
         "{xml}"
     );
     assert!(xml.contains(&format!("<uuid>{}</uuid>", dom.uuid)), "{xml}");

@@ -309,12 +309,13 @@ impl EsxDriver {
         if !s.description.is_empty() {
             w.text("description", &[], &s.description);
         }
+        // libvirt's element order: state before parent.
+        w.text("state", &[], snapshot_state(&s.state));
         if let Some(p) = s.parent {
             w.open("parent", &[]);
             w.text("name", &[], &tree.snaps[p].name);
             w.close("parent");
         }
-        w.text("state", &[], snapshot_state(&s.state));
         w.text("creationTime", &[], &s.created.to_string());
         w.open("domain", &[]);
         w.text("uuid", &[], &snap.domain.uuid.to_string());
