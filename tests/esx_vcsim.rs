@@ -283,8 +283,18 @@ fn listing_costs_one_request_whatever_the_number_of_domains() {
             d.domain_get_info(dom).unwrap();
         }
         assert_eq!(counter.load(Ordering::Relaxed) - before, n as u64);
+        // A power cycle: the VM's state, the task call, at least one poll.
+        let dom = &all[0];
+        let before = counter.load(Ordering::Relaxed);
+        if d.domain_is_active(dom).unwrap() {
+            d.domain_destroy(dom, 0).unwrap();
+        }
+        d.domain_create(dom, 0).unwrap();
+        let cycle = counter.load(Ordering::Relaxed) - before;
+        assert!((5..=20).contains(&cycle), "{cycle} requests for a power cycle");
         eprintln!(
-            "esx: open = {setup} SOAP requests; {n} domains listed with their state in 1 request ({took:?}); info of each = 1 request"
+            "esx: open = {setup} SOAP requests; {n} domains listed with their state in 1 request ({took:?}); \
+             info of each = 1 request; is_active + destroy + create = {cycle} requests"
         );
     }
 }
