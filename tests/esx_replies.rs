@@ -484,3 +484,40 @@ fn a_call_refused_for_an_ended_session_logs_in_again() {
         ]
     );
 }
+
+#[test]
+fn a_pending_question_stops_a_task_before_it_starts() {
+    let mut answers = host_with_one_vm();
+    answers.truncate(4);
+    // The VM waits on a question already when the domain is started.
+    answers.push(Answer::Reply(
+        200,
+        objects(&format!(
+            "<objects><obj type=\"VirtualMachine\">vm-7</obj>\
+             <propSet><name>name</name><val>guest</val></propSet>\
+             <propSet><name>config.uuid</name><val>42364d17-2e3c-7b6f-b9c1-5b0d2d4a1f00</val></propSet>\
+             <propSet><name>runtime.powerState</name><val>poweredOff</val></propSet>\
+             <propSet><name>runtime.question</name><val><id>q9</id><text>Disk full?</text>\
+             <choice><choiceInfo><key>0</key><label>Retry</label></choiceInfo><defaultIndex>0</defaultIndex></choice>\
+             </val></propSet></objects>"
+        )),
+    ));
+    answers.push(Answer::Reply(200, envelope("<LogoutResponse/>")));
+    let (port, seen) = serve(answers);
+    let conn = Connection::open(
+        Some(&format!("esx://127.0.0.1:{port}/?transport=http")),
+        Some(&Creds),
+        0,
+    )
+    .unwrap();
+    let d = conn.driver();
+    let dom = d.domain_lookup_by_name("guest").unwrap();
+    let e = d.domain_create(&dom, 0).unwrap_err();
+    assert_eq!(
+        e.message,
+        "internal error: Pending question blocks virtual machine execution, question is 'Disk full?', possible answers are 'Retry'"
+    );
+    drop(conn);
+    // No task was started.
+    assert_eq!(&seen.lock().unwrap()[4..], ["RetrievePropertiesEx", "Logout"]);
+}

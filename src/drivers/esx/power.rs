@@ -15,6 +15,18 @@ fn wrong_state(text: &str) -> Error {
 }
 
 impl EsxDriver {
+    /// The VM of a handle, ready for a task: a question it is waiting on is
+    /// answered (auto_answer) or reported first, as no task could run.
+    pub(super) fn vm_for_task(&self, dom: &DomainRef, extra: &[&str]) -> Result<Vm> {
+        let mut paths = vec!["runtime.question"];
+        paths.extend_from_slice(extra);
+        let vm = self.vm(dom, &paths)?;
+        if let Some(question) = vm.props.get("runtime.question") {
+            tasks::handle_question(&self.session, &vm.obj, question, None, self.params.auto_answer)?;
+        }
+        Ok(vm)
+    }
+
     /// Runs `method` (a `*_Task`) on `obj` with `args` and waits for it;
     /// a failure reads "`what`: reason".
     pub(super) fn run_task(
@@ -49,7 +61,7 @@ impl EsxDriver {
         if flags != 0 {
             return Err(Error::bad_flags(VIR_FROM_ESX, "esxDomainCreateWithFlags", flags));
         }
-        let vm = self.vm(dom, &[])?;
+        let vm = self.vm_for_task(dom, &[])?;
         if vm.power != Power::Off {
             return Err(wrong_state("Domain is not powered off"));
         }
@@ -64,7 +76,7 @@ impl EsxDriver {
         if flags != 0 {
             return Err(Error::bad_flags(VIR_FROM_ESX, "esxDomainDestroyFlags", flags));
         }
-        let vm = self.vm(dom, &[])?;
+        let vm = self.vm_for_task(dom, &[])?;
         if vm.power != Power::On {
             return Err(wrong_state("Domain is not powered on"));
         }
@@ -73,7 +85,7 @@ impl EsxDriver {
 
     /// Suspends a running domain.
     pub(super) fn suspend(&self, dom: &DomainRef) -> Result<()> {
-        let vm = self.vm(dom, &[])?;
+        let vm = self.vm_for_task(dom, &[])?;
         if vm.power != Power::On {
             return Err(wrong_state("Domain is not powered on"));
         }
@@ -82,7 +94,7 @@ impl EsxDriver {
 
     /// Powers a suspended domain on again.
     pub(super) fn resume(&self, dom: &DomainRef) -> Result<()> {
-        let vm = self.vm(dom, &[])?;
+        let vm = self.vm_for_task(dom, &[])?;
         if vm.power != Power::Suspended {
             return Err(wrong_state("Domain is not suspended"));
         }

@@ -62,7 +62,7 @@ pub fn wait(session: &Session, task: &MoRef, vm: Option<&MoRef>, auto_answer: bo
         }
         if let Some(vm_obj) = vm.and_then(|v| objects.iter().find(|o| o.obj == *v)) {
             if let Some(question) = vm_obj.get("runtime.question") {
-                handle_question(session, &vm_obj.obj, question, task, auto_answer)?;
+                handle_question(session, &vm_obj.obj, question, Some(task), auto_answer)?;
             }
         }
         if start.elapsed() > TASK_TIMEOUT {
@@ -93,11 +93,13 @@ fn task_error(task: &ObjectContent) -> String {
         .unwrap_or_else(|| "unknown error".to_string())
 }
 
-fn handle_question(
+/// Answers a pending question with its default answer (`auto_answer`), or
+/// reports it as an error after cancelling `task`, the one it blocks.
+pub fn handle_question(
     session: &Session,
     vm: &MoRef,
     question: &crate::xml::dom::Element,
-    task: &MoRef,
+    task: Option<&MoRef>,
     auto_answer: bool,
 ) -> Result<()> {
     let id = child_text(question, "id").unwrap_or_default();
@@ -133,7 +135,9 @@ fn handle_question(
         ));
     }
     // The task cannot go on; stop it if the server allows, then report.
-    let _ = session.call("CancelTask", task, "");
+    if let Some(task) = task {
+        let _ = session.call("CancelTask", task, "");
+    }
     let answers: Vec<String> = choices.iter().map(|(_, label)| format!("'{label}'")).collect();
     Err(Error::internal(
         VIR_FROM_ESX,

@@ -187,7 +187,7 @@ impl EsxDriver {
         if spec.is_empty() {
             return Ok(());
         }
-        let vm = self.vm(dom, &[])?;
+        let vm = self.vm_for_task(dom, &[])?;
         self.reconfigure(
             &vm.obj,
             &format!("<cpuAllocation>{spec}</cpuAllocation>"),
@@ -201,7 +201,7 @@ impl EsxDriver {
         if flags & !known != 0 {
             return Err(Error::bad_flags(VIR_FROM_ESX, "esxDomainSetMemoryFlags", flags));
         }
-        let vm = self.vm(dom, &[])?;
+        let vm = self.vm_for_task(dom, &[])?;
         if flags & VIR_DOMAIN_MEM_MAXIMUM != 0 {
             if vm.power != Power::Off {
                 return Err(Error::with(
@@ -258,7 +258,7 @@ impl EsxDriver {
                 format!("Requested number of virtual CPUs is greater than max allowable number of virtual CPUs for the domain: {n} > {max}"),
             ));
         }
-        let vm = self.vm(dom, &[])?;
+        let vm = self.vm_for_task(dom, &[])?;
         self.reconfigure(
             &vm.obj,
             &format!("<numCPUs>{n}</numCPUs>"),
