@@ -492,7 +492,7 @@ fn a_pending_question_stops_a_task_before_it_starts() {
     // The VM waits on a question already when the domain is started.
     answers.push(Answer::Reply(
         200,
-        objects(&format!(
+        objects(
             "<objects><obj type=\"VirtualMachine\">vm-7</obj>\
              <propSet><name>name</name><val>guest</val></propSet>\
              <propSet><name>config.uuid</name><val>42364d17-2e3c-7b6f-b9c1-5b0d2d4a1f00</val></propSet>\
@@ -500,7 +500,7 @@ fn a_pending_question_stops_a_task_before_it_starts() {
              <propSet><name>runtime.question</name><val><id>q9</id><text>Disk full?</text>\
              <choice><choiceInfo><key>0</key><label>Retry</label></choiceInfo><defaultIndex>0</defaultIndex></choice>\
              </val></propSet></objects>"
-        )),
+        ),
     ));
     answers.push(Answer::Reply(200, envelope("<LogoutResponse/>")));
     let (port, seen) = serve(answers);
