@@ -22,25 +22,40 @@ enum Answer {
     Drop,
 }
 
+/// What a scripted server recorded: one entry per request.
+type Log = Arc<Mutex<Vec<String>>>;
+
 /// Serves the answers in order, one per request; records the SOAP methods seen.
-fn serve(answers: Vec<Answer>) -> (u16, Arc<Mutex<Vec<String>>>) {
+fn serve(answers: Vec<Answer>) -> (u16, Log) {
+    let (port, seen, _) = serve_recording(answers);
+    (port, seen)
+}
+
+/// [`serve`], also recording each request's body.
+fn serve_recording(answers: Vec<Answer>) -> (u16, Log, Log) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let seen2 = seen.clone();
+    let seen = Log::default();
+    let bodies = Log::default();
+    let (seen2, bodies2) = (seen.clone(), bodies.clone());
     thread::spawn(move || {
         let mut answers = answers.into_iter();
         for stream in listener.incoming() {
             let Ok(stream) = stream else { return };
-            if !handle(stream, &mut answers, &seen2) {
+            if !handle(stream, &mut answers, &seen2, &bodies2) {
                 return;
             }
         }
     });
-    (port, seen)
+    (port, seen, bodies)
 }
 
-fn handle(stream: TcpStream, answers: &mut impl Iterator<Item = Answer>, seen: &Mutex<Vec<String>>) -> bool {
+fn handle(
+    stream: TcpStream,
+    answers: &mut impl Iterator<Item = Answer>,
+    seen: &Mutex<Vec<String>>,
+    bodies: &Mutex<Vec<String>>,
+) -> bool {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut stream = stream;
     loop {
@@ -70,6 +85,7 @@ fn handle(stream: TcpStream, answers: &mut impl Iterator<Item = Answer>, seen: &
             .unwrap_or("")
             .to_string();
         seen.lock().unwrap().push(method);
+        bodies.lock().unwrap().push(body.to_string());
         match answers.next() {
             Some(Answer::Reply(status, text)) => {
                 let head = format!(
@@ -520,4 +536,69 @@ fn a_pending_question_stops_a_task_before_it_starts() {
     drop(conn);
     // No task was started.
     assert_eq!(&seen.lock().unwrap()[4..], ["RetrievePropertiesEx", "Logout"]);
+}
+
+#[test]
+fn autostart_through_the_host_autostart_manager() {
+    let vm = object(
+        "VirtualMachine",
+        "vm-7",
+        &[
+            ("name", "guest"),
+            ("config.uuid", "42364d17-2e3c-7b6f-b9c1-5b0d2d4a1f00"),
+            ("runtime.powerState", "poweredOff"),
+        ],
+    );
+    let host = object(
+        "HostSystem",
+        "host-1",
+        &[(
+            "configManager.autoStartManager",
+            "HostAutoStartManager:ha-autostart-mgr",
+        )],
+    );
+    let config = |enabled: &str, action: &str| {
+        objects(&format!(
+            "<objects><obj type=\"HostAutoStartManager\">ha-autostart-mgr</obj><propSet><name>config</name><val>\
+             <defaults><enabled>{enabled}</enabled></defaults>\
+             <powerInfo><key type=\"VirtualMachine\">vm-7</key><startOrder>1</startOrder><startAction>{action}</startAction></powerInfo>\
+             </val></propSet></objects>"
+        ))
+    };
+    let mut answers = host_with_one_vm();
+    answers.truncate(4);
+    answers.extend([
+        // Autostart is on for the VM when the host's autostart is on too.
+        Answer::Reply(200, objects(&vm)),
+        Answer::Reply(200, objects(&host)),
+        Answer::Reply(200, config("true", "powerOn")),
+        Answer::Reply(200, objects(&vm)),
+        Answer::Reply(200, objects(&host)),
+        Answer::Reply(200, config("false", "powerOn")),
+        // Turning it off reconfigures the VM's entry.
+        Answer::Reply(200, objects(&vm)),
+        Answer::Reply(200, objects(&host)),
+        Answer::Reply(200, envelope("<ReconfigureAutostartResponse/>")),
+        Answer::Reply(200, envelope("<LogoutResponse/>")),
+    ]);
+    let (port, seen, bodies) = serve_recording(answers);
+    let conn = Connection::open(
+        Some(&format!("esx://127.0.0.1:{port}/?transport=http")),
+        Some(&Creds),
+        0,
+    )
+    .unwrap();
+    let d = conn.driver();
+    let dom = d.domain_lookup_by_name("guest").unwrap();
+    assert!(d.domain_get_autostart(&dom).unwrap());
+    assert!(!d.domain_get_autostart(&dom).unwrap());
+    d.domain_set_autostart(&dom, false).unwrap();
+    drop(conn);
+    assert_eq!(seen.lock().unwrap()[12], "ReconfigureAutostart");
+    let body = &bodies.lock().unwrap()[12];
+    assert!(
+        body.contains("<powerInfo><key type=\"VirtualMachine\">vm-7</key>")
+            && body.contains("<startAction>none</startAction>"),
+        "{body}"
+    );
 }
