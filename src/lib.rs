@@ -18,6 +18,7 @@ pub mod event;
 pub mod ffi;
 pub mod host;
 pub mod native;
+pub mod net;
 pub mod typed_params;
 pub mod uri;
 pub mod xml;

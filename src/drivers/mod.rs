@@ -1,5 +1,6 @@
 //! The hypervisor drivers, and which URI each one claims.
 
+pub mod esx;
 pub mod test;
 
 use crate::auth::Auth;
@@ -17,6 +18,18 @@ pub fn open(uri: &Uri, auth: &Auth, flags: u32) -> Result<Option<Box<dyn Driver>
             auth,
             flags,
         )?))),
+        Some(scheme) if esx::Product::from_scheme(scheme).is_some() => {
+            Ok(Some(Box::new(esx::EsxDriver::open(uri, auth, flags)?)))
+        }
+        // The ESX driver is client-side only: no libvirtd can serve it over
+        // a remote transport, so such URIs get guidance instead.
+        Some(scheme)
+            if scheme
+                .split_once('+')
+                .is_some_and(|(base, _)| esx::Product::from_scheme(base).is_some()) =>
+        {
+            Err(esx::remote_transport_error(scheme))
+        }
         _ => Ok(None),
     }
 }

@@ -1,0 +1,220 @@
+//! Listing and looking up domains, and what a domain reports about itself.
+
+use super::vms::{self, Power, Vm};
+use super::EsxDriver;
+use crate::abi::*;
+use crate::domain::Uuid;
+use crate::driver::{DomainInfo, DomainRef};
+use crate::error::{Error, Result};
+
+/// The listing flags `virConnectListAllDomains` understands here.
+const LIST_FLAGS: u32 = VIR_CONNECT_LIST_DOMAINS_ACTIVE
+    | VIR_CONNECT_LIST_DOMAINS_INACTIVE
+    | VIR_CONNECT_LIST_DOMAINS_PERSISTENT
+    | VIR_CONNECT_LIST_DOMAINS_TRANSIENT
+    | VIR_CONNECT_LIST_DOMAINS_RUNNING
+    | VIR_CONNECT_LIST_DOMAINS_PAUSED
+    | VIR_CONNECT_LIST_DOMAINS_SHUTOFF
+    | VIR_CONNECT_LIST_DOMAINS_OTHER
+    | VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE
+    | VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE
+    | VIR_CONNECT_LIST_DOMAINS_AUTOSTART
+    | VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART
+    | VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT
+    | VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT
+    | VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT
+    | VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT;
+
+impl EsxDriver {
+    /// All VMs of the host with `extra` properties (one round trip).
+    pub(super) fn vms(&self, extra: &[&str]) -> Result<Vec<Vm>> {
+        let vms = vms::list(&self.session, &self.placement.host, extra)?;
+        self.vm_cache.remember(&vms);
+        Ok(vms)
+    }
+
+    /// The VM of a domain handle with `extra` properties.
+    pub(super) fn vm(&self, dom: &DomainRef, extra: &[&str]) -> Result<Vm> {
+        vms::find(&self.session, &self.placement.host, &self.vm_cache, dom, extra)
+    }
+
+    /// The ids of the running domains.
+    pub(super) fn running_ids(&self) -> Result<Vec<i32>> {
+        Ok(self
+            .vms(&[])?
+            .iter()
+            .filter(|vm| vm.is_active())
+            .map(Vm::number)
+            .collect())
+    }
+
+    /// The names of the domains that do not run.
+    pub(super) fn inactive_names(&self) -> Result<Vec<String>> {
+        Ok(self
+            .vms(&[])?
+            .into_iter()
+            .filter(|vm| !vm.is_active())
+            .map(|vm| vm.name)
+            .collect())
+    }
+
+    /// virConnectListAllDomains with its filters.
+    pub(super) fn list_all(&self, flags: u32) -> Result<Vec<DomainRef>> {
+        if flags & !LIST_FLAGS != 0 {
+            return Err(Error::bad_flags(VIR_FROM_ESX, "esxConnectListAllDomains", flags));
+        }
+        let has = |f: u32| flags & f != 0;
+        // ESX domains are all persistent, none has a managed save image or
+        // a checkpoint: those filters decide without asking the server.
+        if (has(VIR_CONNECT_LIST_DOMAINS_TRANSIENT) && !has(VIR_CONNECT_LIST_DOMAINS_PERSISTENT))
+            || (has(VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE) && !has(VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE))
+            || (has(VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT) && !has(VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT))
+        {
+            return Ok(Vec::new());
+        }
+        let want_snap =
+            has(VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT) != has(VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT);
+        let want_auto = has(VIR_CONNECT_LIST_DOMAINS_AUTOSTART) != has(VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART);
+        let mut extra = Vec::new();
+        if want_snap {
+            extra.push("snapshot.rootSnapshotList");
+        }
+        let vms = self.vms(&extra)?;
+        let autostarted = if want_auto {
+            self.autostart_set()?
+        } else {
+            Default::default()
+        };
+        let active_filter = has(VIR_CONNECT_LIST_DOMAINS_ACTIVE) != has(VIR_CONNECT_LIST_DOMAINS_INACTIVE);
+        let state_filter = flags
+            & (VIR_CONNECT_LIST_DOMAINS_RUNNING
+                | VIR_CONNECT_LIST_DOMAINS_PAUSED
+                | VIR_CONNECT_LIST_DOMAINS_SHUTOFF
+                | VIR_CONNECT_LIST_DOMAINS_OTHER)
+            != 0;
+        Ok(vms
+            .into_iter()
+            .filter(|vm| {
+                if active_filter && vm.is_active() != has(VIR_CONNECT_LIST_DOMAINS_ACTIVE) {
+                    return false;
+                }
+                if state_filter {
+                    let ok = match vm.power {
+                        Power::On => has(VIR_CONNECT_LIST_DOMAINS_RUNNING),
+                        Power::Suspended => has(VIR_CONNECT_LIST_DOMAINS_PAUSED),
+                        Power::Off => has(VIR_CONNECT_LIST_DOMAINS_SHUTOFF),
+                    };
+                    if !ok {
+                        return false;
+                    }
+                }
+                if want_snap {
+                    let snaps = vm
+                        .props
+                        .get("snapshot.rootSnapshotList")
+                        .is_some_and(|l| l.elements().next().is_some());
+                    if snaps != has(VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT) {
+                        return false;
+                    }
+                }
+                if want_auto && autostarted.contains(&vm.obj.value) != has(VIR_CONNECT_LIST_DOMAINS_AUTOSTART)
+                {
+                    return false;
+                }
+                true
+            })
+            .map(|vm| vm.domain_ref())
+            .collect())
+    }
+
+    /// The domain running (or suspended) with this id.
+    pub(super) fn lookup_id(&self, id: i32) -> Result<DomainRef> {
+        self.vms(&[])?
+            .into_iter()
+            .find(|vm| vm.power != Power::Off && vm.number() == id)
+            .map(|vm| vm.domain_ref())
+            .ok_or_else(|| vms::no_id(id))
+    }
+
+    /// The domain with this name.
+    pub(super) fn lookup_name(&self, name: &str) -> Result<DomainRef> {
+        self.vms(&[])?
+            .into_iter()
+            .find(|vm| vm.name == name)
+            .map(|vm| vm.domain_ref())
+            .ok_or_else(|| vms::no_name(name))
+    }
+
+    /// The domain with this UUID.
+    pub(super) fn lookup_uuid(&self, uuid: &Uuid) -> Result<DomainRef> {
+        self.vms(&[])?
+            .into_iter()
+            .find(|vm| vm.uuid == *uuid)
+            .map(|vm| vm.domain_ref())
+            .ok_or_else(|| vms::no_uuid(uuid))
+    }
+
+    /// virDomainGetInfo.
+    pub(super) fn info(&self, dom: &DomainRef) -> Result<DomainInfo> {
+        let vm = self.vm(
+            dom,
+            &[
+                "config.hardware.memoryMB",
+                "config.hardware.numCPU",
+                "config.memoryAllocation.limit",
+            ],
+        )?;
+        let max_mem = vm.props.int("config.hardware.memoryMB").unwrap_or(0).max(0) as u64 * 1024;
+        // The memory a domain may use is its limit; -1 means none is set.
+        let memory = match vm.props.int("config.memoryAllocation.limit") {
+            Some(limit) if limit >= 0 => limit as u64 * 1024,
+            _ => max_mem,
+        };
+        Ok(DomainInfo {
+            state: vm.power.domain_state(),
+            max_mem,
+            memory,
+            nr_virt_cpu: vm.props.int("config.hardware.numCPU").unwrap_or(0).max(0) as u32,
+            cpu_time: 0,
+        })
+    }
+
+    /// virDomainGetState (no reasons: ESX reports none).
+    pub(super) fn state(&self, dom: &DomainRef, flags: u32) -> Result<(i32, i32)> {
+        if flags != 0 {
+            return Err(Error::bad_flags(VIR_FROM_ESX, "esxDomainGetState", flags));
+        }
+        let vm = self.vm(dom, &[])?;
+        Ok((vm.power.domain_state(), 0))
+    }
+
+    /// The maximum memory in KiB.
+    pub(super) fn max_memory(&self, dom: &DomainRef) -> Result<u64> {
+        let vm = self.vm(dom, &["config.hardware.memoryMB"])?;
+        let mb = vm.props.int("config.hardware.memoryMB").ok_or_else(|| {
+            Error::internal(
+                VIR_FROM_ESX,
+                "Missing or invalid 'config.hardware.memoryMB' property",
+            )
+        })?;
+        Ok(mb.max(0) as u64 * 1024)
+    }
+
+    /// The guest's host name as VMware Tools report it.
+    pub(super) fn guest_hostname(&self, dom: &DomainRef, flags: u32) -> Result<String> {
+        if flags != 0 {
+            return Err(Error::bad_flags(VIR_FROM_ESX, "esxDomainGetHostname", flags));
+        }
+        let vm = self.vm(dom, &["guest.hostName"])?;
+        vm.props
+            .text("guest.hostName")
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| {
+                Error::with(
+                    VIR_FROM_ESX,
+                    VIR_ERR_OPERATION_FAILED,
+                    "hostname unavailable: the guest does not report it (are VMware Tools running?)",
+                )
+            })
+    }
+}
