@@ -10,7 +10,6 @@ use virt::abi::*;
 use virt::connect::Connection;
 
 #[test]
-#[ignore = "needs the vmx converter"]
 fn define_dumpxml_undefine() {
     let sim = Sim::start(SimOpts {
         esx: true,
@@ -33,6 +32,12 @@ fn define_dumpxml_undefine() {
          <target dev='sda' bus='scsi'/></disk><controller type='scsi' index='0' model='lsilogic'/>\
          </devices></domain>"
     );
+    // vcsim registers a VM only when its directory already holds the NVRAM
+    // and log files a real host would create itself.
+    let dc = o.objects("Datacenter", &["name"])[0]["name"].clone();
+    for file in ["defined-by-libvirt.nvram", "vmware.log"] {
+        o.put_file(&dc, &format!("[{ds}] defined-by-libvirt/{file}"), "");
+    }
     let dom = d.domain_define_xml(&xml, 0).unwrap();
     assert_eq!(dom.name, "defined-by-libvirt");
     let vm = o.vm("defined-by-libvirt", &["config.files.vmPathName"]);
@@ -47,6 +52,31 @@ fn define_dumpxml_undefine() {
         back.contains(&format!("<source file='[{ds}] defined-by-libvirt/disk.vmdk'/>")),
         "{back}"
     );
+    // The same conversions through virConnectDomainXMLToNative/FromNative.
+    let vmx = d.domain_xml_to_native("vmware-vmx", &xml, 0).unwrap();
+    assert!(vmx.contains("displayName = \"defined-by-libvirt\"\n"), "{vmx}");
+    assert!(
+        vmx.contains(&format!(
+            "scsi0:0.fileName = \"/vmfs/volumes/{ds}/defined-by-libvirt/disk.vmdk\""
+        )),
+        "{vmx}"
+    );
+    let native = d.domain_xml_from_native("vmware-vmx", &vmx, 0).unwrap();
+    assert!(native.contains("<name>defined-by-libvirt</name>"), "{native}");
+    assert!(
+        native.contains(&format!("<source file='[{ds}] defined-by-libvirt/disk.vmdk'/>")),
+        "{native}"
+    );
+    let e = d.domain_xml_from_native("xen-xm", &vmx, 0).unwrap_err();
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (
+            VIR_ERR_INVALID_ARG,
+            "invalid argument: Unsupported config format 'xen-xm'"
+        )
+    );
+    let e = d.domain_xml_to_native("vmware-vmx", &xml, 1).unwrap_err();
+    assert_eq!(e.code, VIR_ERR_INVALID_ARG);
     d.domain_undefine(&dom, 0).unwrap();
     assert!(o.vms(&[]).iter().all(|v| v["name"] != "defined-by-libvirt"));
     let e = d.domain_lookup_by_name("defined-by-libvirt").unwrap_err();

@@ -7,7 +7,7 @@ use super::vi::{escape_name, object_spec, prop_spec, traversal};
 use super::vms::Power;
 use super::EsxDriver;
 use crate::abi::*;
-use crate::domain::{self, FormatOptions, ParseOptions, Profile};
+use crate::domain::{self, DomainDef, FormatOptions, ParseOptions, Profile};
 use crate::driver::DomainRef;
 use crate::error::{Error, Result};
 use crate::native::vmx;
@@ -166,6 +166,21 @@ pub fn map_vmx_file_name(
     Ok(Some(name.to_string()))
 }
 
+/// The one native format this driver speaks, and no flags.
+fn check_native(format: &str, flags: u32, func: &str) -> Result<()> {
+    if flags != 0 {
+        return Err(Error::bad_flags(VIR_FROM_ESX, func, flags));
+    }
+    if format != "vmware-vmx" {
+        return Err(Error::with(
+            VIR_FROM_ESX,
+            VIR_ERR_INVALID_ARG,
+            format!("Unsupported config format '{format}'"),
+        ));
+    }
+    Ok(())
+}
+
 impl EsxDriver {
     /// The host's datastores (one retrieval along the host's `datastore`).
     pub(super) fn datastores(&self) -> Result<Vec<Datastore>> {
@@ -315,6 +330,56 @@ impl EsxDriver {
         adapter_model(&descriptor).map(str::to_string).ok_or_else(fail)
     }
 
+    /// A definition as this host's VMX: datastore paths as VMFS paths, the
+    /// server's default hardware version, SCSI models from disk descriptors.
+    fn to_vmx(&self, def: &DomainDef) -> Result<String> {
+        let format_name = |source: &str| vmx::offline::format_file_name(source);
+        let autodetect = |disk: &crate::domain::devices::Disk| self.scsi_model_of(disk);
+        let ctx = vmx::Context {
+            parse_file_name: None,
+            format_file_name: Some(&format_name),
+            autodetect_scsi_model: Some(&autodetect),
+            datacenter_path: Some(&self.placement.datacenter_path),
+        };
+        let hw = default_hw_version(&self.session.content.about.version);
+        vmx::format_config(&ctx, def, hw)
+    }
+
+    /// virConnectDomainXMLFromNative: a VMX text as (inactive) domain XML,
+    /// its file names mapped through this host's datastores.
+    pub(super) fn xml_from_native(&self, format: &str, config: &str, flags: u32) -> Result<String> {
+        check_native(format, flags, "esxConnectDomainXMLFromNative")?;
+        let datastores = self.datastores()?;
+        let parse_name = |name: &str, allow_missing: bool| -> Result<Option<String>> {
+            map_vmx_file_name(&datastores, "", name, allow_missing)
+        };
+        let ctx = vmx::Context {
+            parse_file_name: Some(&parse_name),
+            format_file_name: None,
+            autodetect_scsi_model: None,
+            datacenter_path: Some(&self.placement.datacenter_path),
+        };
+        let def = vmx::parse_config(&ctx, config)?;
+        let opts = FormatOptions {
+            inactive: true,
+            ..FormatOptions::default()
+        };
+        Ok(domain::format(&def, &opts))
+    }
+
+    /// virConnectDomainXMLToNative: domain XML as the VMX this host would get.
+    pub(super) fn xml_to_native(&self, format: &str, xml: &str, flags: u32) -> Result<String> {
+        check_native(format, flags, "esxConnectDomainXMLToNative")?;
+        let def = domain::parse(
+            xml,
+            &ParseOptions {
+                profile: &Profile::VMWARE,
+                inactive: true,
+            },
+        )?;
+        self.to_vmx(&def)
+    }
+
     /// virDomainDefineXML: converts, uploads the VMX file and registers the VM.
     pub(super) fn define(&self, xml: &str, flags: u32) -> Result<DomainRef> {
         if flags != 0 {
@@ -370,16 +435,7 @@ impl EsxDriver {
             None => format!("{}.vmx", escape_datastore_item(&def.name)),
         };
         let vmx_path = format!("[{ds}] {vmx_file}");
-        let format_name = |source: &str| vmx::offline::format_file_name(source);
-        let autodetect = |disk: &crate::domain::devices::Disk| self.scsi_model_of(disk);
-        let ctx = vmx::Context {
-            parse_file_name: None,
-            format_file_name: Some(&format_name),
-            autodetect_scsi_model: Some(&autodetect),
-            datacenter_path: Some(&self.placement.datacenter_path),
-        };
-        let hw = default_hw_version(&self.session.content.about.version);
-        let vmx_text = vmx::format_config(&ctx, &def, hw)?;
+        let vmx_text = self.to_vmx(&def)?;
         self.upload(&vmx_path, &vmx_text)?;
         let folder = self
             .placement

@@ -251,6 +251,14 @@ impl Driver for EsxDriver {
         self.xml_desc(dom, flags)
     }
 
+    fn domain_xml_from_native(&self, format: &str, config: &str, flags: u32) -> Result<String> {
+        self.xml_from_native(format, config, flags)
+    }
+
+    fn domain_xml_to_native(&self, format: &str, xml: &str, flags: u32) -> Result<String> {
+        self.xml_to_native(format, xml, flags)
+    }
+
     fn domain_define_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
         self.define(xml, flags)
     }
