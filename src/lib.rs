@@ -18,6 +18,8 @@ pub mod event;
 pub mod ffi;
 pub mod host;
 pub mod native;
+pub mod network;
+pub mod storage;
 pub mod typed_params;
 pub mod uri;
 pub mod xml;
