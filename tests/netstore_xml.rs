@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 
 use virt::network::NetworkDef;
-use virt::storage::{PoolDef, VolumeDef};
+use virt::storage::{PoolDef, VolFormats, VolumeDef};
 
 fn fixtures(prefix: &str) -> Vec<(String, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/netstore_xml");
@@ -54,7 +54,7 @@ fn pools_are_fixed_points() {
 #[test]
 fn volumes_are_fixed_points() {
     for (name, text) in fixtures("volume-") {
-        let def = VolumeDef::parse(&text).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let def = VolumeDef::parse(&text, VolFormats::File).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         assert_eq!(def.to_xml(), text, "{name}");
     }
 }
@@ -117,6 +117,6 @@ fn bad_pools_and_volumes_fail_as_in_libvirt() {
             "XML error: malformed capacity element",
         ),
     ] {
-        assert_eq!(message(VolumeDef::parse(xml)), want, "{xml}");
+        assert_eq!(message(VolumeDef::parse(xml, VolFormats::File)), want, "{xml}");
     }
 }

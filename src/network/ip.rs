@@ -14,6 +14,8 @@ pub struct DhcpRange {
     pub start: String,
     /// Last address.
     pub end: String,
+    /// `<lease expiry unit>`.
+    pub lease: Option<(String, Option<String>)>,
 }
 
 /// `<host mac name ip/>` inside `<dhcp>`.
@@ -21,6 +23,8 @@ pub struct DhcpRange {
 pub struct DhcpHost {
     /// MAC address.
     pub mac: Option<String>,
+    /// DHCPv6 client id.
+    pub id: Option<String>,
     /// Host name.
     pub name: Option<String>,
     /// Fixed address.
@@ -46,6 +50,8 @@ pub struct Ip {
     pub hosts: Vec<DhcpHost>,
     /// Whether a `<dhcp>` element was given.
     pub dhcp: bool,
+    /// `<dhcp><bootp file server>`.
+    pub bootp: Option<(String, Option<String>)>,
 }
 
 fn xml_error(detail: String) -> Error {
@@ -120,11 +126,20 @@ impl Ip {
                 ip.ranges.push(DhcpRange {
                     start: s.to_string(),
                     end: e.to_string(),
+                    lease: r.child("lease").and_then(|l| {
+                        l.attr("expiry")
+                            .map(|x| (x.to_string(), l.attr("unit").map(str::to_string)))
+                    }),
                 });
             }
+            ip.bootp = d.child("bootp").and_then(|b| {
+                b.attr("file")
+                    .map(|f| (f.to_string(), b.attr("server").map(str::to_string)))
+            });
             for h in d.children_named("host") {
                 ip.hosts.push(DhcpHost {
                     mac: h.attr("mac").map(str::to_string),
+                    id: h.attr("id").map(str::to_string),
                     name: h.attr("name").map(str::to_string),
                     ip: h.attr("ip").map(str::to_string),
                 });
@@ -183,15 +198,30 @@ impl Ip {
         if let Some(r) = &self.tftp_root {
             w.empty("tftp", &[("root", r)]);
         }
-        if !self.ranges.is_empty() || !self.hosts.is_empty() {
+        if !self.ranges.is_empty() || !self.hosts.is_empty() || self.bootp.is_some() {
             w.open("dhcp", &[]);
             for r in &self.ranges {
-                w.empty("range", &[("start", &r.start), ("end", &r.end)]);
+                let a = [("start", r.start.as_str()), ("end", r.end.as_str())];
+                match &r.lease {
+                    None => w.empty("range", &a),
+                    Some((expiry, unit)) => {
+                        w.open("range", &a);
+                        let mut la = vec![("expiry", expiry.as_str())];
+                        if let Some(u) = unit {
+                            la.push(("unit", u.as_str()));
+                        }
+                        w.empty("lease", &la);
+                        w.close("range");
+                    }
+                }
             }
             for h in &self.hosts {
                 let mut ha = Vec::new();
                 if let Some(m) = &h.mac {
                     ha.push(("mac", m.as_str()));
+                }
+                if let Some(i) = &h.id {
+                    ha.push(("id", i.as_str()));
                 }
                 if let Some(n) = &h.name {
                     ha.push(("name", n.as_str()));
@@ -200,6 +230,13 @@ impl Ip {
                     ha.push(("ip", i.as_str()));
                 }
                 w.empty("host", &ha);
+            }
+            if let Some((file, server)) = &self.bootp {
+                let mut ba = vec![("file", file.as_str())];
+                if let Some(s) = server {
+                    ba.push(("server", s.as_str()));
+                }
+                w.empty("bootp", &ba);
             }
             w.close("dhcp");
         }

@@ -3,6 +3,7 @@
 //! libvirt's formatter writes it.
 
 mod ip;
+pub mod parts;
 
 use crate::abi::*;
 use crate::domain::util::{prop_error, prop_yes_no};
@@ -12,6 +13,9 @@ use crate::xml::dom::{self, Element};
 use crate::xml::Writer;
 
 pub use ip::{DhcpHost, DhcpRange, Ip};
+pub use parts::{Bandwidth, Dns, VirtualPort, Vlan};
+
+use crate::domain::metadata::{self, Metadata};
 
 /// `<forward mode=...>` values, in libvirt's order.
 const FORWARD_MODES: &[&str] = &[
@@ -39,6 +43,10 @@ pub struct Forward {
     pub managed: bool,
     /// `<nat><port start end/></nat>`.
     pub nat_ports: Option<(u32, u32)>,
+    /// `<nat ipv6=...>`.
+    pub nat_ipv6: Option<String>,
+    /// `<nat><address start end/></nat>`.
+    pub nat_addresses: Option<(String, String)>,
 }
 
 /// `<bridge>`.
@@ -53,7 +61,7 @@ pub struct Bridge {
 }
 
 /// A network definition.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NetworkDef {
     /// Name.
     pub name: String,
@@ -75,10 +83,35 @@ pub struct NetworkDef {
     pub domain: Option<(String, Option<bool>)>,
     /// `<ip>` elements.
     pub ips: Vec<Ip>,
-    /// `<virtualport type=...>`.
-    pub virtualport: Option<String>,
-    /// `<portgroup name default>` elements (their contents are not kept).
-    pub portgroups: Vec<(String, bool)>,
+    /// `<virtualport>`.
+    pub virtualport: Option<VirtualPort>,
+    /// `<portgroup>` elements.
+    pub portgroups: Vec<PortGroup>,
+    /// `<metadata>`.
+    pub metadata: Option<Metadata>,
+    /// `<dns>`.
+    pub dns: Option<Dns>,
+    /// `<vlan>`.
+    pub vlan: Option<Vlan>,
+    /// `<bandwidth>`.
+    pub bandwidth: Option<Bandwidth>,
+    /// `<route>` elements' attributes.
+    pub routes: Vec<Vec<(String, String)>>,
+}
+
+/// A `<portgroup>`: a named set of settings guests may pick.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PortGroup {
+    /// Name.
+    pub name: String,
+    /// `default='yes'`.
+    pub default: bool,
+    /// `<vlan>`.
+    pub vlan: Option<Vlan>,
+    /// `<virtualport>`.
+    pub virtualport: Option<VirtualPort>,
+    /// `<bandwidth>`.
+    pub bandwidth: Option<Bandwidth>,
 }
 
 /// `VIR_ERR_XML_ERROR` raised by the network parser.
@@ -135,11 +168,16 @@ impl NetworkDef {
                 e.detail("(network_definition)"),
             )
         })?;
-        Self::from_element(&root)
+        Self::read(&root, Some(xml))
     }
 
     /// Reads a parsed `<network>` element.
     pub fn from_element(root: &Element) -> Result<NetworkDef> {
+        Self::read(root, None)
+    }
+
+    /// Reads `<network>`; `source`, the document text, keeps comments in `<metadata>`.
+    fn read(root: &Element, source: Option<&str>) -> Result<NetworkDef> {
         if root.name != "network" {
             return Err(prop_error(format!(
                 "expecting root element of 'network', not '{}'",
@@ -200,18 +238,28 @@ impl NetworkDef {
         for el in root.children_named("ip") {
             def.ips.push(Ip::parse(el, &def.name)?);
         }
-        def.virtualport = root
-            .child("virtualport")
-            .and_then(|v| v.attr("type"))
-            .map(str::to_string);
+        def.virtualport = root.child("virtualport").map(VirtualPort::parse);
         for pg in root.children_named("portgroup") {
             let name = pg
                 .attr("name")
                 .ok_or_else(|| xml_error("Missing required name attribute in portgroup"))?;
-            // libvirt takes anything but "yes" as not the default.
-            let default = pg.attr("default") == Some("yes");
-            def.portgroups.push((name.to_string(), default));
+            def.portgroups.push(PortGroup {
+                name: name.to_string(),
+                // libvirt takes anything but "yes" as not the default.
+                default: pg.attr("default") == Some("yes"),
+                vlan: pg.child("vlan").map(Vlan::parse),
+                virtualport: pg.child("virtualport").map(VirtualPort::parse),
+                bandwidth: pg.child("bandwidth").map(Bandwidth::parse).transpose()?,
+            });
         }
+        if let Some(m) = root.child("metadata") {
+            let raw = source.and_then(|text| metadata::read_raw(text, &["metadata"]));
+            def.metadata = Some(metadata::parse(m, raw, root));
+        }
+        def.dns = root.child("dns").map(Dns::parse).filter(|d| !d.is_empty());
+        def.vlan = root.child("vlan").map(Vlan::parse);
+        def.bandwidth = root.child("bandwidth").map(Bandwidth::parse).transpose()?;
+        def.routes = root.children_named("route").map(parts::parse_route).collect();
         if let Some(f) = root.child("forward") {
             def.forward = Some(Self::parse_forward(f, &def.name)?);
         }
@@ -245,6 +293,14 @@ impl NetworkDef {
             }
         } else {
             fwd.dev = fwd.interfaces.first().cloned();
+        }
+        if let Some(nat) = f.child("nat") {
+            fwd.nat_ipv6 = nat.attr("ipv6").map(str::to_string);
+            if let Some(a) = nat.child("address") {
+                let start = a.attr("start").unwrap_or_default().to_string();
+                let end = a.attr("end").unwrap_or_default().to_string();
+                fwd.nat_addresses = Some((start, end));
+            }
         }
         if let Some(p) = f.child("nat").and_then(|n| n.child("port")) {
             let port = |attr: &str| {
@@ -294,6 +350,9 @@ impl NetworkDef {
         w.open("network", &root);
         w.text("name", &[], &self.name);
         w.text("uuid", &[], &self.uuid.to_string());
+        if let Some(m) = &self.metadata {
+            w.raw_line(&metadata::format(m, 1));
+        }
         if let Some(f) = &self.forward {
             self.write_forward(&mut w, f);
         }
@@ -322,18 +381,39 @@ impl NetworkDef {
             }
             w.empty("domain", &a);
         }
+        if let Some(d) = &self.dns {
+            d.write(&mut w);
+        }
+        if let Some(v) = &self.vlan {
+            v.write(&mut w);
+        }
+        if let Some(b) = &self.bandwidth {
+            b.write(&mut w);
+        }
         for ip in &self.ips {
             ip.write(&mut w);
         }
-        if let Some(t) = &self.virtualport {
-            w.empty("virtualport", &[("type", t)]);
+        for r in &self.routes {
+            parts::write_route(&mut w, r);
         }
-        for (name, default) in &self.portgroups {
-            let mut a = vec![("name", name.as_str())];
-            if *default {
+        if let Some(v) = &self.virtualport {
+            v.write(&mut w);
+        }
+        for pg in &self.portgroups {
+            let mut a = vec![("name", pg.name.as_str())];
+            if pg.default {
                 a.push(("default", "yes"));
             }
             w.open("portgroup", &a);
+            if let Some(v) = &pg.vlan {
+                v.write(&mut w);
+            }
+            if let Some(v) = &pg.virtualport {
+                v.write(&mut w);
+            }
+            if let Some(b) = &pg.bandwidth {
+                b.write(&mut w);
+            }
             w.close("portgroup");
         }
         w.close("network");
@@ -349,17 +429,24 @@ impl NetworkDef {
         if f.mode == "hostdev" {
             a.push(("managed", yes_no(f.managed)));
         }
-        if f.interfaces.is_empty() && f.nat_ports.is_none() {
+        let nat = f.nat_ports.is_some() || f.nat_ipv6.is_some() || f.nat_addresses.is_some();
+        if f.interfaces.is_empty() && !nat {
             w.empty("forward", &a);
             return;
         }
         w.open("forward", &a);
-        if let Some((start, end)) = f.nat_ports {
-            w.open("nat", &[]);
-            w.empty(
-                "port",
-                &[("start", &start.to_string()), ("end", &end.to_string())],
-            );
+        if nat {
+            let a: Vec<(&str, &str)> = f.nat_ipv6.iter().map(|v| ("ipv6", v.as_str())).collect();
+            w.open("nat", &a);
+            if let Some((start, end)) = &f.nat_addresses {
+                w.empty("address", &[("start", start), ("end", end)]);
+            }
+            if let Some((start, end)) = f.nat_ports {
+                w.empty(
+                    "port",
+                    &[("start", &start.to_string()), ("end", &end.to_string())],
+                );
+            }
             w.close("nat");
         }
         for i in &f.interfaces {

@@ -6,7 +6,7 @@ pub mod pool;
 pub mod volume;
 
 pub use perms::Permissions;
-pub use pool::{PoolDef, PoolSource};
+pub use pool::{volume_formats, PoolDef, PoolSource, VolFormats};
 pub use volume::VolumeDef;
 
 use crate::abi::*;

@@ -149,6 +149,39 @@ pub struct PoolSource {
     pub name: Option<String>,
     /// `<format type>`.
     pub format: Option<String>,
+    /// `<auth>`: type, username and the secret's (`uuid` or `usage`, value).
+    pub auth: Option<SourceAuth>,
+}
+
+/// A pool source's `<auth>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SourceAuth {
+    /// "chap" or "ceph".
+    pub kind: String,
+    /// User name.
+    pub username: String,
+    /// How `<secret>` names the secret: ("uuid" | "usage", value).
+    pub secret: Option<(String, String)>,
+}
+
+/// Which formats a pool's volumes may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VolFormats {
+    /// File formats (raw, qcow2, vmdk, ...), raw by default.
+    File,
+    /// Partition types of a disk pool, "none" by default.
+    Disk,
+    /// No format is kept.
+    Nothing,
+}
+
+/// The volume formats of a pool type.
+pub fn volume_formats(pool_type: &str) -> VolFormats {
+    match pool_type {
+        "dir" | "fs" | "netfs" | "gluster" | "rbd" | "vstorage" => VolFormats::File,
+        "disk" => VolFormats::Disk,
+        _ => VolFormats::Nothing,
+    }
 }
 
 /// A pool definition.
@@ -322,6 +355,13 @@ impl PoolDef {
                 w.close("initiator");
             }
         }
+        if let Some(a) = s.auth.as_ref().filter(|_| k.host) {
+            w.open("auth", &[("type", &a.kind), ("username", &a.username)]);
+            if let Some((how, value)) = &a.secret {
+                w.empty("secret", &[(how.as_str(), value.as_str())]);
+            }
+            w.close("auth");
+        }
         if let Some(f) = &s.format {
             w.empty("format", &[("type", f)]);
         }
@@ -360,6 +400,15 @@ fn read_source(s: &Element, k: &Kind) -> Result<PoolSource> {
         .and_then(|i| i.attr("name"))
         .map(str::to_string);
     src.name = s.child_text("name").filter(|n| !n.is_empty());
+    src.auth = s.child("auth").map(|a| SourceAuth {
+        kind: a.attr("type").unwrap_or_default().to_string(),
+        username: a.attr("username").unwrap_or_default().to_string(),
+        secret: a.child("secret").and_then(|sec| {
+            ["uuid", "usage"]
+                .iter()
+                .find_map(|how| sec.attr(how).map(|v| (how.to_string(), v.to_string())))
+        }),
+    });
     if k.format.is_some() {
         src.format = s.child("format").and_then(|f| f.attr("type")).map(str::to_string);
     }

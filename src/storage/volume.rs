@@ -6,10 +6,22 @@ use crate::error::{Error, Result};
 use crate::xml::dom::{self, Element};
 use crate::xml::Writer;
 
-use super::{xml_error, Permissions};
+use super::{xml_error, Permissions, VolFormats};
 
 /// Volume types, in libvirt's order.
 const VOL_TYPES: &[&str] = &["file", "block", "dir", "network", "netdir", "ploop"];
+
+/// The partition types a disk pool's volume may have.
+const DISK_FORMATS: &[&str] = &[
+    "none",
+    "linux",
+    "fat16",
+    "fat32",
+    "linux-swap",
+    "linux-lvm",
+    "linux-raid",
+    "extended",
+];
 
 /// The formats a file volume may have (libvirt's file format names).
 const FILE_FORMATS: &[&str] = &[
@@ -58,11 +70,16 @@ fn read_size(el: &Element) -> Result<u64> {
     scale_integer(value, el.attr("unit"), 1, u64::MAX)
 }
 
-fn read_format(el: &Element) -> Result<Option<String>> {
+fn read_format(el: &Element, formats: VolFormats) -> Result<Option<String>> {
+    let known = match formats {
+        VolFormats::File => FILE_FORMATS,
+        VolFormats::Disk => DISK_FORMATS,
+        VolFormats::Nothing => return Ok(None),
+    };
     let Some(t) = el.child("format").and_then(|f| f.attr("type")) else {
         return Ok(None);
     };
-    if !FILE_FORMATS.contains(&t) {
+    if !known.contains(&t) {
         return Err(Error::with(
             VIR_FROM_STORAGE,
             VIR_ERR_CONFIG_UNSUPPORTED,
@@ -73,8 +90,9 @@ fn read_format(el: &Element) -> Result<Option<String>> {
 }
 
 impl VolumeDef {
-    /// Parses a volume document with libvirt's checks and messages.
-    pub fn parse(xml: &str) -> Result<VolumeDef> {
+    /// Parses a volume document for a pool whose volumes take `formats`,
+    /// with libvirt's checks and messages.
+    pub fn parse(xml: &str, formats: VolFormats) -> Result<VolumeDef> {
         let root = dom::parse(xml).map_err(|e| {
             Error::with(
                 VIR_FROM_STORAGE,
@@ -82,11 +100,11 @@ impl VolumeDef {
                 e.detail("(storage_volume_definition)"),
             )
         })?;
-        Self::from_element(&root)
+        Self::from_element(&root, formats)
     }
 
     /// Reads a parsed `<volume>` element.
-    pub fn from_element(root: &Element) -> Result<VolumeDef> {
+    pub fn from_element(root: &Element, formats: VolFormats) -> Result<VolumeDef> {
         if root.name != "volume" {
             return Err(prop_error(format!(
                 "expecting root element of 'volume', not '{}'",
@@ -125,7 +143,7 @@ impl VolumeDef {
         };
         if let Some(t) = root.child("target") {
             def.target_path = t.child_text("path").filter(|p| !p.is_empty());
-            def.format = read_format(t)?;
+            def.format = read_format(t, formats)?;
             if let Some(p) = t.child("permissions") {
                 def.perms = Permissions::parse(p, "volume")?;
             }
@@ -141,9 +159,16 @@ impl VolumeDef {
             };
             def.backing = Some(BackingStore {
                 path,
-                format: read_format(b)?,
+                format: read_format(b, formats)?,
                 perms,
             });
+        }
+        if def.format.is_none() {
+            def.format = match formats {
+                VolFormats::File => Some("raw".into()),
+                VolFormats::Disk => Some("none".into()),
+                VolFormats::Nothing => None,
+            };
         }
         Ok(def)
     }
