@@ -151,6 +151,31 @@ NETWORKS = [
     "<forward mode='passthrough'><interface dev='a'/></forward></network>",
     "<network><name>n9</name><uuid>11111111-2222-3333-4444-000000000009</uuid>"
     "<forward mode='open'/><ip address='10.9.0.1' prefix='16'/></network>",
+    "<network><name>q1</name><uuid>11111111-2222-3333-4444-000000000301</uuid><forward mode='bridge'>"
+    "<interface dev='vmnic0'/></forward><portgroup name='VM Network'><vlan><tag id='10'/></vlan></portgroup>"
+    "<portgroup name='Mgmt' default='yes'><bandwidth><outbound average='3'/><inbound burst='5' peak='20' "
+    "average='10'/></bandwidth><virtualport type='802.1Qbh'><parameters profileid='p'/></virtualport>"
+    "<vlan trunk='yes'><tag id='1' nativeMode='untagged'/><tag id='2'/></vlan></portgroup></network>",
+    "<network><name>q2</name><uuid>11111111-2222-3333-4444-000000000302</uuid>"
+    "<route address='192.168.222.0' prefix='24' gateway='10.0.0.2'/><ip address='10.0.0.1' prefix='24'/>"
+    "<bandwidth><inbound average='1'/></bandwidth><vlan><tag id='42'/></vlan>"
+    "<dns forwardPlainNames='no' enable='yes'><host ip='10.0.0.7'><hostname>x</hostname><hostname>y</hostname>"
+    "</host><srv service='name' protocol='tcp' domain='test-domain-name' target='.' port='1024' priority='10' "
+    "weight='10'/><txt name='t' value='v'/><forwarder addr='8.8.8.8'/>"
+    "<forwarder domain='example.com' addr='1.1.1.1'/></dns></network>",
+    "<network><name>q3</name><uuid>11111111-2222-3333-4444-000000000303</uuid><forward mode='bridge'/>"
+    "<bridge name='ovs0'/><virtualport type='openvswitch'>"
+    "<parameters interfaceid='09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f'/></virtualport>"
+    "<portgroup name='p'><virtualport><parameters profileid='x'/></virtualport></portgroup></network>",
+    "<network><name>q4</name><uuid>11111111-2222-3333-4444-000000000304</uuid>"
+    "<metadata><app:foo xmlns:app='http://app.org/'><!-- kept -->bar</app:foo></metadata>"
+    "<forward mode='nat'><nat ipv6='yes'><port start='500' end='1000'/><address start='1.2.3.4' end='1.2.3.10'/>"
+    "</nat></forward><ip address='10.0.0.1' prefix='24'><dhcp><bootp file='pxe.0' server='10.0.0.9'/>"
+    "<host mac='52:54:00:aa:bb:cc' ip='10.0.0.5'/><range start='10.0.0.2' end='10.0.0.5'>"
+    "<lease expiry='1' unit='hours'/></range></dhcp></ip><ip family='ipv6' address='2001:db8::1' prefix='64'>"
+    "<dhcp><range start='2001:db8::10' end='2001:db8::20'/>"
+    "<host id='0:1:0:1:18:aa:62:fe:0:16:3e:44:55:66' name='h6' ip='2001:db8::11'/></dhcp></ip></network>",
+    "<network><name>q5</name><uuid>11111111-2222-3333-4444-000000000305</uuid><dns/><dns enable='no'/></network>",
 ]
 
 BAD_NETWORKS = [
@@ -172,6 +197,9 @@ BAD_NETWORKS = [
     "<network><name>b15</name><mtu size='abc'/></network>",
     "<network><name>b16</name><forward mode='nat'><nat><port start='x'/></nat></forward></network>",
     "<network><name>b17</name><forward mode='nat'><nat><port start='1'/></nat></forward></network>",
+    "<network><name>b18</name><bandwidth><inbound average='1' floor='2'/></bandwidth></network>",
+    "<network><name>b19</name><portgroup name='p'><bandwidth><inbound average='1' floor='2'/></bandwidth>"
+    "</portgroup></network>",
     "<network><name>default</name></network>",
     "<network><name>b13</name><uuid>dd8fe884-6c02-601e-7551-cca97df1c5df</uuid></network>",
 ]
@@ -538,6 +566,46 @@ def volumes():
     conn.close()
 
 
+TYPED_POOLS = [
+    "<pool type='logical'><name>lg</name><target><path>/dev/lg</path></target></pool>",
+    "<pool type='iscsi'><name>is</name><source><host name='h'/><device path='iqn.x'/>"
+    "<auth type='chap' username='u'><secret usage='libvirtiscsi'/></auth></source>"
+    "<target><path>/dev/disk/by-path</path></target></pool>",
+    "<pool type='disk'><name>dk</name><source><device path='/dev/sdz'/></source><target><path>/dev</path></target>"
+    "</pool>",
+    "<pool type='fs'><name>fs</name><source><device path='/dev/sdy'/></source><target><path>/fs</path></target>"
+    "</pool>",
+    "<pool type='netfs'><name>nf</name><source><host name='h'/><dir path='/e'/></source>"
+    "<target><path>/nf</path></target></pool>",
+    "<pool type='rbd'><name>rb</name><source><name>r</name><host name='m'/><auth username='admin' type='ceph'>"
+    "<secret uuid='2ec115d7-3a88-3ceb-bc12-0ac909a6fd87'/></auth></source></pool>",
+]
+
+TYPED_VOLUMES = [
+    "<volume><name>v</name><capacity>10</capacity></volume>",
+    "<volume><name>w</name><capacity>10</capacity><target><format type='qcow2'/></target></volume>",
+    "<volume><name>x</name><capacity>10</capacity><target><format type='vmdk'/></target></volume>",
+    "<volume><name>y</name><capacity>10</capacity><target><format type='linux-lvm'/></target></volume>",
+]
+
+
+def volumes_by_pool_type():
+    section("volumes in pools of other types")
+    conn = libvirt.open("test:///default")
+    for xml in TYPED_POOLS:
+        p = attempt("storagePoolCreateXML", conn.storagePoolCreateXML, xml, 0)
+        if p is None:
+            continue
+        attempt("  XMLDesc", p.XMLDesc, 0)
+        for vxml in TYPED_VOLUMES:
+            v = attempt("  createXML", p.createXML, vxml, 0)
+            if v is not None:
+                attempt("  XMLDesc", v.XMLDesc, 0)
+                attempt("  info", v.info)
+        attempt("  destroy", p.destroy)
+    conn.close()
+
+
 # --------------------------------------------------------------------------
 # Read-only connections and node files
 # --------------------------------------------------------------------------
@@ -596,7 +664,9 @@ NODE = """<node>
 <volume><name>v2</name><capacity unit='KiB'>1</capacity></volume>
 </pool>
 <pool type='logical'><name>pq</name><uuid>11111111-2222-3333-4444-000000000203</uuid>
-<target><path>/dev/pq</path></target></pool>
+<target><path>/dev/pq</path></target>
+<volume><name>lv</name><capacity>100</capacity><target><format type='qcow2'/></target></volume>
+</pool>
 </node>
 """
 
@@ -631,7 +701,7 @@ def node_file():
 
 
 SECTIONS = [networks_default, networks_xml, networks_lifecycle, pools_default, pools_xml, pools_lifecycle,
-            volumes, read_only, node_file]
+            volumes, volumes_by_pool_type, read_only, node_file]
 
 
 def main():

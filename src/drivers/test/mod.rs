@@ -26,7 +26,7 @@ use crate::driver::{
 };
 use crate::error::{Error, Result};
 use crate::network::NetworkDef;
-use crate::storage::{PoolDef, VolumeDef};
+use crate::storage::{volume_formats, PoolDef, VolumeDef};
 use crate::typed_params::{self, ParamType, TypedParam, TypedValue};
 
 pub use domains::{DomainObj, Domains};
@@ -872,17 +872,17 @@ impl Driver for TestDriver {
     fn vol_create_xml(&self, pool: &PoolRef, xml: &str, flags: u32) -> Result<VolRef> {
         check(flags, 0, "virStorageVolCreateXML")?;
         let mut st = self.state.lock();
-        st.pools.get(&pool.name)?;
-        let def = VolumeDef::parse(xml)?;
+        let formats = volume_formats(&st.pools.get(&pool.name)?.def.pool_type);
+        let def = VolumeDef::parse(xml, formats)?;
         st.pools.create_vol(&pool.name, def)
     }
 
     fn vol_create_xml_from(&self, pool: &PoolRef, xml: &str, from: &VolRef, flags: u32) -> Result<VolRef> {
         check(flags, 0, "virStorageVolCreateXMLFrom")?;
         let mut st = self.state.lock();
-        st.pools.get(&pool.name)?;
+        let formats = volume_formats(&st.pools.get(&pool.name)?.def.pool_type);
         st.pools.volume(&from.pool, &from.name)?;
-        let def = VolumeDef::parse(xml)?;
+        let def = VolumeDef::parse(xml, formats)?;
         st.pools.create_vol(&pool.name, def)
     }
 

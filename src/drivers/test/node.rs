@@ -9,7 +9,7 @@ use crate::domain::{NamespaceData, ParseOptions, Profile};
 use crate::driver::NodeInfo;
 use crate::error::{Error, Result};
 use crate::network::NetworkDef;
-use crate::storage::{PoolDef, VolumeDef};
+use crate::storage::{volume_formats, PoolDef, VolumeDef};
 use crate::xml::dom::{self, Element};
 
 /// One `<user>` of a node file's `<auth>`: name and optional password.
@@ -53,7 +53,8 @@ fn load_pool(el: &Element, dir: &std::path::Path) -> Result<(PoolDef, Vec<Volume
     let def = PoolDef::from_element(&pool_el)?;
     let mut vols = Vec::new();
     for v in pool_el.children_named("volume") {
-        vols.push(VolumeDef::from_element(&inline_or_file(v, dir)?)?);
+        let formats = volume_formats(&def.pool_type);
+        vols.push(VolumeDef::from_element(&inline_or_file(v, dir)?, formats)?);
     }
     Ok((def, vols))
 }

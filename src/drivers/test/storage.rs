@@ -91,13 +91,11 @@ impl PoolObj {
                 format!("Not enough free space in pool for volume '{}'", vol.name),
             ));
         }
-        let target = self.def.target_path.clone().unwrap_or_default();
+        // libvirt's test driver prints a missing target path as C's "(null)".
+        let target = self.def.target_path.as_deref().unwrap_or("(null)");
         let path = format!("{target}/{}", vol.name);
         vol.target_path = Some(path.clone());
         vol.key = Some(path);
-        if vol.format.is_none() {
-            vol.format = Some("raw".into());
-        }
         self.def.allocation += vol.allocation;
         self.def.available = self.def.capacity - self.def.allocation;
         let r = self.vol_ref(&vol);
@@ -436,11 +434,16 @@ impl Pools {
 
     /// Type and sizes of a volume.
     pub fn vol_info(&self, pool: &str, vol: &str) -> Result<VolInfo> {
-        let (_, v) = self.volume(pool, vol)?;
-        // libvirt's test driver reports every volume as a file, whatever
-        // type its XML gives.
+        let (p, v) = self.volume(pool, vol)?;
+        // libvirt's test driver reports the type by the pool's kind of
+        // storage, whatever type the volume's XML gives.
+        let vol_type = match p.def.pool_type.as_str() {
+            "dir" | "fs" | "netfs" | "vstorage" => VIR_STORAGE_VOL_FILE,
+            "rbd" | "sheepdog" | "gluster" | "iscsi-direct" => VIR_STORAGE_VOL_NETWORK,
+            _ => VIR_STORAGE_VOL_BLOCK,
+        };
         Ok(VolInfo {
-            vol_type: VIR_STORAGE_VOL_FILE,
+            vol_type,
             capacity: v.capacity,
             allocation: v.allocation,
         })
