@@ -97,12 +97,63 @@ pub struct NodeInfo {
     pub threads: u32,
 }
 
+/// A network handle's identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkRef {
+    /// Name.
+    pub name: String,
+    /// UUID.
+    pub uuid: Uuid,
+}
+
+/// A storage pool handle's identity.
+pub type PoolRef = NetworkRef;
+
+/// A storage volume handle's identity: libvirt keeps pool name, name and key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolRef {
+    /// The pool's name.
+    pub pool: String,
+    /// The volume's name.
+    pub name: String,
+    /// The volume's key.
+    pub key: String,
+}
+
+/// What `virStoragePoolGetInfo` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolInfo {
+    /// `virStoragePoolState`.
+    pub state: i32,
+    /// Size in bytes.
+    pub capacity: u64,
+    /// Bytes in use.
+    pub allocation: u64,
+    /// Bytes free.
+    pub available: u64,
+}
+
+/// What `virStorageVolGetInfo` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct VolInfo {
+    /// `virStorageVolType`.
+    pub vol_type: i32,
+    /// Size in bytes.
+    pub capacity: u64,
+    /// Bytes allocated.
+    pub allocation: u64,
+}
+
 /// `VIR_ERR_NO_SUPPORT` in the error domain of the file libvirt keeps `func` in.
 fn unsupported<T>(func: &str) -> Result<T> {
     let from = if func.contains("Snapshot") {
         VIR_FROM_DOMAIN_SNAPSHOT
     } else if func.contains("Checkpoint") {
         VIR_FROM_DOMAIN_CHECKPOINT
+    } else if func.contains("Network") {
+        VIR_FROM_NETWORK
+    } else if func.contains("StoragePool") || func.contains("StorageVol") {
+        VIR_FROM_STORAGE
     } else {
         VIR_FROM_DOMAIN
     };
@@ -608,5 +659,289 @@ pub trait Driver: Send + Sync {
     fn snapshot_delete(&self, snap: &SnapshotRef, flags: u32) -> Result<()> {
         let _ = (snap, flags);
         unsupported("virDomainSnapshotDelete")
+    }
+
+    /// Names of the active (or defined) networks.
+    fn list_networks(&self, active: bool) -> Result<Vec<String>> {
+        let _ = active;
+        unsupported(if active {
+            "virConnectListNetworks"
+        } else {
+            "virConnectListDefinedNetworks"
+        })
+    }
+
+    /// All networks matching the `VIR_CONNECT_LIST_NETWORKS_*` filter.
+    fn list_all_networks(&self, flags: u32) -> Result<Vec<NetworkRef>> {
+        let _ = flags;
+        unsupported("virConnectListAllNetworks")
+    }
+
+    /// The network called `name`.
+    fn network_lookup_by_name(&self, name: &str) -> Result<NetworkRef> {
+        let _ = name;
+        unsupported("virNetworkLookupByName")
+    }
+
+    /// The network with `uuid`.
+    fn network_lookup_by_uuid(&self, uuid: &Uuid) -> Result<NetworkRef> {
+        let _ = uuid;
+        unsupported("virNetworkLookupByUUID")
+    }
+
+    /// Defines (or redefines) a persistent network.
+    fn network_define_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
+        let _ = (xml, flags);
+        unsupported("virNetworkDefineXMLFlags")
+    }
+
+    /// Creates and starts a transient network.
+    fn network_create_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
+        let _ = (xml, flags);
+        unsupported("virNetworkCreateXMLFlags")
+    }
+
+    /// Removes a network's persistent configuration.
+    fn network_undefine(&self, net: &NetworkRef) -> Result<()> {
+        let _ = net;
+        unsupported("virNetworkUndefine")
+    }
+
+    /// Starts a defined network.
+    fn network_create(&self, net: &NetworkRef, flags: u32) -> Result<()> {
+        let _ = (net, flags);
+        unsupported("virNetworkCreate")
+    }
+
+    /// Stops a network.
+    fn network_destroy(&self, net: &NetworkRef) -> Result<()> {
+        let _ = net;
+        unsupported("virNetworkDestroy")
+    }
+
+    /// The network's XML.
+    fn network_get_xml_desc(&self, net: &NetworkRef, flags: u32) -> Result<String> {
+        let _ = (net, flags);
+        unsupported("virNetworkGetXMLDesc")
+    }
+
+    /// The network's bridge device.
+    fn network_get_bridge_name(&self, net: &NetworkRef) -> Result<String> {
+        let _ = net;
+        unsupported("virNetworkGetBridgeName")
+    }
+
+    /// Whether the network starts with the host.
+    fn network_get_autostart(&self, net: &NetworkRef) -> Result<bool> {
+        let _ = net;
+        unsupported("virNetworkGetAutostart")
+    }
+
+    /// Sets whether the network starts with the host.
+    fn network_set_autostart(&self, net: &NetworkRef, on: bool) -> Result<()> {
+        let _ = (net, on);
+        unsupported("virNetworkSetAutostart")
+    }
+
+    /// Whether the network is running.
+    fn network_is_active(&self, net: &NetworkRef) -> Result<bool> {
+        let _ = net;
+        unsupported("virNetworkIsActive")
+    }
+
+    /// Whether the network has a persistent configuration.
+    fn network_is_persistent(&self, net: &NetworkRef) -> Result<bool> {
+        let _ = net;
+        unsupported("virNetworkIsPersistent")
+    }
+
+    /// Names of the active (or defined) pools.
+    fn list_storage_pools(&self, active: bool) -> Result<Vec<String>> {
+        let _ = active;
+        unsupported(if active {
+            "virConnectListStoragePools"
+        } else {
+            "virConnectListDefinedStoragePools"
+        })
+    }
+
+    /// All pools matching the `VIR_CONNECT_LIST_STORAGE_POOLS_*` filter.
+    fn list_all_storage_pools(&self, flags: u32) -> Result<Vec<PoolRef>> {
+        let _ = flags;
+        unsupported("virConnectListAllStoragePools")
+    }
+
+    /// The pool called `name`.
+    fn pool_lookup_by_name(&self, name: &str) -> Result<PoolRef> {
+        let _ = name;
+        unsupported("virStoragePoolLookupByName")
+    }
+
+    /// The pool with `uuid`.
+    fn pool_lookup_by_uuid(&self, uuid: &Uuid) -> Result<PoolRef> {
+        let _ = uuid;
+        unsupported("virStoragePoolLookupByUUID")
+    }
+
+    /// The pool holding a volume.
+    fn pool_lookup_by_volume(&self, vol: &VolRef) -> Result<PoolRef> {
+        let _ = vol;
+        unsupported("virStoragePoolLookupByVolume")
+    }
+
+    /// Defines a persistent pool.
+    fn pool_define_xml(&self, xml: &str, flags: u32) -> Result<PoolRef> {
+        let _ = (xml, flags);
+        unsupported("virStoragePoolDefineXML")
+    }
+
+    /// Creates and starts a transient pool.
+    fn pool_create_xml(&self, xml: &str, flags: u32) -> Result<PoolRef> {
+        let _ = (xml, flags);
+        unsupported("virStoragePoolCreateXML")
+    }
+
+    /// Starts a defined pool.
+    fn pool_create(&self, pool: &PoolRef, flags: u32) -> Result<()> {
+        let _ = (pool, flags);
+        unsupported("virStoragePoolCreate")
+    }
+
+    /// Stops a pool.
+    fn pool_destroy(&self, pool: &PoolRef) -> Result<()> {
+        let _ = pool;
+        unsupported("virStoragePoolDestroy")
+    }
+
+    /// Removes a pool's persistent configuration.
+    fn pool_undefine(&self, pool: &PoolRef) -> Result<()> {
+        let _ = pool;
+        unsupported("virStoragePoolUndefine")
+    }
+
+    /// Builds the pool's underlying storage.
+    fn pool_build(&self, pool: &PoolRef, flags: u32) -> Result<()> {
+        let _ = (pool, flags);
+        unsupported("virStoragePoolBuild")
+    }
+
+    /// Deletes the pool's underlying storage.
+    fn pool_delete(&self, pool: &PoolRef, flags: u32) -> Result<()> {
+        let _ = (pool, flags);
+        unsupported("virStoragePoolDelete")
+    }
+
+    /// Rescans the pool's volumes.
+    fn pool_refresh(&self, pool: &PoolRef, flags: u32) -> Result<()> {
+        let _ = (pool, flags);
+        unsupported("virStoragePoolRefresh")
+    }
+
+    /// The pool's state and sizes.
+    fn pool_get_info(&self, pool: &PoolRef) -> Result<PoolInfo> {
+        let _ = pool;
+        unsupported("virStoragePoolGetInfo")
+    }
+
+    /// The pool's XML.
+    fn pool_get_xml_desc(&self, pool: &PoolRef, flags: u32) -> Result<String> {
+        let _ = (pool, flags);
+        unsupported("virStoragePoolGetXMLDesc")
+    }
+
+    /// Whether the pool starts with the host.
+    fn pool_get_autostart(&self, pool: &PoolRef) -> Result<bool> {
+        let _ = pool;
+        unsupported("virStoragePoolGetAutostart")
+    }
+
+    /// Sets whether the pool starts with the host.
+    fn pool_set_autostart(&self, pool: &PoolRef, on: bool) -> Result<()> {
+        let _ = (pool, on);
+        unsupported("virStoragePoolSetAutostart")
+    }
+
+    /// Whether the pool is active.
+    fn pool_is_active(&self, pool: &PoolRef) -> Result<bool> {
+        let _ = pool;
+        unsupported("virStoragePoolIsActive")
+    }
+
+    /// Whether the pool has a persistent configuration.
+    fn pool_is_persistent(&self, pool: &PoolRef) -> Result<bool> {
+        let _ = pool;
+        unsupported("virStoragePoolIsPersistent")
+    }
+
+    /// Names of the pool's volumes.
+    fn pool_list_volumes(&self, pool: &PoolRef) -> Result<Vec<String>> {
+        let _ = pool;
+        unsupported("virStoragePoolListVolumes")
+    }
+
+    /// The pool's volumes.
+    fn pool_list_all_volumes(&self, pool: &PoolRef, flags: u32) -> Result<Vec<VolRef>> {
+        let _ = (pool, flags);
+        unsupported("virStoragePoolListAllVolumes")
+    }
+
+    /// The volume `name` of a pool.
+    fn vol_lookup_by_name(&self, pool: &PoolRef, name: &str) -> Result<VolRef> {
+        let _ = (pool, name);
+        unsupported("virStorageVolLookupByName")
+    }
+
+    /// The volume with `key`.
+    fn vol_lookup_by_key(&self, key: &str) -> Result<VolRef> {
+        let _ = key;
+        unsupported("virStorageVolLookupByKey")
+    }
+
+    /// The volume at `path`.
+    fn vol_lookup_by_path(&self, path: &str) -> Result<VolRef> {
+        let _ = path;
+        unsupported("virStorageVolLookupByPath")
+    }
+
+    /// Creates a volume in a pool.
+    fn vol_create_xml(&self, pool: &PoolRef, xml: &str, flags: u32) -> Result<VolRef> {
+        let _ = (pool, xml, flags);
+        unsupported("virStorageVolCreateXML")
+    }
+
+    /// Creates a volume in a pool as a copy of `from`.
+    fn vol_create_xml_from(&self, pool: &PoolRef, xml: &str, from: &VolRef, flags: u32) -> Result<VolRef> {
+        let _ = (pool, xml, from, flags);
+        unsupported("virStorageVolCreateXMLFrom")
+    }
+
+    /// Deletes a volume.
+    fn vol_delete(&self, vol: &VolRef, flags: u32) -> Result<()> {
+        let _ = (vol, flags);
+        unsupported("virStorageVolDelete")
+    }
+
+    /// Overwrites a volume's data.
+    fn vol_wipe(&self, vol: &VolRef, flags: u32) -> Result<()> {
+        let _ = (vol, flags);
+        unsupported("virStorageVolWipe")
+    }
+
+    /// The volume's type and sizes.
+    fn vol_get_info(&self, vol: &VolRef) -> Result<VolInfo> {
+        let _ = vol;
+        unsupported("virStorageVolGetInfo")
+    }
+
+    /// The volume's XML.
+    fn vol_get_xml_desc(&self, vol: &VolRef, flags: u32) -> Result<String> {
+        let _ = (vol, flags);
+        unsupported("virStorageVolGetXMLDesc")
+    }
+
+    /// The volume's path.
+    fn vol_get_path(&self, vol: &VolRef) -> Result<String> {
+        let _ = vol;
+        unsupported("virStorageVolGetPath")
     }
 }

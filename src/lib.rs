@@ -19,6 +19,8 @@ pub mod ffi;
 pub mod host;
 pub mod native;
 pub mod net;
+pub mod network;
+pub mod storage;
 pub mod typed_params;
 pub mod uri;
 pub mod xml;

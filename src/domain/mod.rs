@@ -24,7 +24,7 @@ pub mod seclabel;
 pub mod snapshot;
 pub mod sysinfo;
 pub mod tune;
-mod util;
+pub(crate) mod util;
 mod uuid;
 
 pub use clock::{Clock, Offset, Timer};

@@ -11,6 +11,7 @@ use crate::ffi::dispatch;
 use crate::ffi::handle::{
     ConnHandle, DomainHandle, MomentHandle, CHECKPOINTS, CONNECTIONS, DOMAINS, SNAPSHOTS,
 };
+use crate::ffi::objects::{BAD_NETWORK, BAD_POOL, BAD_VOL, NETWORKS, POOLS, VOLUMES};
 
 /// The value an export returns when it fails, as libvirt's does for that type.
 pub trait Failure {
@@ -215,11 +216,11 @@ impl Subject {
             Subject::None => Ok(()),
             Subject::Connect(p) => ctx.conn(p as virConnectPtr, func, from).map(|_| ()),
             Subject::Domain(p) => ctx.dom(p as virDomainPtr, func).map(|_| ()),
-            Subject::Network(_) => invalid(VIR_ERR_INVALID_NETWORK, VIR_FROM_NETWORK),
+            Subject::Network(p) => ctx.obj(&NETWORKS, p, &BAD_NETWORK, func).map(|_| ()),
             Subject::NetworkPort(_) => invalid(VIR_ERR_INVALID_NETWORK_PORT, VIR_FROM_NETWORK),
             Subject::Interface(_) => invalid(VIR_ERR_INVALID_INTERFACE, VIR_FROM_INTERFACE),
-            Subject::StoragePool(_) => invalid(VIR_ERR_INVALID_STORAGE_POOL, VIR_FROM_STORAGE),
-            Subject::StorageVol(_) => invalid(VIR_ERR_INVALID_STORAGE_VOL, VIR_FROM_STORAGE),
+            Subject::StoragePool(p) => ctx.obj(&POOLS, p, &BAD_POOL, func).map(|_| ()),
+            Subject::StorageVol(p) => ctx.obj(&VOLUMES, p, &BAD_VOL, func).map(|_| ()),
             Subject::NodeDevice(_) => invalid(VIR_ERR_INVALID_NODE_DEVICE, VIR_FROM_NODEDEV),
             Subject::Secret(_) => invalid(VIR_ERR_INVALID_SECRET, VIR_FROM_SECRET),
             Subject::NWFilter(_) => invalid(VIR_ERR_INVALID_NWFILTER, VIR_FROM_NWFILTER),

@@ -59,8 +59,15 @@ pub enum Released<T> {
     Last(Arc<T>),
 }
 
+impl<T> Default for Registry<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<T> Registry<T> {
-    fn new() -> Self {
+    /// An empty registry.
+    pub fn new() -> Self {
         Registry {
             map: RwLock::new(AddressMap::default()),
         }

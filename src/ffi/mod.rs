@@ -17,6 +17,8 @@ pub mod event;
 pub mod flags;
 pub mod handle;
 pub mod network;
+pub mod objects;
+pub mod storage;
 
 mod host;
 mod stubs;

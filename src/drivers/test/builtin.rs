@@ -34,3 +34,27 @@ pub const DOMAIN_TEST: &str = "<domain type='test'>
   </devices>
 </domain>
 ";
+
+/// The network "default" of libvirt's built-in configuration.
+pub const NETWORK_DEFAULT: &str = "<network>
+  <name>default</name>
+  <uuid>dd8fe884-6c02-601e-7551-cca97df1c5df</uuid>
+  <bridge name='virbr0'/>
+  <forward/>
+  <ip address='192.168.122.1' netmask='255.255.255.0'>
+    <dhcp>
+      <range start='192.168.122.2' end='192.168.122.254'/>
+    </dhcp>
+  </ip>
+</network>
+";
+
+/// The pool "default-pool" of libvirt's built-in configuration.
+pub const POOL_DEFAULT: &str = "<pool type='dir'>
+  <name>default-pool</name>
+  <uuid>dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566</uuid>
+  <target>
+    <path>/default-pool</path>
+  </target>
+</pool>
+";

@@ -6,8 +6,10 @@ mod builtin;
 mod checkpoints;
 mod domains;
 mod moments;
+mod networks;
 mod node;
 mod snapshots;
+mod storage;
 
 use std::sync::{Arc, Weak};
 
@@ -19,9 +21,12 @@ use crate::auth::Auth;
 use crate::domain::Uuid;
 use crate::domain_events::{DomainEventState, Subscription};
 use crate::driver::{
-    CheckpointRef, DomainInfo, DomainRef, Driver, MetadataEdit, NodeInfo, SnapshotRef, VcpuInfo,
+    CheckpointRef, DomainInfo, DomainRef, Driver, MetadataEdit, NetworkRef, NodeInfo, PoolInfo, PoolRef,
+    SnapshotRef, VcpuInfo, VolInfo, VolRef,
 };
 use crate::error::{Error, Result};
+use crate::network::NetworkDef;
+use crate::storage::{volume_formats, PoolDef, VolumeDef};
 use crate::typed_params::{self, ParamType, TypedParam, TypedValue};
 
 pub use domains::{DomainObj, Domains};
@@ -31,6 +36,8 @@ pub use node::{Node, User};
 pub struct TestState {
     node: Node,
     domains: Domains,
+    networks: networks::Networks,
+    pools: storage::Pools,
     events: Arc<DomainEventState>,
 }
 
@@ -42,24 +49,40 @@ impl TestState {
             Lazy::new(|| Ok(DomainObj::new(domains::parse_def(builtin::DOMAIN_TEST)?, true)));
         let mut domains = Domains::new(1);
         domains.add_loaded(DOMAIN_TEST.clone()?, VIR_DOMAIN_RUNNING);
+        let mut networks = networks::Networks::default();
+        networks.add_loaded(NetworkDef::parse(builtin::NETWORK_DEFAULT)?);
+        let mut pools = storage::Pools::default();
+        pools.add_loaded(PoolDef::parse(builtin::POOL_DEFAULT)?, Vec::new())?;
         Ok(TestState {
             node: Node::builtin(),
             domains,
+            networks,
+            pools,
             events: DomainEventState::new(),
         })
     }
 
     /// A node file's host and domains.
-    fn from_node(mut node: Node) -> TestState {
+    fn from_node(mut node: Node) -> Result<TestState> {
         let mut domains = Domains::new(1);
         for (obj, state) in std::mem::take(&mut node.domains) {
             domains.add_loaded(obj, state);
         }
-        TestState {
+        let mut networks = networks::Networks::default();
+        for def in std::mem::take(&mut node.networks) {
+            networks.add_loaded(def);
+        }
+        let mut pools = storage::Pools::default();
+        for (def, vols) in std::mem::take(&mut node.pools) {
+            pools.add_loaded(def, vols)?;
+        }
+        Ok(TestState {
             node,
             domains,
+            networks,
+            pools,
             events: DomainEventState::new(),
-        }
+        })
     }
 }
 
@@ -96,7 +119,7 @@ impl TestDriver {
                     }
                 }
             }
-            Some(file) => Arc::new(Mutex::new(TestState::from_node(Node::load(file)?))),
+            Some(file) => Arc::new(Mutex::new(TestState::from_node(Node::load(file)?)?)),
         };
         let users = state.lock().node.users.clone();
         authenticate(&users, auth)?;
@@ -108,6 +131,21 @@ impl TestDriver {
 /// flag errors): "vir" becomes "test".
 fn driver_func(api: &str) -> String {
     format!("test{}", api.strip_prefix("vir").unwrap_or(api))
+}
+
+/// The flags `virStoragePoolCreate(XML)` accepts: the `WITH_BUILD` family.
+const POOL_BUILD_FLAGS: u32 = VIR_STORAGE_POOL_CREATE_WITH_BUILD
+    | VIR_STORAGE_POOL_CREATE_WITH_BUILD_OVERWRITE
+    | VIR_STORAGE_POOL_CREATE_WITH_BUILD_NO_OVERWRITE;
+
+/// Refuses flags outside `allowed`, naming the test driver's function
+/// behind the public call `api`.
+fn check(flags: u32, allowed: u32, api: &str) -> Result<()> {
+    let unknown = flags & !allowed;
+    if unknown != 0 {
+        return Err(Error::bad_flags(VIR_FROM_TEST, &driver_func(api), unknown));
+    }
+    Ok(())
 }
 
 /// The snapshot and checkpoint calls that take no flags.
@@ -654,5 +692,219 @@ impl Driver for TestDriver {
         let events = self.state.lock().events.clone();
         events.deregister_legacy(owner, key)?;
         Ok(events.legacy_count(owner) as i32)
+    }
+
+    fn list_networks(&self, active: bool) -> Result<Vec<String>> {
+        Ok(self.state.lock().networks.names(active))
+    }
+
+    fn list_all_networks(&self, flags: u32) -> Result<Vec<NetworkRef>> {
+        check(flags, 0x3f, "virConnectListAllNetworks")?;
+        Ok(self.state.lock().networks.list_all(flags))
+    }
+
+    fn network_lookup_by_name(&self, name: &str) -> Result<NetworkRef> {
+        self.state.lock().networks.lookup_name(name)
+    }
+
+    fn network_lookup_by_uuid(&self, uuid: &Uuid) -> Result<NetworkRef> {
+        self.state.lock().networks.lookup_uuid(uuid)
+    }
+
+    fn network_define_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
+        check(flags, VIR_NETWORK_DEFINE_VALIDATE, "virNetworkDefineXMLFlags")?;
+        let def = NetworkDef::parse(xml)?;
+        self.state.lock().networks.define(def)
+    }
+
+    fn network_create_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
+        check(flags, VIR_NETWORK_CREATE_VALIDATE, "virNetworkCreateXMLFlags")?;
+        let def = NetworkDef::parse(xml)?;
+        self.state.lock().networks.create_xml(def)
+    }
+
+    fn network_undefine(&self, net: &NetworkRef) -> Result<()> {
+        self.state.lock().networks.undefine(&net.name)
+    }
+
+    fn network_create(&self, net: &NetworkRef, flags: u32) -> Result<()> {
+        check(flags, 0, "virNetworkCreateWithFlags")?;
+        self.state.lock().networks.start(&net.name)
+    }
+
+    fn network_destroy(&self, net: &NetworkRef) -> Result<()> {
+        self.state.lock().networks.destroy(&net.name)
+    }
+
+    fn network_get_xml_desc(&self, net: &NetworkRef, flags: u32) -> Result<String> {
+        check(flags, 0, "virNetworkGetXMLDesc")?;
+        Ok(self.state.lock().networks.get(&net.name)?.def.to_xml())
+    }
+
+    fn network_get_bridge_name(&self, net: &NetworkRef) -> Result<String> {
+        self.state.lock().networks.bridge_name(&net.name)
+    }
+
+    fn network_get_autostart(&self, net: &NetworkRef) -> Result<bool> {
+        Ok(self.state.lock().networks.get(&net.name)?.autostart)
+    }
+
+    fn network_set_autostart(&self, net: &NetworkRef, on: bool) -> Result<()> {
+        self.state.lock().networks.set_autostart(&net.name, on)
+    }
+
+    fn network_is_active(&self, net: &NetworkRef) -> Result<bool> {
+        Ok(self.state.lock().networks.get_by_uuid(&net.uuid)?.active)
+    }
+
+    fn network_is_persistent(&self, net: &NetworkRef) -> Result<bool> {
+        Ok(self.state.lock().networks.get_by_uuid(&net.uuid)?.persistent)
+    }
+
+    fn list_storage_pools(&self, active: bool) -> Result<Vec<String>> {
+        Ok(self.state.lock().pools.names(active))
+    }
+
+    fn list_all_storage_pools(&self, flags: u32) -> Result<Vec<PoolRef>> {
+        check(flags, 0xfffff, "virConnectListAllStoragePools")?;
+        Ok(self.state.lock().pools.list_all(flags))
+    }
+
+    fn pool_lookup_by_name(&self, name: &str) -> Result<PoolRef> {
+        self.state.lock().pools.lookup_name(name)
+    }
+
+    fn pool_lookup_by_uuid(&self, uuid: &Uuid) -> Result<PoolRef> {
+        self.state.lock().pools.lookup_uuid(uuid)
+    }
+
+    fn pool_lookup_by_volume(&self, vol: &VolRef) -> Result<PoolRef> {
+        self.state.lock().pools.lookup_name(&vol.pool)
+    }
+
+    fn pool_define_xml(&self, xml: &str, flags: u32) -> Result<PoolRef> {
+        check(flags, VIR_STORAGE_POOL_DEFINE_VALIDATE, "virStoragePoolDefineXML")?;
+        let def = PoolDef::parse(xml)?;
+        self.state.lock().pools.define(def)
+    }
+
+    fn pool_create_xml(&self, xml: &str, flags: u32) -> Result<PoolRef> {
+        check(flags, POOL_BUILD_FLAGS, "virStoragePoolCreateXML")?;
+        let def = PoolDef::parse(xml)?;
+        self.state.lock().pools.create_xml(def)
+    }
+
+    fn pool_create(&self, pool: &PoolRef, flags: u32) -> Result<()> {
+        check(flags, POOL_BUILD_FLAGS, "virStoragePoolCreate")?;
+        self.state.lock().pools.start(&pool.name)
+    }
+
+    fn pool_destroy(&self, pool: &PoolRef) -> Result<()> {
+        self.state.lock().pools.destroy(&pool.name)
+    }
+
+    fn pool_undefine(&self, pool: &PoolRef) -> Result<()> {
+        self.state.lock().pools.undefine(&pool.name)
+    }
+
+    fn pool_build(&self, pool: &PoolRef, flags: u32) -> Result<()> {
+        check(flags, 0xf, "virStoragePoolBuild")?;
+        self.state.lock().pools.build_or_delete(&pool.name)
+    }
+
+    fn pool_delete(&self, pool: &PoolRef, flags: u32) -> Result<()> {
+        check(flags, 0, "virStoragePoolDelete")?;
+        self.state.lock().pools.build_or_delete(&pool.name)
+    }
+
+    fn pool_refresh(&self, pool: &PoolRef, flags: u32) -> Result<()> {
+        check(flags, 0, "virStoragePoolRefresh")?;
+        self.state.lock().pools.refresh(&pool.name)
+    }
+
+    fn pool_get_info(&self, pool: &PoolRef) -> Result<PoolInfo> {
+        self.state.lock().pools.info(&pool.name)
+    }
+
+    fn pool_get_xml_desc(&self, pool: &PoolRef, flags: u32) -> Result<String> {
+        check(flags, 0, "virStoragePoolGetXMLDesc")?;
+        Ok(self.state.lock().pools.get(&pool.name)?.def.to_xml())
+    }
+
+    fn pool_get_autostart(&self, pool: &PoolRef) -> Result<bool> {
+        Ok(self.state.lock().pools.get(&pool.name)?.autostart)
+    }
+
+    fn pool_set_autostart(&self, pool: &PoolRef, on: bool) -> Result<()> {
+        self.state.lock().pools.set_autostart(&pool.name, on)
+    }
+
+    fn pool_is_active(&self, pool: &PoolRef) -> Result<bool> {
+        Ok(self.state.lock().pools.get_by_uuid(&pool.uuid)?.active)
+    }
+
+    fn pool_is_persistent(&self, pool: &PoolRef) -> Result<bool> {
+        Ok(self.state.lock().pools.get_by_uuid(&pool.uuid)?.persistent)
+    }
+
+    fn pool_list_volumes(&self, pool: &PoolRef) -> Result<Vec<String>> {
+        let vols = self.state.lock().pools.volumes(&pool.name, false)?;
+        Ok(vols.into_iter().map(|v| v.name).collect())
+    }
+
+    fn pool_list_all_volumes(&self, pool: &PoolRef, flags: u32) -> Result<Vec<VolRef>> {
+        check(flags, 0, "virStoragePoolListAllVolumes")?;
+        self.state.lock().pools.volumes(&pool.name, true)
+    }
+
+    fn vol_lookup_by_name(&self, pool: &PoolRef, name: &str) -> Result<VolRef> {
+        self.state.lock().pools.lookup_vol(&pool.name, name)
+    }
+
+    fn vol_lookup_by_key(&self, key: &str) -> Result<VolRef> {
+        self.state.lock().pools.find_vol(true, key)
+    }
+
+    fn vol_lookup_by_path(&self, path: &str) -> Result<VolRef> {
+        self.state.lock().pools.find_vol(false, path)
+    }
+
+    fn vol_create_xml(&self, pool: &PoolRef, xml: &str, flags: u32) -> Result<VolRef> {
+        check(flags, 0, "virStorageVolCreateXML")?;
+        let mut st = self.state.lock();
+        let formats = volume_formats(&st.pools.get(&pool.name)?.def.pool_type);
+        let def = VolumeDef::parse(xml, formats)?;
+        st.pools.create_vol(&pool.name, def)
+    }
+
+    fn vol_create_xml_from(&self, pool: &PoolRef, xml: &str, from: &VolRef, flags: u32) -> Result<VolRef> {
+        check(flags, 0, "virStorageVolCreateXMLFrom")?;
+        let mut st = self.state.lock();
+        let formats = volume_formats(&st.pools.get(&pool.name)?.def.pool_type);
+        st.pools.volume(&from.pool, &from.name)?;
+        let def = VolumeDef::parse(xml, formats)?;
+        st.pools.create_vol(&pool.name, def)
+    }
+
+    fn vol_delete(&self, vol: &VolRef, flags: u32) -> Result<()> {
+        check(flags, 0, "virStorageVolDelete")?;
+        self.state.lock().pools.delete_vol(&vol.pool, &vol.name)
+    }
+
+    fn vol_get_info(&self, vol: &VolRef) -> Result<VolInfo> {
+        self.state.lock().pools.vol_info(&vol.pool, &vol.name)
+    }
+
+    fn vol_get_xml_desc(&self, vol: &VolRef, flags: u32) -> Result<String> {
+        check(flags, 0, "virStorageVolGetXMLDesc")?;
+        let st = self.state.lock();
+        let (_, v) = st.pools.volume(&vol.pool, &vol.name)?;
+        Ok(v.to_xml())
+    }
+
+    fn vol_get_path(&self, vol: &VolRef) -> Result<String> {
+        let st = self.state.lock();
+        let (_, v) = st.pools.volume(&vol.pool, &vol.name)?;
+        Ok(v.target_path.clone().unwrap_or_default())
     }
 }

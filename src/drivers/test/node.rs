@@ -8,6 +8,8 @@ use crate::domain::snapshot::{self, SnapshotParseOptions};
 use crate::domain::{NamespaceData, ParseOptions, Profile};
 use crate::driver::NodeInfo;
 use crate::error::{Error, Result};
+use crate::network::NetworkDef;
+use crate::storage::{volume_formats, PoolDef, VolumeDef};
 use crate::xml::dom::{self, Element};
 
 /// One `<user>` of a node file's `<auth>`: name and optional password.
@@ -30,6 +32,31 @@ pub struct Node {
     pub users: Vec<User>,
     /// The node file's domains and the state each starts in.
     pub domains: Vec<(DomainObj, i32)>,
+    /// The node file's networks.
+    pub networks: Vec<NetworkDef>,
+    /// The node file's pools, each with the volumes given inside it.
+    pub pools: Vec<(PoolDef, Vec<VolumeDef>)>,
+}
+
+/// A `<network>`, `<pool>` or `<volume>` of a node file: inline, or in the
+/// file its `file` attribute names (relative to the node file).
+fn inline_or_file(el: &Element, dir: &std::path::Path) -> Result<Element> {
+    match el.attr("file") {
+        Some(file) => read_document(&dir.join(file).to_string_lossy()),
+        None => Ok(el.clone()),
+    }
+}
+
+/// A node file's `<pool>` and the `<volume>` elements inside it.
+fn load_pool(el: &Element, dir: &std::path::Path) -> Result<(PoolDef, Vec<VolumeDef>)> {
+    let pool_el = inline_or_file(el, dir)?;
+    let def = PoolDef::from_element(&pool_el)?;
+    let mut vols = Vec::new();
+    for v in pool_el.children_named("volume") {
+        let formats = volume_formats(&def.pool_type);
+        vols.push(VolumeDef::from_element(&inline_or_file(v, dir)?, formats)?);
+    }
+    Ok((def, vols))
 }
 
 /// A node file's `<domain>`: its definition and `<test:...>` settings
@@ -112,6 +139,8 @@ impl Node {
             ],
             users: Vec::new(),
             domains: Vec::new(),
+            networks: Vec::new(),
+            pools: Vec::new(),
         }
     }
 
@@ -187,6 +216,13 @@ impl Node {
                 None => load_domain(el)?,
             };
             node.domains.push(loaded);
+        }
+        for el in root.children_named("network") {
+            node.networks
+                .push(NetworkDef::from_element(&inline_or_file(el, dir)?)?);
+        }
+        for el in root.children_named("pool") {
+            node.pools.push(load_pool(el, dir)?);
         }
         Ok(node)
     }

@@ -6,48 +6,6 @@ use crate::abi::*;
 use crate::ffi::boundary::{unsupported, Subject};
 
 #[no_mangle]
-pub unsafe extern "C" fn virConnectListAllNetworks(
-    conn: virConnectPtr,
-    nets: *mut *mut virNetworkPtr,
-    flags: c_uint,
-) -> c_int {
-    let _ = (nets, flags);
-    unsupported(
-        c"virConnectListAllNetworks",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectListDefinedNetworks(
-    conn: virConnectPtr,
-    names: *mut *mut c_char,
-    maxnames: c_int,
-) -> c_int {
-    let _ = (names, maxnames);
-    unsupported(
-        c"virConnectListDefinedNetworks",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectListNetworks(
-    conn: virConnectPtr,
-    names: *mut *mut c_char,
-    maxnames: c_int,
-) -> c_int {
-    let _ = (names, maxnames);
-    unsupported(
-        c"virConnectListNetworks",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virConnectNetworkEventDeregisterAny(
     conn: virConnectPtr,
     callbackID: c_int,
@@ -78,127 +36,6 @@ pub unsafe extern "C" fn virConnectNetworkEventRegisterAny(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virConnectNumOfDefinedNetworks(conn: virConnectPtr) -> c_int {
-    unsupported(
-        c"virConnectNumOfDefinedNetworks",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virConnectNumOfNetworks(conn: virConnectPtr) -> c_int {
-    unsupported(
-        c"virConnectNumOfNetworks",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkCreate(network: virNetworkPtr) -> c_int {
-    unsupported(
-        c"virNetworkCreate",
-        Subject::Network(network.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkCreateXML(conn: virConnectPtr, xmlDesc: *const c_char) -> virNetworkPtr {
-    let _ = xmlDesc;
-    unsupported(
-        c"virNetworkCreateXML",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkCreateXMLFlags(
-    conn: virConnectPtr,
-    xmlDesc: *const c_char,
-    flags: c_uint,
-) -> virNetworkPtr {
-    let _ = (xmlDesc, flags);
-    unsupported(
-        c"virNetworkCreateXMLFlags",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkDefineXML(conn: virConnectPtr, xml: *const c_char) -> virNetworkPtr {
-    let _ = xml;
-    unsupported(
-        c"virNetworkDefineXML",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkDefineXMLFlags(
-    conn: virConnectPtr,
-    xml: *const c_char,
-    flags: c_uint,
-) -> virNetworkPtr {
-    let _ = (xml, flags);
-    unsupported(
-        c"virNetworkDefineXMLFlags",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkDestroy(network: virNetworkPtr) -> c_int {
-    unsupported(
-        c"virNetworkDestroy",
-        Subject::Network(network.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkFree(network: virNetworkPtr) -> c_int {
-    unsupported(
-        c"virNetworkFree",
-        Subject::Network(network.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkGetAutostart(network: virNetworkPtr, autostart: *mut c_int) -> c_int {
-    let _ = autostart;
-    unsupported(
-        c"virNetworkGetAutostart",
-        Subject::Network(network.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkGetBridgeName(network: virNetworkPtr) -> *mut c_char {
-    unsupported(
-        c"virNetworkGetBridgeName",
-        Subject::Network(network.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkGetConnect(net: virNetworkPtr) -> virConnectPtr {
-    unsupported(
-        c"virNetworkGetConnect",
-        Subject::Network(net.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virNetworkGetDHCPLeases(
     network: virNetworkPtr,
     mac: *const c_char,
@@ -214,63 +51,6 @@ pub unsafe extern "C" fn virNetworkGetDHCPLeases(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virNetworkGetName(network: virNetworkPtr) -> *const c_char {
-    unsupported(
-        c"virNetworkGetName",
-        Subject::Network(network.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkGetUUID(network: virNetworkPtr, uuid: *mut c_uchar) -> c_int {
-    let _ = uuid;
-    unsupported(
-        c"virNetworkGetUUID",
-        Subject::Network(network.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkGetUUIDString(network: virNetworkPtr, buf: *mut c_char) -> c_int {
-    let _ = buf;
-    unsupported(
-        c"virNetworkGetUUIDString",
-        Subject::Network(network.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkGetXMLDesc(network: virNetworkPtr, flags: c_uint) -> *mut c_char {
-    let _ = flags;
-    unsupported(
-        c"virNetworkGetXMLDesc",
-        Subject::Network(network.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkIsActive(net: virNetworkPtr) -> c_int {
-    unsupported(
-        c"virNetworkIsActive",
-        Subject::Network(net.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkIsPersistent(net: virNetworkPtr) -> c_int {
-    unsupported(
-        c"virNetworkIsPersistent",
-        Subject::Network(net.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virNetworkListAllPorts(
     network: virNetworkPtr,
     ports: *mut *mut virNetworkPortPtr,
@@ -280,39 +60,6 @@ pub unsafe extern "C" fn virNetworkListAllPorts(
     unsupported(
         c"virNetworkListAllPorts",
         Subject::Network(network.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkLookupByName(conn: virConnectPtr, name: *const c_char) -> virNetworkPtr {
-    let _ = name;
-    unsupported(
-        c"virNetworkLookupByName",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkLookupByUUID(conn: virConnectPtr, uuid: *const c_uchar) -> virNetworkPtr {
-    let _ = uuid;
-    unsupported(
-        c"virNetworkLookupByUUID",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkLookupByUUIDString(
-    conn: virConnectPtr,
-    uuidstr: *const c_char,
-) -> virNetworkPtr {
-    let _ = uuidstr;
-    unsupported(
-        c"virNetworkLookupByUUIDString",
-        Subject::Connect(conn.cast()),
         VIR_FROM_NETWORK,
     )
 }
@@ -450,34 +197,6 @@ pub unsafe extern "C" fn virNetworkPortSetParameters(
     unsupported(
         c"virNetworkPortSetParameters",
         Subject::NetworkPort(port.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkRef(network: virNetworkPtr) -> c_int {
-    unsupported(
-        c"virNetworkRef",
-        Subject::Network(network.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkSetAutostart(network: virNetworkPtr, autostart: c_int) -> c_int {
-    let _ = autostart;
-    unsupported(
-        c"virNetworkSetAutostart",
-        Subject::Network(network.cast()),
-        VIR_FROM_NETWORK,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkUndefine(network: virNetworkPtr) -> c_int {
-    unsupported(
-        c"virNetworkUndefine",
-        Subject::Network(network.cast()),
         VIR_FROM_NETWORK,
     )
 }
