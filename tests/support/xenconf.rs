@@ -78,7 +78,12 @@ pub fn cfg_to_xml(c: &Converter, name: &str) -> std::result::Result<(), String> 
 }
 
 /// Runs lists of cases; returns the report line and the failures.
-pub fn run(c: &Converter, round_trip: &[&str], cfg_only: &[&str], xml_only: &[&str]) -> (String, Vec<String>) {
+pub fn run(
+    c: &Converter,
+    round_trip: &[&str],
+    cfg_only: &[&str],
+    xml_only: &[&str],
+) -> (String, Vec<String>) {
     let mut failures = Vec::new();
     let mut count = |names: &[&str], f: &dyn Fn(&str) -> std::result::Result<(), String>| {
         let mut ok = 0;

@@ -54,7 +54,11 @@ pub fn parse(value: &str, elem: &str, port: usize) -> Result<String> {
                 Some(i) => (&after[..i], &after[i..]),
                 None => (after, ""),
             };
-            let mode = if opts.contains(",server") { "bind" } else { "connect" };
+            let mode = if opts.contains(",server") {
+                "bind"
+            } else {
+                "connect"
+            };
             body.push_str(&format!("<source mode='{mode}'"));
             if !host.is_empty() {
                 body.push_str(&format!(" host='{}'", esc(host)));
@@ -90,7 +94,11 @@ pub fn parse(value: &str, elem: &str, port: usize) -> Result<String> {
                 Some(i) => (&rest[..i], &rest[i..]),
                 None => (rest, ""),
             };
-            let mode = if opts.contains(",server") { "bind" } else { "connect" };
+            let mode = if opts.contains(",server") {
+                "bind"
+            } else {
+                "connect"
+            };
             body.push_str(&format!("<source mode='{mode}' path='{}'/>", esc(path)));
         }
         _ => {}
@@ -141,11 +149,7 @@ pub fn format(el: &Element) -> Result<String> {
         }
         "unix" => {
             let listen = sources.first().and_then(|s| s.attr("mode")) == Some("bind");
-            format!(
-                "unix:{}{}",
-                path(),
-                if listen { ",server,nowait" } else { "" }
-            )
+            format!("unix:{}{}", path(), if listen { ",server,nowait" } else { "" })
         }
         other => {
             return Err(unsupported(

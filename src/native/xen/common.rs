@@ -361,13 +361,21 @@ impl DomainXml {
 
     /// The definition, through the domain model's parser.
     pub fn finish(&self) -> Result<DomainDef> {
-        domain::parse(
+        let mut def = domain::parse(
             &self.to_xml(),
             &ParseOptions {
                 profile: &Profile::XEN,
                 inactive: true,
             },
-        )
+        )?;
+        // The XML parser gives Open vSwitch ports a generated interface id;
+        // libvirt's converter builds its definition without one.
+        for net in &mut def.devices.interfaces {
+            if let Some(vp) = &mut net.virtualport {
+                vp.params = Default::default();
+            }
+        }
+        Ok(def)
     }
 }
 

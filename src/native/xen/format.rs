@@ -27,9 +27,7 @@ impl<'a> Dom<'a> {
 
     /// `<os><type>` text.
     pub fn os_type(&self) -> String {
-        self.os()
-            .and_then(|o| o.child_text("type"))
-            .unwrap_or_default()
+        self.os().and_then(|o| o.child_text("type")).unwrap_or_default()
     }
 
     /// Whether the guest is HVM.
@@ -131,11 +129,7 @@ fn features(d: &Dom, out: &mut Out, hvm: bool) -> Result<()> {
             .is_some_and(|f| f.attr("state").is_none_or(|s| s == "on"))
     };
     let xen = d.feature("xen");
-    let xen_on = |name: &str| {
-        xen.and_then(|x| x.child(name))
-            .and_then(|e| e.attr("state"))
-            == Some("on")
-    };
+    let xen_on = |name: &str| xen.and_then(|x| x.child(name)).and_then(|e| e.attr("state")) == Some("on");
     if hvm {
         out.int("pae", on("pae") as i64);
         out.int("acpi", on("acpi") as i64);
@@ -189,12 +183,7 @@ fn time_offset(d: &Dom, out: &mut Out, hvm: bool) -> Result<()> {
     let clock = d.root.child("clock");
     let offset = clock.and_then(|c| c.attr("offset")).unwrap_or("utc");
     let reset = clock.and_then(|c| c.attr("adjustment")) == Some("reset");
-    let bad_offset = || {
-        unsupported(
-            VIR_FROM_XEN,
-            format!("unsupported clock offset='{offset}'"),
-        )
-    };
+    let bad_offset = || unsupported(VIR_FROM_XEN, format!("unsupported clock offset='{offset}'"));
     let bad_reset = || unsupported(VIR_FROM_XEN, "unsupported clock adjustment='reset'");
     let localtime = if hvm {
         let (local, adj) = match offset {

@@ -9,4 +9,5 @@ mod parse;
 pub mod sxpr;
 mod vif;
 pub mod xl;
+mod xl_disk;
 pub mod xm;

@@ -38,12 +38,7 @@ pub fn common(c: &Cfg, dialect: Dialect) -> Result<DomainXml> {
                 "pv" => "xen",
                 "pvh" => "xenpvh",
                 "hvm" => "hvm",
-                _ => {
-                    return Err(unsupported(
-                        VIR_FROM_XEN,
-                        format!("type {t} is not supported"),
-                    ))
-                }
+                _ => return Err(unsupported(VIR_FROM_XEN, format!("type {t} is not supported"))),
             }
         }
         None => {
@@ -138,12 +133,7 @@ fn features(c: &Cfg, d: &mut DomainXml) -> Result<()> {
             "enabled" => "<passthrough state='on'/>",
             "sync_pt" => "<passthrough state='on' mode='sync_pt'/>",
             "share_pt" => "<passthrough state='on' mode='share_pt'/>",
-            _ => {
-                return Err(syntax(
-                    VIR_FROM_XEN,
-                    format!("Invalid passthrough mode {p}"),
-                ))
-            }
+            _ => return Err(syntax(VIR_FROM_XEN, format!("Invalid passthrough mode {p}"))),
         };
         d.xen_features.push(f.to_string());
     }
@@ -197,9 +187,7 @@ fn sounds(s: &str, d: &mut DomainXml) -> Result<()> {
     };
     for m in models {
         if m.len() >= 10 {
-            return Err(internal(format!(
-                "Sound model {m} too big for destination"
-            )));
+            return Err(internal(format!("Sound model {m} too big for destination")));
         }
         if !SOUND_MODELS.contains(&m) {
             return Err(internal(format!("unknown sound model '{m}'")));
@@ -219,7 +207,13 @@ fn listen_xml(addr: Option<&str>) -> (String, String) {
     }
 }
 
-fn vnc_xml(autoport: bool, port: i64, listen: Option<&str>, passwd: Option<&str>, keymap: Option<&str>) -> String {
+fn vnc_xml(
+    autoport: bool,
+    port: i64,
+    listen: Option<&str>,
+    passwd: Option<&str>,
+    keymap: Option<&str>,
+) -> String {
     let (attr, child) = listen_xml(listen);
     let mut x = format!(
         "<graphics type='vnc' port='{}' autoport='{}'{attr}",

@@ -166,9 +166,7 @@ pub fn parse(entry: &str, typename: &str) -> Result<String> {
     }
     if !rate.is_empty() {
         let kbs = parse_rate(rate)?;
-        x.push_str(&format!(
-            "<bandwidth><outbound average='{kbs}'/></bandwidth>"
-        ));
+        x.push_str(&format!("<bandwidth><outbound average='{kbs}'/></bandwidth>"));
     }
     x.push_str("</interface>");
     Ok(x)
@@ -176,10 +174,7 @@ pub fn parse(entry: &str, typename: &str) -> Result<String> {
 
 /// The vif string of an `<interface>` element.
 pub fn format(el: &Element, hvm: bool, typename: &str) -> Result<String> {
-    let mac = el
-        .child("mac")
-        .and_then(|m| m.attr("address"))
-        .unwrap_or("");
+    let mac = el.child("mac").and_then(|m| m.attr("address")).unwrap_or("");
     let mut s = format!("mac={mac}");
     let ips: Vec<&str> = el
         .children_named("ip")
@@ -188,23 +183,14 @@ pub fn format(el: &Element, hvm: bool, typename: &str) -> Result<String> {
     let script = el.child("script").and_then(|s| s.attr("path"));
     match el.attr("type").unwrap_or("") {
         "bridge" => {
-            let br = el
-                .child("source")
-                .and_then(|s| s.attr("bridge"))
-                .unwrap_or("");
+            let br = el.child("source").and_then(|s| s.attr("bridge")).unwrap_or("");
             s.push_str(&format!(",bridge={br}"));
-            let ovs = el
-                .child("virtualport")
-                .and_then(|v| v.attr("type"))
-                == Some("openvswitch");
+            let ovs = el.child("virtualport").and_then(|v| v.attr("type")) == Some("openvswitch");
             let mut script = script;
             if ovs {
                 script = script.or(Some("vif-openvswitch"));
                 if let Some(vlan) = el.child("vlan") {
-                    let tags: Vec<&str> = vlan
-                        .children_named("tag")
-                        .filter_map(|t| t.attr("id"))
-                        .collect();
+                    let tags: Vec<&str> = vlan.children_named("tag").filter_map(|t| t.attr("id")).collect();
                     if vlan.attr("trunk") == Some("yes") {
                         for t in &tags {
                             s.push_str(&format!(":{t}"));
@@ -281,8 +267,8 @@ pub fn parse_pci(entry: &str) -> Result<String> {
                 .split_once('=')
                 .ok_or_else(|| internal(format!("Malformed PCI options {opts}")))?;
             if k == "permissive" {
-                let n = parse_c_int(v, 10)
-                    .ok_or_else(|| internal(format!("Malformed PCI options {opts}")))?;
+                let n =
+                    parse_c_int(v, 10).ok_or_else(|| internal(format!("Malformed PCI options {opts}")))?;
                 filtering = Some(if n != 0 { "no" } else { "yes" });
             }
         }
@@ -304,9 +290,7 @@ pub fn parse_pci(entry: &str) -> Result<String> {
 }
 
 fn hex_attr(el: &Element, name: &str) -> u64 {
-    el.attr(name)
-        .and_then(|v| parse_c_ulong(v, 16))
-        .unwrap_or(0)
+    el.attr(name).and_then(|v| parse_c_ulong(v, 16)).unwrap_or(0)
 }
 
 /// The `pci` string of a PCI `<hostdev>` element.

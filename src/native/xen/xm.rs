@@ -93,7 +93,10 @@ fn disk(entry: &str, hvm: bool) -> Result<Option<String>> {
     } else {
         "ide"
     };
-    let mut x = format!("<disk type='{kind}' device='{device}'><driver name='{}'", esc(&driver));
+    let mut x = format!(
+        "<disk type='{kind}' device='{device}'><driver name='{}'",
+        esc(&driver)
+    );
     // libxl's post-parse makes images of unknown format raw.
     let format = format.unwrap_or_else(|| "raw".to_string());
     x.push_str(&format!(" type='{format}'/>"));
@@ -127,10 +130,7 @@ pub fn format(def: &DomainDef) -> Result<String> {
         }
         out.str("boot", fmt::boot_string(&d));
     } else {
-        for (key, el) in [
-            ("bootloader", "bootloader"),
-            ("bootargs", "bootloader_args"),
-        ] {
+        for (key, el) in [("bootloader", "bootloader"), ("bootargs", "bootloader_args")] {
             if let Some(v) = d.text(el) {
                 out.str(key, v);
             }
@@ -191,11 +191,7 @@ fn format_disk(disk: &crate::xml::dom::Element) -> Result<String> {
         s.push_str(src);
     }
     s.push(',');
-    s.push_str(
-        disk.child("target")
-            .and_then(|t| t.attr("dev"))
-            .unwrap_or(""),
-    );
+    s.push_str(disk.child("target").and_then(|t| t.attr("dev")).unwrap_or(""));
     if disk.attr("device") == Some("cdrom") {
         s.push_str(":cdrom");
     }
@@ -207,10 +203,7 @@ fn format_disk(disk: &crate::xml::dom::Element) -> Result<String> {
         s.push_str(",w");
     }
     if disk.child("transient").is_some() {
-        return Err(unsupported(
-            VIR_FROM_XENXM,
-            "transient disks not supported yet",
-        ));
+        return Err(unsupported(VIR_FROM_XENXM, "transient disks not supported yet"));
     }
     Ok(s)
 }
