@@ -109,3 +109,72 @@ pub fn run(
     }
     (report, failures)
 }
+
+/// Every prefix (in steps) of every cfg of the suite, and copies with one
+/// byte changed, convert or fail with an error: no panic.  Returns the
+/// number of conversions tried.
+pub fn damaged_inputs_never_panic(c: &Converter) -> usize {
+    let mut runs = 0;
+    for name in conformance::names(c.suite, "test-", ".cfg") {
+        let cfg = conformance::expected(c.suite, &format!("test-{name}.cfg"));
+        let bytes = cfg.as_bytes();
+        for cut in (0..=bytes.len()).step_by(5) {
+            let text = String::from_utf8_lossy(&bytes[..cut]);
+            if let Ok(def) = (c.parse)(&text) {
+                let _ = (c.format)(&def);
+            }
+            runs += 1;
+        }
+        let replacements = [b'"', b'=', b'\n', b',', b':', b'[', b']', b'9', b'-', b' '];
+        for (n, at) in (0..bytes.len()).step_by(11).enumerate() {
+            let mut damaged = bytes.to_vec();
+            damaged[at] = replacements[n % replacements.len()];
+            let text = String::from_utf8_lossy(&damaged);
+            if let Ok(def) = (c.parse)(&text) {
+                let _ = (c.format)(&def);
+            }
+            runs += 1;
+        }
+    }
+    runs
+}
+
+/// The error of converting `cfg`, which must fail.
+pub fn cfg_error(c: &Converter, cfg: &str) -> virt::error::Error {
+    match (c.parse)(cfg) {
+        Ok(def) => panic!(
+            "converted:\n{cfg}\n->\n{}",
+            domain::format(&def, &FormatOptions::default())
+        ),
+        Err(e) => e,
+    }
+}
+
+/// The error of writing `xml` as a config, which must fail.
+pub fn xml_error(c: &Converter, xml: &str) -> virt::error::Error {
+    let def = domain::parse(
+        xml,
+        &ParseOptions {
+            profile: &Profile::XEN,
+            inactive: true,
+        },
+    )
+    .unwrap_or_else(|e| panic!("test XML does not parse: {}", e.message));
+    match (c.format)(&def) {
+        Ok(cfg) => panic!("formatted:\n{cfg}"),
+        Err(e) => e,
+    }
+}
+
+/// The XML of a cfg that converts.
+pub fn cfg_xml(c: &Converter, cfg: &str) -> String {
+    let def = (c.parse)(cfg).unwrap_or_else(|e| panic!("{cfg}: {}", e.message));
+    domain::format(
+        &def,
+        &FormatOptions {
+            secure: true,
+            inactive: true,
+            ..Default::default()
+        },
+    )
+}
