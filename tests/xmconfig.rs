@@ -117,15 +117,15 @@ fn wrong_value_types() {
             internal(VIR_FROM_XEN, "malformed vif entry 'bridge'"),
         ),
         (
-            "vif = [ \"rate=fast\" ]",
-            internal(VIR_FROM_XEN, "Invalid rate 'fast' specified"),
-        ),
-        (
-            "vif = [ \"model=averyveryverylongmodel\" ]",
+            "vif = [ \"mac=00:16:3e:00:00:01,,bridge=br0\" ]",
             internal(
                 VIR_FROM_XEN,
-                "Model averyveryverylongmodel too big for destination",
+                "malformed vif entry 'mac=00:16:3e:00:00:01,,bridge=br0'",
             ),
+        ),
+        (
+            "vif = [ \"rate=fast\" ]",
+            internal(VIR_FROM_XEN, "Invalid rate 'fast' specified"),
         ),
         (
             "pci = [ \"zz:00.0\" ]",

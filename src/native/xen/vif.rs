@@ -9,24 +9,13 @@ use crate::xml::dom::Element;
 /// The script libvirt names for bridged interfaces without one.
 const DEFAULT_VIF_SCRIPT: &str = "vif-bridge";
 
-/// Splits `key=value,key=value` the way libvirt walks device strings:
-/// each value runs to the next comma; blanks and extra commas after a comma
-/// are skipped.  `None` when a part has no `=`.
+/// Splits a vif entry into `key=value` parts: every comma-separated part
+/// (leading blanks skipped) must hold an `=`.
 fn pairs(entry: &str) -> Option<Vec<(&str, &str)>> {
-    let mut out = Vec::new();
-    let mut rest = entry;
-    loop {
-        let (part, next) = match rest.find(',') {
-            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-            None => (rest, None),
-        };
-        let (k, v) = part.split_once('=')?;
-        out.push((k, v));
-        match next {
-            Some(n) => rest = n.trim_start_matches([',', ' ', '\t']),
-            None => return Some(out),
-        }
-    }
+    entry
+        .split(',')
+        .map(|part| part.trim_start_matches([' ', '\t', '\n', '\r']).split_once('='))
+        .collect()
 }
 
 /// Key/value pairs, or libvirt's cue that the entry stops at a bare word.
@@ -47,14 +36,6 @@ pub fn key_values(entry: &str) -> Vec<(&str, &str)> {
             None => return out,
         }
     }
-}
-
-/// Copies a value into one of libvirt's fixed-size buffers.
-fn bounded<'a>(what: &str, data: &'a str, rest: &str, cap: usize) -> Result<&'a str> {
-    if data.len() >= cap {
-        return Err(internal(format!("{what} {rest} too big for destination")));
-    }
-    Ok(data)
 }
 
 /// The rate in KiB/s of a vif `rate=` value (`10MB/s`, `1Gb/s@20ms`).
@@ -91,38 +72,34 @@ fn parse_rate(rate: &str) -> Result<u64> {
 pub fn parse(entry: &str, typename: &str) -> Result<String> {
     let kv = pairs(entry).ok_or_else(|| internal(format!("malformed vif entry '{entry}'")))?;
     let (mut mac, mut bridge, mut script, mut model, mut kind, mut vifname, mut ip, mut rate) =
-        ("", "", None, "", "", "", "", "");
-    let mut rest = entry;
+        (None, None, None, None, None, None, None, None);
     for (k, v) in kv {
-        // The text from this value on, as libvirt's messages quote it.
-        let at = rest.find(&format!("{k}=")).map_or(0, |i| i + k.len() + 1);
-        let tail = &rest[at..];
-        match k {
-            "mac" => mac = bounded("MAC address", v, tail, 18)?,
-            "bridge" => bridge = bounded("Bridge", v, tail, 50)?,
-            "script" => script = Some(v),
-            "model" => model = bounded("Model", v, tail, 10)?,
-            "type" => kind = bounded("Type", v, tail, 10)?,
-            "vifname" => vifname = bounded("Vifname", v, tail, 50)?,
-            "ip" => ip = bounded("IP", v, tail, 128)?,
-            "rate" => rate = bounded("rate", v, tail, 50)?,
-            _ => {}
-        }
-        rest = tail;
+        let slot = match k {
+            "mac" => &mut mac,
+            "bridge" => &mut bridge,
+            "script" => &mut script,
+            "model" => &mut model,
+            "type" => &mut kind,
+            "vifname" => &mut vifname,
+            "ip" => &mut ip,
+            "rate" => &mut rate,
+            _ => continue,
+        };
+        *slot = Some(v);
     }
     let mut x = String::new();
-    let is_bridge = !bridge.is_empty() || matches!(script, Some("vif-bridge") | Some("vif-vnic"));
+    let is_bridge = bridge.is_some() || matches!(script, Some("vif-bridge") | Some("vif-vnic"));
     x.push_str(&format!(
         "<interface type='{}'>",
         if is_bridge { "bridge" } else { "ethernet" }
     ));
-    if !mac.is_empty() {
+    if let Some(mac) = mac {
         if crate::domain::devices::Mac::parse(mac).is_none() {
             return Err(internal(format!("malformed mac address '{mac}'")));
         }
         x.push_str(&format!("<mac address='{}'/>", esc(mac)));
     }
-    if is_bridge && !bridge.is_empty() {
+    if let Some(bridge) = bridge {
         let bad_tag = || internal(format!("malformed vlan tag in bridge '{bridge}'"));
         let tag = |t: &str| -> Result<u64> {
             parse_c_ulong(t, 10)
@@ -150,21 +127,21 @@ pub fn parse(entry: &str, typename: &str) -> Result<String> {
             x.push_str(&format!("<source bridge='{}'/>", esc(bridge)));
         }
     }
-    for a in ip.split(' ').filter(|a| !a.is_empty()) {
+    for a in ip.unwrap_or("").split(' ').filter(|a| !a.is_empty()) {
         x.push_str(&format!("<ip address='{}'/>", esc(a)));
     }
     if let Some(s) = script.filter(|s| !s.is_empty()) {
         x.push_str(&format!("<script path='{}'/>", esc(s)));
     }
-    if !model.is_empty() {
+    if let Some(model) = model {
         x.push_str(&format!("<model type='{}'/>", esc(model)));
-    } else if !kind.is_empty() && kind == typename {
+    } else if kind == Some(typename) {
         x.push_str("<model type='netfront'/>");
     }
-    if !vifname.is_empty() {
+    if let Some(vifname) = vifname.filter(|v| !v.is_empty()) {
         x.push_str(&format!("<target dev='{}'/>", esc(vifname)));
     }
-    if !rate.is_empty() {
+    if let Some(rate) = rate {
         let kbs = parse_rate(rate)?;
         x.push_str(&format!("<bandwidth><outbound average='{kbs}'/></bandwidth>"));
     }
