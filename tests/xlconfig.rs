@@ -246,3 +246,16 @@ fn truncated_and_unknown() {
 fn damaged_inputs_never_panic() {
     assert!(xenconf::damaged_inputs_never_panic(&XL) > 1000);
 }
+
+/// Every case file in the folder is run in some direction.
+#[test]
+fn every_case_file_is_run() {
+    let mut listed: Vec<String> = conformance::XLCONFIG_ROUND_TRIP
+        .iter()
+        .chain(conformance::XLCONFIG_CFG_TO_XML)
+        .chain(conformance::XLCONFIG_XML_TO_CFG)
+        .map(|s| s.to_string())
+        .collect();
+    listed.sort();
+    assert_eq!(conformance::names("xlconfig", "test-", ".cfg"), listed);
+}

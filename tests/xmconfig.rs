@@ -303,3 +303,19 @@ fn definitions_xm_cannot_express() {
 fn damaged_inputs_never_panic() {
     assert!(xenconf::damaged_inputs_never_panic(&XM) > 1000);
 }
+
+/// Every case file in the folder is run, except the ones libvirt's suite
+/// leaves unreferenced (test-paravirt-net-modelstr.cfg, the
+/// test-fullvirt-usbtablet-no-bus.xml input and the s-expression era
+/// sexpr2xml-pv-bootloader pair, which carry no `test-` case of their own).
+#[test]
+fn every_case_file_is_run() {
+    let mut listed: Vec<String> = conformance::XMCONFIG_ROUND_TRIP
+        .iter()
+        .chain(conformance::XMCONFIG_CFG_TO_XML)
+        .map(|s| s.to_string())
+        .collect();
+    listed.push("paravirt-net-modelstr".into());
+    listed.sort();
+    assert_eq!(conformance::names("xmconfig", "test-", ".cfg"), listed);
+}
