@@ -152,3 +152,96 @@ pub fn first_difference(want: &str, got: &str) -> String {
     }
     "trailing newline differs".to_string()
 }
+
+/// libvirt 9.0.0's xmconfig cases run in both directions (DO_TEST).
+pub const XMCONFIG_ROUND_TRIP: &[&str] = &[
+    "paravirt-new-pvfb",
+    "paravirt-new-pvfb-vncdisplay",
+    "paravirt-net-e1000",
+    "paravirt-net-fakemodel",
+    "paravirt-vcpu",
+    "paravirt-maxvcpus",
+    "fullvirt-new-cdrom",
+    "fullvirt-utc",
+    "fullvirt-localtime",
+    "fullvirt-usbtablet",
+    "fullvirt-usbmouse",
+    "fullvirt-serial-file",
+    "fullvirt-serial-null",
+    "fullvirt-serial-pipe",
+    "fullvirt-serial-pty",
+    "fullvirt-serial-stdio",
+    "fullvirt-serial-tcp",
+    "fullvirt-serial-udp",
+    "fullvirt-serial-unix",
+    "fullvirt-force-hpet",
+    "fullvirt-force-nohpet",
+    "fullvirt-nohap",
+    "fullvirt-parallel-tcp",
+    "fullvirt-net-netfront",
+    "no-source-cdrom",
+    "disk-drv-blktap-raw",
+    "disk-drv-blktap2-raw",
+];
+
+/// xmconfig cases run only cfg -> XML (DO_TEST_FORMAT).
+pub const XMCONFIG_CFG_TO_XML: &[&str] = &["paravirt-root", "paravirt-extra-root", "pci-dev-syntax"];
+
+/// libvirt 9.0.0's xlconfig cases run in both directions (DO_TEST and
+/// DO_TEST_REPLACE_VARS), plus vif-rate, whose files are in the folder.
+pub const XLCONFIG_ROUND_TRIP: &[&str] = &[
+    "fullvirt-ovswitch-tagged",
+    "fullvirt-ovswitch-trunked",
+    "paravirt-maxvcpus",
+    "new-disk",
+    "net-fakemodel",
+    "spice",
+    "fullvirt-nohap",
+    "fullvirt-hpet-timer",
+    "fullvirt-tsc-timer",
+    "fullvirt-multi-timer",
+    "fullvirt-nestedhvm",
+    "fullvirt-nestedhvm-disabled",
+    "fullvirt-acpi-slic",
+    "fullvirt-pci",
+    "paravirt-cmdline",
+    "pvh-type",
+    "channel-pty",
+    "channel-unix",
+    "fullvirt-multiserial",
+    "fullvirt-multiusb",
+    "fullvirt-direct-kernel-boot",
+    "max-gntframes",
+    "max-eventchannels",
+    "vif-typename",
+    "vif-rate",
+    "usb",
+    "paravirt-e820_host",
+    "fullvirt-hypervisor-features",
+    "qemu-passthrough",
+    "fullvirt-ovmf",
+];
+
+/// xlconfig cases run only cfg -> XML (DO_TEST_FORMAT; 11.3.0's
+/// fullvirt-direct-kernel-boot-bogus-extra is not in 9.0.0).
+pub const XLCONFIG_CFG_TO_XML: &[&str] = &[
+    "disk-positional-parms-full",
+    "disk-qed",
+    "paravirt-cmdline-extra-root",
+    "paravirt-cmdline-bogus-extra-root",
+    "paravirt-type",
+    "fullvirt-type",
+    "fullvirt-direct-kernel-boot-extra",
+];
+
+/// xlconfig cases run only XML -> cfg (DO_TEST_PARSE).
+pub const XLCONFIG_XML_TO_CFG: &[&str] = &[
+    "fullvirt-vnuma-autocomplete",
+    "fullvirt-vnuma-nodistances",
+    "fullvirt-vnuma-partialdist",
+];
+
+/// The firmware directory the xlconfig harness substitutes for the
+/// `/LIBXL_FIRMWARE_DIR` token of its XML files (our build's
+/// `virt::native::xen::common::FIRMWARE_DIR`).
+pub const LIBXL_FIRMWARE_DIR_TOKEN: &str = "/LIBXL_FIRMWARE_DIR";
