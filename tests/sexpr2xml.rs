@@ -159,6 +159,11 @@ fn wrong_types_and_huge_numbers_are_errors() {
         ("(name 'pvtest')", "", "missing name"),
         ("(kernel '/vmlinuz')", "", "missing kernel & bootloader"),
         ("(dev 'xvda')", "", "vbd has no dev"),
+        (
+            "(dev 'xvda')",
+            "(dev 'xvdadisk')",
+            "invalid disk target 'xvdadisk'",
+        ),
         ("(uname 'file:/root/some.img')", "", "vbd has no src"),
         ("'file:/root/some.img'", "'/root/some.img'", "missing driver name"),
         (
@@ -235,4 +240,24 @@ fn context_supplies_tty_and_vnc_port() {
     let xml = virt::domain::format(&parsed.def, &Default::default());
     assert!(xml.contains("<source path='/dev/pts/7'/>"), "{xml}");
     assert!(xml.contains("port='5907' autoport='no'"), "{xml}");
+}
+
+#[test]
+fn mangled_suite_inputs_never_panic() {
+    // Every one-character deletion and every cut of two of the suite's
+    // inputs converts or fails with an error.
+    for case in ["fv-autoport", "fv-serial-dev-2-ports"] {
+        let text = conformance::expected("sexpr2xml", &format!("sexpr2xml-{case}.sexpr"));
+        let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        for &i in &boundaries {
+            let mut deleted = text.clone();
+            deleted.remove(i);
+            if let Err(e) = sxpr::to_xml(&deleted) {
+                assert!(!e.message.is_empty());
+            }
+            if let Err(e) = sxpr::to_xml(&text[..i]) {
+                assert!(!e.message.is_empty());
+            }
+        }
+    }
 }

@@ -435,6 +435,7 @@ fn disks(root: &Sexpr, hvm: bool) -> Result<Vec<Disk>> {
             }
             None => dst,
         };
+        check_target(dst)?;
         disk.target = dst.into();
         disk.bus = if dst.starts_with("xvd") {
             "xen"
@@ -454,6 +455,22 @@ fn disks(root: &Sexpr, hvm: bool) -> Result<Vec<Disk>> {
         }
     }
     Ok(out)
+}
+
+/// Refuses disk names beyond `zzz` (disk 18277 of a bus): the domain model,
+/// as libvirt, adds every drive controller up to the disk's, so a mangled
+/// name such as `hdadisk` would make it add hundreds of thousands.
+fn check_target(dst: &str) -> Result<()> {
+    let Some(rest) = ["xvd", "hd", "sd", "vd", "fd", "ubd"]
+        .iter()
+        .find_map(|p| dst.strip_prefix(p))
+    else {
+        return Ok(());
+    };
+    if rest.chars().take_while(char::is_ascii_lowercase).count() > 3 {
+        return Err(err(format!("invalid disk target '{dst}'")));
+    }
+    Ok(())
 }
 
 fn write_disk(d: &Disk, w: &mut Writer) {
