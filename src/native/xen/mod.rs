@@ -6,6 +6,7 @@ mod chardev;
 pub mod common;
 mod format;
 mod parse;
+pub mod sexpr;
 pub mod sxpr;
 mod vif;
 pub mod xl;
