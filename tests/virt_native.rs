@@ -174,3 +174,116 @@ fn bad_input_fails_with_a_message() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Runs virt-native on `input` given through standard input.
+fn virt_native_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_virt-native"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// One conversion through the binary against a suite's expected file; the
+/// input is unwrapped as libvirt's harness loads it.
+fn xen_case(format: &str, direction: &str, suite: &str, input: &str, output: &str) -> Option<String> {
+    let text = conformance::expected(suite, input);
+    let out = virt_native_stdin(&[direction, format, "-"], &text);
+    let mut want = conformance::expected(suite, output);
+    if suite == "xlconfig" || suite == "xmconfig" {
+        want = want.replace(conformance::LIBXL_FIRMWARE_DIR_TOKEN, "/usr/lib/xen/boot");
+    }
+    let got = String::from_utf8_lossy(&out.stdout);
+    (!out.status.success() || got != want).then(|| {
+        format!(
+            "{format} {direction} {input}: {} {}",
+            conformance::first_difference(&want, &got),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn xen_formats_over_their_suites() {
+    let mut failures = Vec::new();
+    let mut runs = 0;
+    for (format, suite, both, to_xml, to_cfg) in [
+        (
+            "xen-xm",
+            "xmconfig",
+            conformance::XMCONFIG_ROUND_TRIP,
+            conformance::XMCONFIG_CFG_TO_XML,
+            &[][..],
+        ),
+        (
+            "xen-xl",
+            "xlconfig",
+            conformance::XLCONFIG_ROUND_TRIP,
+            conformance::XLCONFIG_CFG_TO_XML,
+            conformance::XLCONFIG_XML_TO_CFG,
+        ),
+    ] {
+        for case in both.iter().chain(to_xml) {
+            if !conformance::exists(suite, &format!("test-{case}.cfg")) {
+                continue;
+            }
+            runs += 1;
+            failures.extend(xen_case(
+                format,
+                "from",
+                suite,
+                &format!("test-{case}.cfg"),
+                &format!("test-{case}.xml"),
+            ));
+        }
+        for case in both.iter().chain(to_cfg) {
+            if !conformance::exists(suite, &format!("test-{case}.xml")) {
+                continue;
+            }
+            runs += 1;
+            failures.extend(xen_case(
+                format,
+                "to",
+                suite,
+                &format!("test-{case}.xml"),
+                &format!("test-{case}.cfg"),
+            ));
+        }
+    }
+    for case in conformance::SEXPR2XML_CASES {
+        let (input, output) = (format!("sexpr2xml-{case}.sexpr"), format!("sexpr2xml-{case}.xml"));
+        if conformance::exists("sexpr2xml", &input) {
+            runs += 1;
+            failures.extend(xen_case("xen-sxpr", "from", "sexpr2xml", &input, &output));
+        }
+    }
+    for (from, to) in conformance::XML2SEXPR_CASES {
+        let (input, output) = (format!("xml2sexpr-{from}.xml"), format!("xml2sexpr-{to}.sexpr"));
+        if conformance::exists("xml2sexpr", &input) {
+            runs += 1;
+            failures.extend(xen_case("xen-sxpr", "to", "xml2sexpr", &input, &output));
+        }
+    }
+    println!(
+        "virt-native xen formats: {}/{runs} conversions byte-identical",
+        runs - failures.len()
+    );
+    assert!(runs >= 150, "only {runs} conversions");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn xen_bad_input_fails_with_the_line() {
+    let out = virt_native_stdin(&["from", "xen-xm", "-"], "name = \"x\"\nmemory = [ 1,\n");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("memory conf:"), "{err}");
+    let out = virt_native_stdin(&["from", "xen-sxpr", "-"], "(domain (name x)");
+    assert!(!out.status.success());
+    assert!(!out.stderr.is_empty());
+}

@@ -8,7 +8,7 @@ use virt::native::{self, Format, OfflineOptions};
 
 const USAGE: &str = "usage: virt-native from FORMAT [--datacenter-path P] FILE
        virt-native to FORMAT [--virtual-hw-version N] [--datacenter-path P] FILE
-FORMAT: vmware-vmx; FILE '-' reads standard input";
+FORMAT: vmware-vmx, xen-xm, xen-xl, xen-sxpr; FILE '-' reads standard input";
 
 enum Direction {
     From,

@@ -13,6 +13,12 @@ use crate::error::{Error, Result};
 pub enum Format {
     /// VMware's `.vmx` files (`vmware-vmx`).
     VmwareVmx,
+    /// The xm tool's config files (`xen-xm`).
+    XenXm,
+    /// The xl tool's config files (`xen-xl`).
+    XenXl,
+    /// XenD's domain s-expressions (`xen-sxpr`).
+    XenSxpr,
 }
 
 impl Format {
@@ -20,6 +26,9 @@ impl Format {
     pub fn from_name(name: &str) -> Result<Format> {
         match name {
             "vmware-vmx" => Ok(Format::VmwareVmx),
+            "xen-xm" => Ok(Format::XenXm),
+            "xen-xl" => Ok(Format::XenXl),
+            "xen-sxpr" => Ok(Format::XenSxpr),
             _ => Err(Error::with(
                 VIR_FROM_NONE,
                 VIR_ERR_INVALID_ARG,
@@ -32,6 +41,8 @@ impl Format {
     pub fn profile(self) -> &'static Profile {
         match self {
             Format::VmwareVmx => &Profile::VMWARE,
+            Format::XenXm | Format::XenXl => &Profile::XEN,
+            Format::XenSxpr => &Profile::XEN_SXPR,
         }
     }
 }
@@ -63,20 +74,43 @@ pub fn from_native_offline(format: Format, config: &[u8], opts: &OfflineOptions)
             };
             vmx::parse::parse_config_bytes(&ctx, config)
         }
+        Format::XenXm => xen::xm::parse(utf8(config)?),
+        Format::XenXl => xen::xl::parse(utf8(config)?),
+        Format::XenSxpr => xen::sxpr::parse(utf8(config)?),
     }
 }
 
-/// Converts a native configuration to domain XML (passwords included: the
-/// configuration is the caller's own file).
+/// Xen's configurations are read as UTF-8 text.
+fn utf8(config: &[u8]) -> Result<&str> {
+    std::str::from_utf8(config).map_err(|_| {
+        Error::with(
+            VIR_FROM_NONE,
+            VIR_ERR_INVALID_ARG,
+            "the configuration is not valid UTF-8",
+        )
+    })
+}
+
+/// Converts a native configuration to domain XML, formatted as libvirt's
+/// suite for the format does: passwords included (the configuration is the
+/// caller's own file) except for s-expressions, which XenD reported with the
+/// running domain's id and without passwords.
 pub fn xml_from_native_offline(format: Format, config: &[u8], opts: &OfflineOptions) -> Result<String> {
-    let def = from_native_offline(format, config, opts)?;
-    let mut xml = domain::format(
-        &def,
-        &FormatOptions {
-            secure: true,
-            ..Default::default()
-        },
-    );
+    let mut xml = match format {
+        Format::XenSxpr => xen::sxpr::to_xml(utf8(config)?)?,
+        _ => {
+            let def = from_native_offline(format, config, opts)?;
+            let inactive = matches!(format, Format::XenXm | Format::XenXl);
+            domain::format(
+                &def,
+                &FormatOptions {
+                    secure: true,
+                    inactive,
+                    ..Default::default()
+                },
+            )
+        }
+    };
     if !xml.ends_with('\n') {
         xml.push('\n');
     }
@@ -107,5 +141,14 @@ pub fn xml_to_native_offline(format: Format, xml: &str, opts: &OfflineOptions) -
             let version = opts.virtual_hw_version.unwrap_or(DEFAULT_VIRTUAL_HW_VERSION);
             vmx::format_config(&ctx, &def, version)
         }
+        Format::XenXm => xen::xm::format(&def),
+        Format::XenXl => xen::xl::format(&def),
+        Format::XenSxpr => xen::sxpr::format(&def),
     }
+    .map(|mut text| {
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text
+    })
 }
