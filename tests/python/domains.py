@@ -1,6 +1,6 @@
 """The domain API through Debian's unmodified python3-libvirt, as a transcript.
 
-run_domains.py runs this once on Debian's libvirt (the reference) and once on
+run_transcript.py runs this once on Debian's libvirt (the reference) and once on
 our library, and requires identical output.  With EXPECT_LIBVIRT_DIR set, the
 script first proves (through /proc/self/maps) that the libvirt.so.0 in that
 directory is the one the binding loaded.
@@ -22,20 +22,10 @@ import tempfile
 
 import libvirt
 
-
-def loaded_from():
-    with open("/proc/self/maps") as maps:
-        for line in maps:
-            path = line.split()[-1] if "/" in line else ""
-            if os.path.basename(path).startswith("libvirt.so"):
-                return path
-    return None
+import mapped
 
 
-want = os.environ.get("EXPECT_LIBVIRT_DIR")
-path = loaded_from()
-if want and not (path and path.startswith(want)):
-    sys.exit("wrong libvirt mapped: %r, expected one in %s" % (path, want))
+mapped.check()
 
 # Events need an event loop registered before the first connection opens.
 libvirt.virEventRegisterDefaultImpl()

@@ -10,20 +10,10 @@ import sys
 
 import libvirt
 
-
-def loaded_from():
-    with open("/proc/self/maps") as maps:
-        for line in maps:
-            path = line.split()[-1] if "/" in line else ""
-            if os.path.basename(path).startswith("libvirt.so"):
-                return path
-    return None
+import mapped
 
 
-want = os.environ.get("EXPECT_LIBVIRT_DIR")
-path = loaded_from()
-if want and not (path and path.startswith(want)):
-    sys.exit("wrong libvirt mapped: %r, expected one in %s" % (path, want))
+mapped.check()
 
 seen = []
 

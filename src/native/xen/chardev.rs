@@ -3,27 +3,9 @@
 
 use super::common::{esc, internal, unsupported};
 use crate::abi::*;
+use crate::domain::devices::chardev::SOURCE_TYPES;
 use crate::error::Result;
 use crate::xml::dom::Element;
-
-/// The character device types libvirt knows by name.
-const CHR_TYPES: &[&str] = &[
-    "null",
-    "vc",
-    "pty",
-    "dev",
-    "file",
-    "pipe",
-    "stdio",
-    "udp",
-    "tcp",
-    "unix",
-    "spicevmc",
-    "spiceport",
-    "nmdm",
-    "qemu-vdagent",
-    "dbus",
-];
 
 fn malformed() -> crate::error::Error {
     internal("malformed char device string")
@@ -38,7 +20,7 @@ pub fn parse(value: &str, elem: &str, port: usize) -> Result<String> {
         let (prefix, rest) = value.split_once(':').unwrap_or((value, value));
         if prefix.starts_with("telnet") {
             ("tcp".to_string(), rest, true)
-        } else if CHR_TYPES.contains(&prefix) {
+        } else if SOURCE_TYPES.contains(&prefix) {
             (prefix.to_string(), rest, false)
         } else {
             return Err(internal(format!("unknown chr device type '{prefix}'")));
