@@ -1025,6 +1025,38 @@ pub unsafe fn params_from_c(
         .collect()
 }
 
+/// libvirt's checks on a caller's output array `array` and its size `size`
+/// (`names`/`maxnames`, `ids`/`maxids`), in error domain `from`.
+pub fn list_room(from: i32, null: bool, max: c_int, func: &str, array: &str, size: &str) -> Result<usize> {
+    if max < 0 {
+        return Err(Error::arg_check(
+            from,
+            format!("{size} in {func} must be zero or greater"),
+            func,
+            size,
+        ));
+    }
+    if null && max > 0 {
+        return Err(Error::null_arg(from, func, array));
+    }
+    Ok(max as usize)
+}
+
+/// Copies at most `room` names into the caller's array; returns how many.
+///
+/// # Safety
+/// `names` must have room for `room` pointers.
+pub unsafe fn put_names(names: *mut *mut c_char, room: usize, found: &[String]) -> Result<c_int> {
+    let n = found.len().min(room);
+    let copies = found[..n]
+        .iter()
+        .map(|s| alloc_str(s))
+        .collect::<Result<Vec<_>>>()?;
+    // SAFETY: room for `room` >= n pointers by the caller's contract.
+    unsafe { ptr::copy_nonoverlapping(copies.as_ptr(), names, n) };
+    Ok(n as c_int)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,8 +19,8 @@ use crate::driver::{DomainRef, MetadataEdit};
 use crate::error::{Error, Result};
 use crate::ffi::boundary::{entry, guarded, unsupported, with_conn, with_dom, writable, Failure, Subject};
 use crate::ffi::common::{
-    alloc_array, alloc_opt_str, alloc_ptr_array, alloc_str, alloc_zeroed, fill_params, params_from_c,
-    params_to_c, virTypedParamsFree,
+    alloc_array, alloc_opt_str, alloc_ptr_array, alloc_str, alloc_zeroed, fill_params, list_room,
+    params_from_c, params_to_c, put_names, virTypedParamsFree,
 };
 use crate::ffi::cstr;
 use crate::ffi::flags::{self, Named, CONFIG, LIVE};
@@ -573,7 +573,14 @@ pub extern "C" fn virConnectNumOfDomains(conn: virConnectPtr) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListDomains(conn: virConnectPtr, ids: *mut c_int, maxids: c_int) -> c_int {
     with_conn(conn, "virConnectListDomains", FROM, |c| {
-        let room = list_room(ids.is_null(), maxids, "virConnectListDomains", "ids", "maxids")?;
+        let room = list_room(
+            FROM,
+            ids.is_null(),
+            maxids,
+            "virConnectListDomains",
+            "ids",
+            "maxids",
+        )?;
         let found = c.conn.driver().list_domains()?;
         let n = found.len().min(room);
         // SAFETY: `ids` has room for `room` >= n ints (checked non-NULL when room > 0).
@@ -602,6 +609,7 @@ pub unsafe extern "C" fn virConnectListDefinedDomains(
 ) -> c_int {
     with_conn(conn, "virConnectListDefinedDomains", FROM, |c| {
         let room = list_room(
+            FROM,
             names.is_null(),
             maxnames,
             "virConnectListDefinedDomains",
@@ -609,31 +617,9 @@ pub unsafe extern "C" fn virConnectListDefinedDomains(
             "maxnames",
         )?;
         let found = c.conn.driver().list_defined_domains()?;
-        let n = found.len().min(room);
-        let copies = found[..n]
-            .iter()
-            .map(|s| alloc_str(s))
-            .collect::<Result<Vec<_>>>()?;
-        // SAFETY: `names` has room for `room` >= n pointers.
-        unsafe { std::ptr::copy_nonoverlapping(copies.as_ptr(), names, n) };
-        Ok(n as c_int)
+        // SAFETY: `names` has room for `room` pointers (checked above).
+        unsafe { put_names(names, room, &found) }
     })
-}
-
-/// libvirt's checks on a caller's output array and its size.
-fn list_room(null: bool, max: c_int, func: &str, array: &str, size: &str) -> Result<usize> {
-    if max < 0 {
-        return Err(Error::arg_check(
-            FROM,
-            format!("{size} in {func} must be zero or greater"),
-            func,
-            size,
-        ));
-    }
-    if null && max > 0 {
-        return Err(Error::null_arg(FROM, func, array));
-    }
-    Ok(max as usize)
 }
 
 /// Every domain matching `flags`; with `domains` non-NULL, a NULL-terminated

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::abi::*;
 use crate::error::{Error, Result};
 use crate::ffi::boundary::{entry, with_dom, writable, Ctx, Failure};
-use crate::ffi::common::alloc_str;
+use crate::ffi::common::{alloc_str, put_names};
 use crate::ffi::cstr;
 use crate::ffi::flags::{self, Named};
 use crate::ffi::handle::{
@@ -160,13 +160,8 @@ pub(crate) unsafe fn fill_names(
         ));
     }
     let found = find()?;
-    let copies = found
-        .iter()
-        .take(nameslen as usize)
-        .map(|n| alloc_str(n))
-        .collect::<Result<Vec<_>>>()?;
-    // SAFETY: `names` has room for `nameslen` >= copies.len() pointers.
-    unsafe { std::ptr::copy_nonoverlapping(copies.as_ptr(), names, copies.len()) };
+    // SAFETY: `names` has room for `nameslen` pointers by the caller's contract.
+    unsafe { put_names(names, nameslen as usize, &found) }?;
     Ok(found.len() as c_int)
 }
 

@@ -9,11 +9,10 @@ use crate::abi::*;
 use crate::domain::Uuid;
 use crate::error::{Error, Result};
 use crate::ffi::boundary::{guarded, with_conn, writable, Failure};
-use crate::ffi::common::{alloc_opt_str, alloc_str, alloc_zeroed};
+use crate::ffi::common::{alloc_opt_str, alloc_str, alloc_zeroed, list_room, put_names};
 use crate::ffi::cstr;
 use crate::ffi::objects::{
-    hand_out_objs, list_room, new_network, obj_free, obj_ref, put_names, with_obj, NetHandle, BAD_NETWORK,
-    NETWORKS,
+    hand_out_objs, new_network, obj_free, obj_ref, with_obj, NetHandle, BAD_NETWORK, NETWORKS,
 };
 
 /// The fields of one lease, as a driver reports it.
@@ -184,7 +183,7 @@ pub unsafe extern "C" fn virConnectListNetworks(
 ) -> c_int {
     const F: &str = "virConnectListNetworks";
     with_conn(conn, F, FROM, |c| {
-        let room = list_room(FROM, names.is_null(), maxnames, F)?;
+        let room = list_room(FROM, names.is_null(), maxnames, F, "names", "maxnames")?;
         // SAFETY: the caller's contract.
         unsafe { put_names(names, room, &c.conn.driver().list_networks(true)?) }
     })
@@ -202,7 +201,7 @@ pub unsafe extern "C" fn virConnectListDefinedNetworks(
 ) -> c_int {
     const F: &str = "virConnectListDefinedNetworks";
     with_conn(conn, F, FROM, |c| {
-        let room = list_room(FROM, names.is_null(), maxnames, F)?;
+        let room = list_room(FROM, names.is_null(), maxnames, F, "names", "maxnames")?;
         // SAFETY: the caller's contract.
         unsafe { put_names(names, room, &c.conn.driver().list_networks(false)?) }
     })

@@ -10,7 +10,7 @@ use crate::abi::*;
 use crate::driver::{NetworkRef, VolRef};
 use crate::error::{Error, Result};
 use crate::ffi::boundary::{entry, Ctx, Failure};
-use crate::ffi::common::{alloc_ptr_array, alloc_str};
+use crate::ffi::common::alloc_ptr_array;
 use crate::ffi::handle::{ConnHandle, Registry, Released, CONNECTIONS};
 
 /// What a `virNetworkPtr`, `virStoragePoolPtr` or `virStorageVolPtr` points to.
@@ -162,37 +162,6 @@ pub fn obj_free<T>(
             .map(|_| 0)
             .ok_or_else(|| Error::with(bad.from, bad.code, func))
     })
-}
-
-/// libvirt's checks on a caller's name array and its size, in error domain `from`.
-pub fn list_room(from: i32, null: bool, max: c_int, func: &str) -> Result<usize> {
-    if max < 0 {
-        return Err(Error::arg_check(
-            from,
-            format!("maxnames in {func} must be zero or greater"),
-            func,
-            "maxnames",
-        ));
-    }
-    if null && max > 0 {
-        return Err(Error::null_arg(from, func, "names"));
-    }
-    Ok(max as usize)
-}
-
-/// Copies at most `room` names into the caller's array; returns how many.
-///
-/// # Safety
-/// `names` must have room for `room` pointers.
-pub unsafe fn put_names(names: *mut *mut c_char, room: usize, found: &[String]) -> Result<c_int> {
-    let n = found.len().min(room);
-    let copies = found[..n]
-        .iter()
-        .map(|s| alloc_str(s))
-        .collect::<Result<Vec<_>>>()?;
-    // SAFETY: room for `room` >= n pointers by the caller's contract.
-    unsafe { std::ptr::copy_nonoverlapping(copies.as_ptr(), names, n) };
-    Ok(n as c_int)
 }
 
 /// Hands out `found` as new handles through `out` (a NULL-terminated array

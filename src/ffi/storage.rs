@@ -7,12 +7,12 @@ use std::sync::Arc;
 use crate::abi::*;
 use crate::error::{Error, Result};
 use crate::ffi::boundary::{with_conn, writable, Failure};
-use crate::ffi::common::alloc_str;
+use crate::ffi::common::{alloc_str, list_room, put_names};
 use crate::ffi::cstr;
 use crate::ffi::network::{put_uuid, put_uuid_string, uuid_arg, uuidstr_arg};
 use crate::ffi::objects::{
-    hand_out_objs, list_room, new_pool, new_vol, obj_free, obj_ref, put_names, with_obj, PoolHandle,
-    VolHandle, BAD_POOL, BAD_VOL, POOLS, VOLUMES,
+    hand_out_objs, new_pool, new_vol, obj_free, obj_ref, with_obj, PoolHandle, VolHandle, BAD_POOL, BAD_VOL,
+    POOLS, VOLUMES,
 };
 
 /// Error domain of libvirt-storage.h's functions.
@@ -72,7 +72,7 @@ pub unsafe extern "C" fn virConnectListStoragePools(
 ) -> c_int {
     const F: &str = "virConnectListStoragePools";
     with_conn(conn, F, FROM, |c| {
-        let room = list_room(FROM, names.is_null(), maxnames, F)?;
+        let room = list_room(FROM, names.is_null(), maxnames, F, "names", "maxnames")?;
         // SAFETY: the caller's contract.
         unsafe { put_names(names, room, &c.conn.driver().list_storage_pools(true)?) }
     })
@@ -90,7 +90,7 @@ pub unsafe extern "C" fn virConnectListDefinedStoragePools(
 ) -> c_int {
     const F: &str = "virConnectListDefinedStoragePools";
     with_conn(conn, F, FROM, |c| {
-        let room = list_room(FROM, names.is_null(), maxnames, F)?;
+        let room = list_room(FROM, names.is_null(), maxnames, F, "names", "maxnames")?;
         // SAFETY: the caller's contract.
         unsafe { put_names(names, room, &c.conn.driver().list_storage_pools(false)?) }
     })
@@ -429,7 +429,7 @@ pub unsafe extern "C" fn virStoragePoolListVolumes(
 ) -> c_int {
     const F: &str = "virStoragePoolListVolumes";
     with_pool(pool, F, |p| {
-        let room = list_room(FROM, names.is_null(), maxnames, F)?;
+        let room = list_room(FROM, names.is_null(), maxnames, F, "names", "maxnames")?;
         // SAFETY: the caller's contract.
         unsafe { put_names(names, room, &p.conn.conn.driver().pool_list_volumes(&p.obj)?) }
     })
