@@ -277,7 +277,20 @@ fn listing_costs_one_request_whatever_the_number_of_domains() {
         let names = d.list_defined_domains().unwrap();
         assert_eq!(ids.len() + names.len(), n as usize);
         assert_eq!(counter.load(Ordering::Relaxed) - before, 2);
-        // One domain's info or state is one request too.
+        // Right after a listing, each domain's state, info and lookups
+        // come from it: listing N domains with their state is one request.
+        let before = counter.load(Ordering::Relaxed);
+        let listed = d.list_all_domains(0).unwrap();
+        for dom in &listed {
+            let info = d.domain_get_info(dom).unwrap();
+            assert_eq!(d.domain_get_state(dom, 0).unwrap().0, info.state);
+            assert!(info.max_mem > 0 && info.nr_virt_cpu > 0, "{info:?}");
+            assert_eq!(d.domain_lookup_by_name(&dom.name).unwrap().uuid, dom.uuid);
+        }
+        let with_state = counter.load(Ordering::Relaxed) - before;
+        assert_eq!(with_state, 1, "{n} domains listed with state, info and lookups");
+        // Once the listing is older than its window, one request each.
+        std::thread::sleep(virt::drivers::esx::RECENT);
         let before = counter.load(Ordering::Relaxed);
         for dom in &all {
             d.domain_get_info(dom).unwrap();
@@ -294,9 +307,58 @@ fn listing_costs_one_request_whatever_the_number_of_domains() {
         assert!((5..=20).contains(&cycle), "{cycle} requests for a power cycle");
         eprintln!(
             "esx: open = {setup} SOAP requests; {n} domains listed with their state in 1 request ({took:?}); \
-             info of each = 1 request; is_active + destroy + create = {cycle} requests"
+             listing + state + info + lookup of each = {with_state} request; is_active + destroy + create = {cycle} requests"
         );
     }
+}
+
+/// A change made through the connection is seen at once, even right after
+/// a listing that still holds the old state.
+#[test]
+fn a_change_ends_what_a_listing_answers() {
+    let sim = esx_sim();
+    let (conn, _) = counted(&sim);
+    let d = conn.driver();
+    let all = d.list_all_domains(0).unwrap();
+    let dom = all
+        .iter()
+        .find(|dom| d.domain_is_active(dom).unwrap())
+        .expect("a running VM")
+        .clone();
+    for (op, want) in [
+        ("suspend", VIR_DOMAIN_PAUSED),
+        ("resume", VIR_DOMAIN_RUNNING),
+        ("destroy", VIR_DOMAIN_SHUTOFF),
+    ] {
+        d.list_all_domains(0).unwrap();
+        match op {
+            "suspend" => d.domain_suspend(&dom).unwrap(),
+            "resume" => d.domain_resume(&dom).unwrap(),
+            _ => d.domain_destroy(&dom, 0).unwrap(),
+        }
+        assert_eq!(d.domain_get_state(&dom, 0).unwrap().0, want, "after {op}");
+        assert_eq!(d.domain_get_info(&dom).unwrap().state, want, "info after {op}");
+        assert_eq!(
+            d.domain_is_active(&dom).unwrap(),
+            want == VIR_DOMAIN_RUNNING,
+            "active after {op}"
+        );
+    }
+    // A name the listing lacks is looked for anew: a VM renamed outside
+    // this connection right after the listing is found under its new name.
+    let o = oracle(&sim);
+    let listed = d.list_all_domains(0).unwrap();
+    let other = o.vm(&listed[1].name, &[]);
+    o.call(&format!(
+        "<Rename_Task xmlns=\"urn:vim25\"><_this type=\"VirtualMachine\">{}</_this><newName>renamed outside</newName></Rename_Task>",
+        other["_ref"]
+    ));
+    assert_eq!(
+        d.domain_lookup_by_name("renamed outside").unwrap().uuid,
+        listed[1].uuid
+    );
+    let err = expect_err(d.domain_lookup_by_name("no-such-vm"));
+    assert_eq!(err.code, VIR_ERR_NO_DOMAIN);
 }
 
 #[test]

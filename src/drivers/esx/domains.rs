@@ -28,9 +28,18 @@ const LIST_FLAGS: u32 = VIR_CONNECT_LIST_DOMAINS_ACTIVE
 impl EsxDriver {
     /// All VMs of the host with `extra` properties (one round trip).
     pub(super) fn vms(&self, extra: &[&str]) -> Result<Vec<Vm>> {
-        let vms = vms::list(&self.session, &self.placement.host, extra)?;
-        self.vm_cache.remember(&vms);
-        Ok(vms)
+        vms::list_into(&self.session, &self.placement.host, &self.vm_cache, extra)
+    }
+
+    /// The VM `pick` chooses: from a recent listing when it has one there,
+    /// else from a new listing (what is not in a recent listing may have
+    /// appeared since).
+    fn lookup(&self, pick: impl Fn(&Vm) -> bool) -> Result<Option<Vm>> {
+        let recent = self.vm_cache.recent(self.session.changes(), &[]);
+        if let Some(vm) = recent.and_then(|listing| listing.vms.iter().find(|vm| pick(vm)).cloned()) {
+            return Ok(Some(vm));
+        }
+        Ok(self.vms(&[])?.into_iter().find(pick))
     }
 
     /// The VM of a domain handle with `extra` properties.
@@ -129,27 +138,21 @@ impl EsxDriver {
 
     /// The domain running (or suspended) with this id.
     pub(super) fn lookup_id(&self, id: i32) -> Result<DomainRef> {
-        self.vms(&[])?
-            .into_iter()
-            .find(|vm| vm.power != Power::Off && vm.number() == id)
+        self.lookup(|vm| vm.power != Power::Off && vm.number() == id)?
             .map(|vm| vm.domain_ref())
             .ok_or_else(|| vms::no_id(id))
     }
 
     /// The domain with this name.
     pub(super) fn lookup_name(&self, name: &str) -> Result<DomainRef> {
-        self.vms(&[])?
-            .into_iter()
-            .find(|vm| vm.name == name)
+        self.lookup(|vm| vm.name == name)?
             .map(|vm| vm.domain_ref())
             .ok_or_else(|| vms::no_name(name))
     }
 
     /// The domain with this UUID.
     pub(super) fn lookup_uuid(&self, uuid: &Uuid) -> Result<DomainRef> {
-        self.vms(&[])?
-            .into_iter()
-            .find(|vm| vm.uuid == *uuid)
+        self.lookup(|vm| vm.uuid == *uuid)?
             .map(|vm| vm.domain_ref())
             .ok_or_else(|| vms::no_uuid(uuid))
     }

@@ -41,6 +41,7 @@ pub use host::pack_version;
 pub use params::{remote_transport_error, EsxParams, Product};
 pub use soap::{parse_reply, Fault, MoRef, Reply};
 pub use vi::RequestCounter;
+pub use vms::RECENT;
 
 use inventory::Placement;
 use vi::Session;
