@@ -160,6 +160,23 @@ fn unsupported<T>(func: &str) -> Result<T> {
     Err(Error::no_support(from, func))
 }
 
+/// The driver features `virConnectSupportsFeature` asks about (libvirt's
+/// private `VIR_DRV_FEATURE_*` numbers, also used on the wire).
+pub mod feature {
+    /// Migration protocol version 1 (prepare, perform, finish).
+    pub const MIGRATION_V1: i32 = 1;
+    /// Migration protocol version 2.
+    pub const MIGRATION_V2: i32 = 3;
+    /// Peer-to-peer migration.
+    pub const MIGRATION_P2P: i32 = 4;
+    /// Direct migration.
+    pub const MIGRATION_DIRECT: i32 = 5;
+    /// Migration protocol version 3.
+    pub const MIGRATION_V3: i32 = 6;
+    /// Offline migration.
+    pub const MIGRATION_OFFLINE: i32 = 12;
+}
+
 /// A hypervisor connection as a driver serves it.
 pub trait Driver: Send + Sync {
     /// The hypervisor type `virConnectGetType` reports ("TEST", "ESX", ...).
@@ -380,6 +397,44 @@ pub trait Driver: Send + Sync {
     fn domain_xml_to_native(&self, format: &str, xml: &str, flags: u32) -> Result<String> {
         let _ = (format, xml, flags);
         unsupported("virConnectDomainXMLToNative")
+    }
+
+    /// Whether the driver has a feature (`VIR_DRV_FEATURE_*`, see [`feature`]).
+    fn supports_feature(&self, feature: i32) -> Result<bool> {
+        let _ = feature;
+        Ok(false)
+    }
+
+    /// Migration (version 1), on the destination: gets ready to receive a
+    /// domain; the URI the source is to migrate to when `uri_in` is `None`.
+    fn domain_migrate_prepare(
+        &self,
+        uri_in: Option<&str>,
+        flags: u64,
+        dname: Option<&str>,
+        bandwidth: u64,
+    ) -> Result<Option<String>> {
+        let _ = (uri_in, flags, dname, bandwidth);
+        unsupported("virDomainMigrate")
+    }
+
+    /// Migration (version 1), on the source: moves the domain to `uri`.
+    fn domain_migrate_perform(
+        &self,
+        dom: &DomainRef,
+        uri: &str,
+        flags: u64,
+        dname: Option<&str>,
+        bandwidth: u64,
+    ) -> Result<()> {
+        let _ = (dom, uri, flags, dname, bandwidth);
+        unsupported("virDomainMigrate")
+    }
+
+    /// Migration (version 1), on the destination: the domain that arrived.
+    fn domain_migrate_finish(&self, dname: &str, uri: &str, flags: u64) -> Result<DomainRef> {
+        let _ = (uri, flags);
+        self.domain_lookup_by_name(dname)
     }
 
     /// The guest's host name.

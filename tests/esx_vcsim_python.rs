@@ -148,3 +148,88 @@ fn python_binding_runs_the_esx_driver() {
         "the domain runs again"
     );
 }
+
+const MIGRATE: &str = r#"
+import sys, libvirt
+src_uri, dst_uri = sys.argv[1], sys.argv[2]
+def cb(creds, data):
+    for c in creds:
+        c[4] = "administrator" if c[0] == libvirt.VIR_CRED_AUTHNAME else "pw"
+    return 0
+auth = [[libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE], cb, None]
+src = libvirt.openAuth(src_uri, auth, 0)
+dst = libvirt.openAuth(dst_uri, auth, 0)
+print("loaded", sum(1 for l in open("/proc/self/maps") if sys.argv[3] in l) > 0)
+d = src.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)[0]
+moved = d.migrate(dst, libvirt.VIR_MIGRATE_LIVE, None, None, 0)
+print("moved", moved.name(), moved.UUIDString() == d.UUIDString(), moved.state()[0])
+print("on-dst", d.name() in [x.name() for x in dst.listAllDomains()])
+print("on-src", d.name() in [x.name() for x in src.listAllDomains()])
+ro = libvirt.openAuth(src_uri, auth, libvirt.VIR_CONNECT_RO)
+for args in [(ro, 0, None, None, 0), (src, 0, "other", None, 0), (src, libvirt.VIR_MIGRATE_TUNNELLED, None, None, 0)]:
+    try:
+        moved.migrate(*args)
+    except libvirt.libvirtError as e:
+        print("refused", e.get_error_code(), e.get_error_domain(), e.get_error_message())
+"#;
+
+#[test]
+fn python_binding_migrates_through_the_vcenter() {
+    let has_binding = Command::new("/usr/bin/python3")
+        .args(["-c", "import libvirt"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_binding {
+        eprintln!("skipped: /usr/bin/python3 cannot import libvirt (python3-libvirt is not installed)");
+        return;
+    }
+    let sim = Sim::start(SimOpts::default());
+    let o = Oracle::new(sim.port, false, "u", "p");
+    let hosts = o.objects("HostSystem", &["name", "parent"]);
+    let clusters = o.objects("ClusterComputeResource", &["name"]);
+    let dc = o.objects("Datacenter", &["name"])[0]["name"].clone();
+    let mut clustered: Vec<(String, String)> = hosts
+        .iter()
+        .filter_map(|h| {
+            let c = clusters.iter().find(|c| c["_ref"] == h["parent"])?;
+            Some((h["_ref"].clone(), format!("{dc}/{}/{}", c["name"], h["name"])))
+        })
+        .collect();
+    clustered.sort();
+    let lib = our_library();
+    let script = lib.join("migrate.py");
+    std::fs::write(&script, MIGRATE).unwrap();
+    let out = Command::new("/usr/bin/python3")
+        .arg(&script)
+        .arg(sim.uri("vpx", &clustered[0].1, "?no_verify=1"))
+        .arg(sim.uri("vpx", &clustered[1].1, "?no_verify=1"))
+        .arg(lib.to_str().unwrap())
+        .env("LD_LIBRARY_PATH", &lib)
+        .env("LIBVIRT_DEFAULT_URI", "")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&lib);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "python failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], "loaded True");
+    let moved = lines[1].strip_prefix("moved ").expect("a moved line");
+    let name = moved.split(' ').next().unwrap();
+    // Still the same VM, running, now on the second host.
+    assert_eq!(moved, format!("{name} True 1"));
+    assert_eq!(o.vm(name, &[])["runtime.host"], clustered[1].0);
+    assert_eq!(&lines[2..4], ["on-dst True", "on-src False"]);
+    // VIR_ERR_OPERATION_DENIED and VIR_ERR_INVALID_ARG / VIR_ERR_OPERATION_INVALID, as libvirt words them.
+    assert_eq!(
+        &lines[4..],
+        [
+            "refused 29 20 operation forbidden: read only access prevents virDomainMigrate",
+            "refused 8 28 invalid argument: Renaming domains on migration not supported",
+            "refused 55 20 Requested operation is not valid: cannot perform tunnelled migration without using peer2peer flag",
+        ]
+    );
+}

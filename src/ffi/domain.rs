@@ -312,6 +312,94 @@ fn handle(conn: &Arc<ConnHandle>, conn_ptr: virConnectPtr, dom: DomainRef) -> vi
     new_domain(conn, conn_ptr as usize, dom).cast()
 }
 
+/// Migrates `domain` to the connection `dconn` (the version 1 protocol
+/// between drivers that offer it, as `virDomainMigrate` does).
+fn migrate(
+    domain: virDomainPtr,
+    dconn: virConnectPtr,
+    func: &str,
+    req: impl FnOnce() -> Result<(u64, Option<String>, Option<String>, u64, Option<String>)>,
+) -> virDomainPtr {
+    entry(|ctx| {
+        let d = ctx.dom(domain, func)?;
+        let dst = CONNECTIONS
+            .get(dconn.cast())
+            .ok_or_else(|| Error::with(FROM, VIR_ERR_INVALID_CONN, func))?;
+        let (flags, dname, uri, bandwidth, dxml) = req()?;
+        let request = crate::migrate::Request {
+            func,
+            flags,
+            dname: dname.as_deref(),
+            uri: uri.as_deref(),
+            bandwidth,
+            dxml: dxml.as_deref(),
+        };
+        let moved = crate::migrate::migrate(&d.conn.conn, &d.reference(), &dst.conn, &request)?;
+        Ok(handle(&dst, dconn, moved))
+    })
+}
+
+/// Migrates a domain to another connection.
+///
+/// # Safety
+/// `dname` and `uri` must each be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainMigrate(
+    domain: virDomainPtr,
+    dconn: virConnectPtr,
+    flags: c_ulong,
+    dname: *const c_char,
+    uri: *const c_char,
+    bandwidth: c_ulong,
+) -> virDomainPtr {
+    let func = "virDomainMigrate";
+    migrate(domain, dconn, func, || {
+        // SAFETY: the caller's contract.
+        let dname = unsafe { cstr::opt(dname, FROM, func, "dname") }?;
+        // SAFETY: the caller's contract.
+        let uri = unsafe { cstr::opt(uri, FROM, func, "uri") }?;
+        Ok((
+            flags,
+            dname.map(str::to_owned),
+            uri.map(str::to_owned),
+            bandwidth,
+            None,
+        ))
+    })
+}
+
+/// Migrates a domain to another connection, with XML for the destination.
+///
+/// # Safety
+/// `dxml`, `dname` and `uri` must each be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainMigrate2(
+    domain: virDomainPtr,
+    dconn: virConnectPtr,
+    dxml: *const c_char,
+    flags: c_ulong,
+    dname: *const c_char,
+    uri: *const c_char,
+    bandwidth: c_ulong,
+) -> virDomainPtr {
+    let func = "virDomainMigrate2";
+    migrate(domain, dconn, func, || {
+        // SAFETY: the caller's contract.
+        let dxml = unsafe { cstr::opt(dxml, FROM, func, "dxml") }?;
+        // SAFETY: the caller's contract.
+        let dname = unsafe { cstr::opt(dname, FROM, func, "dname") }?;
+        // SAFETY: the caller's contract.
+        let uri = unsafe { cstr::opt(uri, FROM, func, "uri") }?;
+        Ok((
+            flags,
+            dname.map(str::to_owned),
+            uri.map(str::to_owned),
+            bandwidth,
+            dxml.map(str::to_owned),
+        ))
+    })
+}
+
 /// Looks up a domain by id.
 #[no_mangle]
 pub extern "C" fn virDomainLookupByID(conn: virConnectPtr, id: c_int) -> virDomainPtr {

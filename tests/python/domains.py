@@ -1238,8 +1238,30 @@ def misuse():
     conn.close()
 
 
+def migration():
+    section("migration between two connections (the test driver has none)")
+    conn = libvirt.open("test:///default")
+    dconn = libvirt.open("test:///default")
+    ro = libvirt.openReadOnly("test:///default")
+    d = conn.lookupByName("test")
+    flag_sets = [0, libvirt.VIR_MIGRATE_LIVE, libvirt.VIR_MIGRATE_PEER2PEER, libvirt.VIR_MIGRATE_TUNNELLED,
+                 libvirt.VIR_MIGRATE_TUNNELLED | libvirt.VIR_MIGRATE_PEER2PEER, libvirt.VIR_MIGRATE_OFFLINE,
+                 libvirt.VIR_MIGRATE_NON_SHARED_DISK | libvirt.VIR_MIGRATE_NON_SHARED_INC,
+                 libvirt.VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES, 1 << 30]
+    for flags in flag_sets:
+        attempt("migrate(flags=%#x)" % flags, d.migrate, dconn, flags, None, None, 0)
+        attempt("migrate2(flags=%#x)" % flags, d.migrate2, dconn, None, flags, None, None, 0)
+    attempt("migrate(uri, dname)", d.migrate, dconn, 0, "other", "test:///default", 0)
+    attempt("migrate2(dxml)", d.migrate2, dconn, "<domain/>", 0, None, None, 0)
+    attempt("migrate(to read-only)", d.migrate, ro, 0, None, None, 0)
+    attempt("migrate(from read-only)", ro.lookupByName("test").migrate, dconn, 0, None, None, 0)
+    del d
+    for c in (ro, dconn, conn):
+        c.close()
+
+
 SECTIONS = [lookups, properties, listing, creation, transitions, memory_and_vcpus, saving, snapshots, checkpoints,
-            undefine_flags, scheduler, references, events, read_only, misuse]
+            undefine_flags, scheduler, references, events, read_only, misuse, migration]
 
 
 def main():

@@ -28,7 +28,7 @@ const LIST_FLAGS: u32 = VIR_CONNECT_LIST_DOMAINS_ACTIVE
 impl EsxDriver {
     /// All VMs of the host with `extra` properties (one round trip).
     pub(super) fn vms(&self, extra: &[&str]) -> Result<Vec<Vm>> {
-        vms::list_into(&self.session, &self.placement.host, &self.vm_cache, extra)
+        vms::list_into(&self.session, &self.placement, &self.vm_cache, extra)
     }
 
     /// The VM `pick` chooses: from a recent listing when it has one there,
@@ -44,7 +44,7 @@ impl EsxDriver {
 
     /// The VM of a domain handle with `extra` properties.
     pub(super) fn vm(&self, dom: &DomainRef, extra: &[&str]) -> Result<Vm> {
-        vms::find(&self.session, &self.placement.host, &self.vm_cache, dom, extra)
+        vms::find(&self.session, &self.placement, &self.vm_cache, dom, extra)
     }
 
     /// The ids of the running domains.

@@ -45,6 +45,31 @@ impl Driver for EsxDriver {
         self.logout_once();
     }
 
+    fn supports_feature(&self, feature: i32) -> Result<bool> {
+        Ok(feature == crate::driver::feature::MIGRATION_V1 && self.can_migrate())
+    }
+
+    fn domain_migrate_prepare(
+        &self,
+        uri_in: Option<&str>,
+        flags: u64,
+        _dname: Option<&str>,
+        _bandwidth: u64,
+    ) -> Result<Option<String>> {
+        self.migrate_prepare(uri_in, flags)
+    }
+
+    fn domain_migrate_perform(
+        &self,
+        dom: &DomainRef,
+        uri: &str,
+        flags: u64,
+        dname: Option<&str>,
+        _bandwidth: u64,
+    ) -> Result<()> {
+        self.migrate_perform(dom, uri, flags, dname)
+    }
+
     fn num_of_domains(&self) -> Result<i32> {
         Ok(self.running_ids()?.len() as i32)
     }

@@ -18,6 +18,7 @@ mod domains;
 mod entries;
 mod host;
 mod inventory;
+mod migrate;
 mod params;
 mod power;
 mod snapshots;

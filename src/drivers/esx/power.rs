@@ -4,6 +4,7 @@
 
 use super::soap::{MoRef, Reply};
 use super::tasks::{self, Outcome};
+use super::vi::Session;
 use super::vms::{Power, Vm};
 use super::EsxDriver;
 use crate::abi::*;
@@ -37,7 +38,20 @@ impl EsxDriver {
         vm: Option<&MoRef>,
         what: &str,
     ) -> Result<Option<String>> {
-        let task = match self.session.call_raw(method, obj, args)? {
+        let reply = self.session.call_raw(method, obj, args)?;
+        self.await_task(&self.session, method, reply, vm, what)
+    }
+
+    /// Waits for the task a `*_Task` call on `session` returned in `reply`.
+    pub(super) fn await_task(
+        &self,
+        session: &Session,
+        method: &str,
+        reply: Reply,
+        vm: Option<&MoRef>,
+        what: &str,
+    ) -> Result<Option<String>> {
+        let task = match reply {
             Reply::Ok(el) => super::soap::child(&el, "returnval")
                 .and_then(|r| MoRef::from_element(r, Some("Task")))
                 .ok_or_else(|| {
@@ -45,7 +59,7 @@ impl EsxDriver {
                 })?,
             Reply::Fault(status, fault) => return Err(super::soap::fault_error(method, status, &fault)),
         };
-        match tasks::wait(&self.session, &task, vm, self.params.auto_answer)? {
+        match tasks::wait(session, &task, vm, self.params.auto_answer)? {
             Outcome::Success(result) => Ok(result),
             Outcome::Failed(msg) => Err(Error::internal(VIR_FROM_ESX, format!("{what}: {msg}"))),
         }

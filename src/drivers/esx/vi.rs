@@ -32,6 +32,8 @@ pub struct ServiceContent {
     pub property_collector: MoRef,
     /// The session manager.
     pub session_manager: MoRef,
+    /// The search index (finds VMs and hosts by UUID or address).
+    pub search_index: Option<MoRef>,
     /// The product description.
     pub about: About,
 }
@@ -159,6 +161,7 @@ impl Session {
                 root_folder: MoRef::new("Folder", "group-d1"),
                 property_collector: MoRef::new("PropertyCollector", "propertyCollector"),
                 session_manager: MoRef::new("SessionManager", "SessionManager"),
+                search_index: None,
                 about: About::default(),
             },
         };
@@ -377,6 +380,7 @@ fn parse_service_content(reply: &Element) -> Result<ServiceContent> {
             .ok_or_else(|| missing("propertyCollector"))?,
         session_manager: reference("sessionManager", "SessionManager")
             .ok_or_else(|| missing("sessionManager"))?,
+        search_index: reference("searchIndex", "SearchIndex"),
         about,
     })
 }

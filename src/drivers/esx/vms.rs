@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
+use super::inventory::Placement;
 use super::soap::MoRef;
 use super::vi::{object_spec, prop_spec, traversal, unescape_name, ObjectContent, Session};
 use crate::abi::*;
@@ -94,10 +95,11 @@ pub fn moref_number(value: &str) -> i32 {
     digits.parse::<i32>().ok().filter(|n| *n >= 0).unwrap_or(-1)
 }
 
-/// The properties every listing brings: what identifies a VM, and what
+/// The properties every listing brings: what identifies a VM and its host, and what
 /// virDomainGetInfo reports, so that a recent listing can answer it.
-const BASE: [&str; 7] = [
+const BASE: [&str; 8] = [
     "name",
+    "runtime.host",
     "config.uuid",
     "runtime.powerState",
     "config.template",
@@ -130,14 +132,43 @@ fn to_vm(obj: ObjectContent) -> Option<Vm> {
     })
 }
 
-/// Every VM of `host` with the base properties and `extra`.
-pub fn list(session: &Session, host: &MoRef, extra: &[&str]) -> Result<Vec<Vm>> {
-    let specs = format!(
-        "{}{}",
-        prop_spec("VirtualMachine", &paths(extra)),
-        object_spec(host, true, &[traversal("hostToVm", "HostSystem", "vm", &[])])
-    );
-    Ok(session.retrieve(&specs)?.into_iter().filter_map(to_vm).collect())
+/// Every VM running on (or registered with) `host` with the base
+/// properties and `extra`.  They are found through the resource pools of
+/// the host's compute resource, where every VM of the host has its place,
+/// and kept by `runtime.host`: a server's per-host `vm` lists can lag behind
+/// a migration (the vSphere simulator never updates them).
+pub fn list(session: &Session, place: &Placement, extra: &[&str]) -> Result<Vec<Vm>> {
+    let start = match &place.resource_pool {
+        Some(pool) => {
+            let nested = ["rpToRp", "rpToVm", "vappToRp", "vappToVm"];
+            object_spec(
+                pool,
+                false,
+                &[
+                    traversal("rpToRp", "ResourcePool", "resourcePool", &nested),
+                    traversal("rpToVm", "ResourcePool", "vm", &[]),
+                    traversal("vappToRp", "VirtualApp", "resourcePool", &nested),
+                    traversal("vappToVm", "VirtualApp", "vm", &[]),
+                ],
+            )
+        }
+        None => object_spec(
+            &place.host,
+            true,
+            &[traversal("hostToVm", "HostSystem", "vm", &[])],
+        ),
+    };
+    let specs = format!("{}{}", prop_spec("VirtualMachine", &paths(extra)), start);
+    Ok(session
+        .retrieve(&specs)?
+        .into_iter()
+        .filter(|o| {
+            o.obj.kind == "VirtualMachine"
+                && o.moref("runtime.host", Some("HostSystem"))
+                    .is_none_or(|h| h == place.host)
+        })
+        .filter_map(to_vm)
+        .collect())
 }
 
 /// How long a listing answers for the state and figures of its VMs, so
@@ -205,12 +236,12 @@ impl VmCache {
 
 /// Every VM of `host` with the base properties and `extra`, remembered in
 /// `cache`.
-pub fn list_into(session: &Session, host: &MoRef, cache: &VmCache, extra: &[&str]) -> Result<Vec<Vm>> {
+pub fn list_into(session: &Session, place: &Placement, cache: &VmCache, extra: &[&str]) -> Result<Vec<Vm>> {
     // Read before asking: a change made while the listing is on its way
     // makes it stale.
     let changes = session.changes();
     let asked = Instant::now();
-    let vms = list(session, host, extra)?;
+    let vms = list(session, place, extra)?;
     cache.remember(&vms, &paths(extra), asked, changes);
     Ok(vms)
 }
@@ -218,7 +249,13 @@ pub fn list_into(session: &Session, host: &MoRef, cache: &VmCache, extra: &[&str
 /// The VM a domain handle names (by UUID), with `extra` properties: from a
 /// recent listing, else asked of the remembered reference when there is one
 /// and it still is that VM on `host`, else found in a new listing.
-pub fn find(session: &Session, host: &MoRef, cache: &VmCache, dom: &DomainRef, extra: &[&str]) -> Result<Vm> {
+pub fn find(
+    session: &Session,
+    place: &Placement,
+    cache: &VmCache,
+    dom: &DomainRef,
+    extra: &[&str],
+) -> Result<Vm> {
     if let Some(vm) = cache
         .recent(session.changes(), extra)
         .and_then(|listing| listing.by_uuid(&dom.uuid).cloned())
@@ -226,18 +263,16 @@ pub fn find(session: &Session, host: &MoRef, cache: &VmCache, dom: &DomainRef, e
         return Ok(vm);
     }
     if let Some(obj) = cache.get(&dom.uuid) {
-        let mut wanted = paths(extra);
-        wanted.push("runtime.host");
-        if let Ok(found) = session.retrieve_one(&obj, &wanted) {
+        if let Ok(found) = session.retrieve_one(&obj, &paths(extra)) {
             let on_host = found
                 .moref("runtime.host", Some("HostSystem"))
-                .is_none_or(|h| h == *host);
+                .is_none_or(|h| h == place.host);
             if let Some(vm) = to_vm(found).filter(|vm| vm.uuid == dom.uuid && on_host) {
                 return Ok(vm);
             }
         }
     }
-    list_into(session, host, cache, extra)?
+    list_into(session, place, cache, extra)?
         .into_iter()
         .find(|vm| vm.uuid == dom.uuid)
         .ok_or_else(|| no_uuid(&dom.uuid))

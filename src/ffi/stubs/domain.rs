@@ -924,41 +924,6 @@ pub unsafe extern "C" fn virDomainMemoryStats(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainMigrate(
-    domain: virDomainPtr,
-    dconn: virConnectPtr,
-    flags: c_ulong,
-    dname: *const c_char,
-    uri: *const c_char,
-    bandwidth: c_ulong,
-) -> virDomainPtr {
-    let _ = (dconn, flags, dname, uri, bandwidth);
-    unsupported(
-        c"virDomainMigrate",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainMigrate2(
-    domain: virDomainPtr,
-    dconn: virConnectPtr,
-    dxml: *const c_char,
-    flags: c_ulong,
-    dname: *const c_char,
-    uri: *const c_char,
-    bandwidth: c_ulong,
-) -> virDomainPtr {
-    let _ = (dconn, dxml, flags, dname, uri, bandwidth);
-    unsupported(
-        c"virDomainMigrate2",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainMigrate3(
     domain: virDomainPtr,
     dconn: virConnectPtr,
