@@ -173,6 +173,8 @@ pub mod feature {
     pub const MIGRATION_DIRECT: i32 = 5;
     /// Migration protocol version 3.
     pub const MIGRATION_V3: i32 = 6;
+    /// Typed parameters may be strings.
+    pub const TYPED_PARAM_STRING: i32 = 9;
     /// Offline migration.
     pub const MIGRATION_OFFLINE: i32 = 12;
 }
@@ -397,6 +399,23 @@ pub trait Driver: Send + Sync {
     fn domain_xml_to_native(&self, format: &str, xml: &str, flags: u32) -> Result<String> {
         let _ = (format, xml, flags);
         unsupported("virConnectDomainXMLToNative")
+    }
+
+    /// The host's free memory as `virNodeGetFreeMemory` reports it.
+    fn node_get_free_memory(&self) -> Result<u64> {
+        unsupported("virNodeGetFreeMemory")
+    }
+
+    /// The memory tunables (`VIR_DOMAIN_MEMORY_*`).
+    fn domain_get_memory_parameters(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
+        let _ = (dom, flags);
+        unsupported("virDomainGetMemoryParameters")
+    }
+
+    /// Changes memory tunables.
+    fn domain_set_memory_parameters(&self, dom: &DomainRef, params: &[TypedParam], flags: u32) -> Result<()> {
+        let _ = (dom, params, flags);
+        unsupported("virDomainSetMemoryParameters")
     }
 
     /// Whether the driver has a feature (`VIR_DRV_FEATURE_*`, see [`feature`]).

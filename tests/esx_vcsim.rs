@@ -912,3 +912,60 @@ fn credentials_come_from_auth_conf_first() {
     assert!(!conn.driver().list_all_domains(0).unwrap().is_empty());
     assert!(creds.asked.lock().unwrap().is_empty(), "the callback was asked");
 }
+
+#[test]
+fn memory_reservation_and_free_memory() {
+    let sim = esx_sim();
+    let conn = esx_conn(&sim);
+    let o = oracle(&sim);
+    let d = conn.driver();
+    let dom = d.list_all_domains(0).unwrap()[0].clone();
+    let params = d.domain_get_memory_parameters(&dom, 0).unwrap();
+    let reserved = o.vm(&dom.name, &["config.memoryAllocation.reservation"])
+        ["config.memoryAllocation.reservation"]
+        .parse::<u64>()
+        .unwrap_or(0);
+    assert_eq!(
+        params,
+        vec![TypedParam::new("min_guarantee", TypedValue::ULLong(reserved * 1024)).unwrap()]
+    );
+    // KiB are rounded up to whole MiB, as the server keeps them.
+    let set = [TypedParam::new("min_guarantee", TypedValue::ULLong(65537)).unwrap()];
+    d.domain_set_memory_parameters(&dom, &set, 0).unwrap();
+    let now =
+        &o.vm(&dom.name, &["config.memoryAllocation.reservation"])["config.memoryAllocation.reservation"];
+    assert_eq!(now, "65");
+    assert_eq!(
+        d.domain_get_memory_parameters(&dom, 0).unwrap()[0].value,
+        TypedValue::ULLong(65 * 1024)
+    );
+    // Unknown names, wrong types and flags change nothing.
+    for (bad, flags, code) in [
+        (
+            TypedParam::new("hard_limit", TypedValue::ULLong(1)).unwrap(),
+            0,
+            VIR_ERR_ARGUMENT_UNSUPPORTED,
+        ),
+        (
+            TypedParam::new("min_guarantee", TypedValue::Int(1)).unwrap(),
+            0,
+            VIR_ERR_INVALID_ARG,
+        ),
+        (
+            TypedParam::new("min_guarantee", TypedValue::ULLong(1)).unwrap(),
+            VIR_DOMAIN_AFFECT_CONFIG,
+            VIR_ERR_INVALID_ARG,
+        ),
+    ] {
+        let e = expect_err(d.domain_set_memory_parameters(&dom, &[bad], flags));
+        assert_eq!((e.code, e.domain), (code, VIR_FROM_ESX), "{}", e.message);
+    }
+    assert_eq!(
+        o.vm(&dom.name, &["config.memoryAllocation.reservation"])["config.memoryAllocation.reservation"],
+        "65"
+    );
+    // The host's free memory is its resource pool's unreserved memory.
+    let pools = o.objects("ResourcePool", &["runtime.memory.unreservedForVm"]);
+    let unreserved: u64 = pools[0]["runtime.memory.unreservedForVm"].parse().unwrap();
+    assert_eq!(d.node_get_free_memory().unwrap(), unreserved);
+}

@@ -1270,6 +1270,89 @@ pub unsafe extern "C" fn virDomainGetSchedulerParameters(
     unsafe { get_sched(domain, params, nparams, 0, "virDomainGetSchedulerParameters") }
 }
 
+/// The memory tunables; with `*nparams` 0, how many there are.
+///
+/// # Safety
+/// `params` must have room for `*nparams` elements; `nparams` NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainGetMemoryParameters(
+    domain: virDomainPtr,
+    params: virTypedParameterPtr,
+    nparams: *mut c_int,
+    flags: c_uint,
+) -> c_int {
+    let func = "virDomainGetMemoryParameters";
+    with_dom(domain, func, |d| {
+        if nparams.is_null() {
+            return Err(Error::null_arg(FROM, func, "nparams"));
+        }
+        // SAFETY: non-NULL, readable by the caller's contract.
+        let room = unsafe { *nparams };
+        if room < 0 {
+            return Err(Error::arg_check(
+                FROM,
+                format!("*nparams in {func} must be zero or greater"),
+                func,
+                "*nparams",
+            ));
+        }
+        if room != 0 && params.is_null() {
+            return Err(Error::null_arg(FROM, func, "params"));
+        }
+        let driver = d.conn.conn.driver();
+        let flags = if driver.supports_feature(crate::driver::feature::TYPED_PARAM_STRING)? {
+            flags | VIR_TYPED_PARAM_STRING_OKAY
+        } else {
+            flags
+        };
+        exclusive(flags, LIVE, CONFIG, func)?;
+        let found = driver.domain_get_memory_parameters(&d.reference(), flags)?;
+        let n = if room == 0 {
+            found.len() as c_int
+        } else {
+            // SAFETY: `params` has room for `room` elements by the caller's contract.
+            unsafe { fill_params(params, room as usize, &found) }?
+        };
+        // SAFETY: non-NULL and writable.
+        unsafe { nparams.write(n) };
+        Ok(0)
+    })
+}
+
+/// Changes memory tunables.
+///
+/// # Safety
+/// `params` must be NULL or hold `nparams` elements.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainSetMemoryParameters(
+    domain: virDomainPtr,
+    params: virTypedParameterPtr,
+    nparams: c_int,
+    flags: c_uint,
+) -> c_int {
+    let func = "virDomainSetMemoryParameters";
+    change(domain, func, |d| {
+        if params.is_null() {
+            return Err(Error::null_arg(FROM, func, "params"));
+        }
+        if nparams <= 0 {
+            return Err(Error::arg_check(
+                FROM,
+                format!("nparams in {func} must be greater than zero"),
+                func,
+                "nparams",
+            ));
+        }
+        // SAFETY: `params` holds `nparams` elements by the caller's contract.
+        let list = unsafe { params_from_c(params, nparams, FROM) }?;
+        d.conn
+            .conn
+            .driver()
+            .domain_set_memory_parameters(&d.reference(), &list, flags)
+            .map(|_| 0)
+    })
+}
+
 /// The scheduler parameters, with `VIR_DOMAIN_AFFECT_*` flags.
 ///
 /// # Safety

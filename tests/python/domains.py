@@ -1238,6 +1238,36 @@ def misuse():
     conn.close()
 
 
+def memory_tunables():
+    section("memory tunables and the host's free memory")
+    conn = libvirt.open("test:///default")
+    attempt("getFreeMemory", conn.getFreeMemory)
+    attempt("getFreeMemory (node file)", lambda: libvirt.open("test://" + fleet_node()).getFreeMemory())
+    d = conn.lookupByName("test")
+    for flags in (0, libvirt.VIR_DOMAIN_AFFECT_LIVE, libvirt.VIR_DOMAIN_AFFECT_CONFIG, 3, 4, 8):
+        attempt("memoryParameters(%d)" % flags, d.memoryParameters, flags, sort=True)
+    steps = [({"hard_limit": 4000000}, 0), ({"soft_limit": 5000000}, 0), ({"swap_hard_limit": 100}, 0),
+             ({"swap_hard_limit": 6000000}, 0), ({"hard_limit": 7000000}, 0),
+             ({"hard_limit": 1000, "soft_limit": 500}, libvirt.VIR_DOMAIN_AFFECT_CONFIG),
+             ({"hard_limit": 2 ** 60}, 0), ({"hard_limit": 5}, 3), ({"hard_limit": 5}, 8),
+             ({"min_guarantee": 5}, 0)]
+    for params, flags in steps:
+        attempt("setMemoryParameters(%s, %d)" % (sorted(params.items()), flags), d.setMemoryParameters, params, flags)
+        attempt("  live", d.memoryParameters, libvirt.VIR_DOMAIN_AFFECT_LIVE, sort=True)
+        attempt("  config", d.memoryParameters, libvirt.VIR_DOMAIN_AFFECT_CONFIG, sort=True)
+    attempt("memtune in XML", lambda: re.findall("<memtune>.*</memtune>", d.XMLDesc(0).replace("\n", "")))
+    off = conn.defineXML(domxml("tunables-off", 1301))
+    attempt("inactive memoryParameters", off.memoryParameters, 0, sort=True)
+    attempt("inactive memoryParameters(LIVE)", off.memoryParameters, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    attempt("inactive setMemoryParameters", off.setMemoryParameters, {"hard_limit": 5000}, 0)
+    attempt("inactive setMemoryParameters(LIVE)", off.setMemoryParameters, {"hard_limit": 5000},
+            libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    attempt("inactive memoryParameters after", off.memoryParameters, 0, sort=True)
+    off.undefine()
+    del d, off
+    conn.close()
+
+
 def migration():
     section("migration between two connections (the test driver has none)")
     conn = libvirt.open("test:///default")
@@ -1261,7 +1291,7 @@ def migration():
 
 
 SECTIONS = [lookups, properties, listing, creation, transitions, memory_and_vcpus, saving, snapshots, checkpoints,
-            undefine_flags, scheduler, references, events, read_only, misuse, migration]
+            undefine_flags, scheduler, references, events, read_only, misuse, memory_tunables, migration]
 
 
 def main():

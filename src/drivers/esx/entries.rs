@@ -45,6 +45,18 @@ impl Driver for EsxDriver {
         self.logout_once();
     }
 
+    fn node_get_free_memory(&self) -> Result<u64> {
+        self.free_memory()
+    }
+
+    fn domain_get_memory_parameters(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
+        self.memory_params(dom, flags)
+    }
+
+    fn domain_set_memory_parameters(&self, dom: &DomainRef, params: &[TypedParam], flags: u32) -> Result<()> {
+        self.set_memory_params(dom, params, flags)
+    }
+
     fn supports_feature(&self, feature: i32) -> Result<bool> {
         Ok(feature == crate::driver::feature::MIGRATION_V1 && self.can_migrate())
     }

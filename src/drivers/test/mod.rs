@@ -203,6 +203,12 @@ impl Driver for TestDriver {
         Ok(self.state.lock().node.info.clone())
     }
 
+    fn node_get_free_memory(&self) -> Result<u64> {
+        // libvirt's test host has half of each NUMA cell free (and a node
+        // file's host no cells); the figure is in KiB, as libvirt's is.
+        Ok(self.state.lock().node.cells.iter().map(|c| c.memory / 2).sum())
+    }
+
     fn is_alive(&self) -> Result<bool> {
         Ok(true)
     }
@@ -415,6 +421,17 @@ impl Driver for TestDriver {
 
     fn domain_set_memory_flags(&self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
         self.state.lock().domains.set_memory(dom, kib, flags)
+    }
+
+    fn domain_get_memory_parameters(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
+        self.state.lock().domains.memory_parameters(dom, flags)
+    }
+
+    fn domain_set_memory_parameters(&self, dom: &DomainRef, params: &[TypedParam], flags: u32) -> Result<()> {
+        self.state
+            .lock()
+            .domains
+            .set_memory_parameters(dom, params, flags)
     }
 
     fn domain_set_vcpus_flags(&self, dom: &DomainRef, n: u32, flags: u32) -> Result<()> {

@@ -717,21 +717,6 @@ pub unsafe extern "C" fn virDomainGetLaunchSecurityInfo(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainGetMemoryParameters(
-    domain: virDomainPtr,
-    params: virTypedParameterPtr,
-    nparams: *mut c_int,
-    flags: c_uint,
-) -> c_int {
-    let _ = (params, nparams, flags);
-    unsupported(
-        c"virDomainGetMemoryParameters",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainGetMessages(
     domain: virDomainPtr,
     msgs: *mut *mut *mut c_char,
@@ -1422,21 +1407,6 @@ pub unsafe extern "C" fn virDomainSetLifecycleAction(
     let _ = (type_, action, flags);
     unsupported(
         c"virDomainSetLifecycleAction",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainSetMemoryParameters(
-    domain: virDomainPtr,
-    params: virTypedParameterPtr,
-    nparams: c_int,
-    flags: c_uint,
-) -> c_int {
-    let _ = (params, nparams, flags);
-    unsupported(
-        c"virDomainSetMemoryParameters",
         Subject::Domain(domain.cast()),
         VIR_FROM_DOMAIN,
     )
