@@ -29,27 +29,11 @@ fn request(flags: u32, dname: Option<&'static str>, uri: Option<&'static str>) -
     }
 }
 
-/// The simulator's clustered hosts: (reference, vpx:// path).
-fn cluster_hosts(o: &Oracle) -> Vec<(String, String)> {
-    let hosts = o.objects("HostSystem", &["name", "parent"]);
-    let clusters = o.objects("ClusterComputeResource", &["name"]);
-    let dc = &o.objects("Datacenter", &["name"])[0]["name"];
-    let mut out: Vec<(String, String)> = hosts
-        .iter()
-        .filter_map(|h| {
-            let c = clusters.iter().find(|c| c["_ref"] == h["parent"])?;
-            Some((h["_ref"].clone(), format!("{dc}/{}/{}", c["name"], h["name"])))
-        })
-        .collect();
-    out.sort();
-    out
-}
-
 #[test]
 fn a_vm_moves_to_another_host_of_the_vcenter() {
     let sim = Sim::start(SimOpts::default());
     let o = Oracle::new(sim.port, false, "u", "p");
-    let hosts = cluster_hosts(&o);
+    let hosts = o.cluster_hosts();
     assert!(
         hosts.len() >= 2,
         "the simulator's cluster has {} hosts",

@@ -5,7 +5,6 @@
 mod esx;
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 use std::process::Command;
 
 use esx::oracle::Oracle;
@@ -19,12 +18,12 @@ def cb(creds, data):
         c[4] = "root" if c[0] == libvirt.VIR_CRED_AUTHNAME else "pw"
     return 0
 conn = libvirt.openAuth(uri, [[libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE], cb, None], 0)
-print("loaded", sum(1 for l in open("/proc/self/maps") if sys.argv[2] in l) > 0)
+print("loaded", sum(1 for l in open("/proc/self/maps") if sys.argv[3] in l) > 0)
 print("type", conn.getType())
 print("version", conn.getVersion())
 for d in conn.listAllDomains():
     print("dom", d.name(), d.UUIDString(), d.info()[0], d.info()[1])
-d = conn.lookupByName(sys.argv[3])
+d = conn.lookupByName(sys.argv[2])
 if d.isActive():
     d.destroy()
 print("after-destroy", d.state()[0])
@@ -47,27 +46,47 @@ except libvirt.libvirtError as e:
 conn.close()
 "#;
 
-/// The library cargo built beside this test, installed as libvirt.so.0.
-fn our_library() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let built = exe.parent().unwrap().join("libvirt.so");
-    assert!(built.exists(), "{} was not built", built.display());
-    let dir = std::env::temp_dir().join(format!("esx-python-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(&built, dir.join("libvirt.so.0")).unwrap();
-    dir
-}
-
-#[test]
-fn python_binding_runs_the_esx_driver() {
+/// Runs `script` (called `name`) with Debian's python3-libvirt on the
+/// library cargo built beside this test, installed as libvirt.so.0 in a
+/// folder of the script's own; `args` follow the script, then that folder.
+/// Its standard output, or `None` when python3-libvirt is not installed.
+fn run_python(name: &str, script: &str, args: &[&str]) -> Option<String> {
     let has_binding = Command::new("/usr/bin/python3")
         .args(["-c", "import libvirt"])
         .status()
         .is_ok_and(|s| s.success());
     if !has_binding {
         eprintln!("skipped: /usr/bin/python3 cannot import libvirt (python3-libvirt is not installed)");
-        return;
+        return None;
     }
+    let exe = std::env::current_exe().unwrap();
+    let built = exe.parent().unwrap().join("libvirt.so");
+    assert!(built.exists(), "{} was not built", built.display());
+    let dir = std::env::temp_dir().join(format!("esx-python-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&built, dir.join("libvirt.so.0")).unwrap();
+    let path = dir.join(format!("{name}.py"));
+    std::fs::write(&path, script).unwrap();
+    let out = Command::new("/usr/bin/python3")
+        .arg(&path)
+        .args(args)
+        .arg(&dir)
+        .env("LD_LIBRARY_PATH", &dir)
+        .env("LIBVIRT_DEFAULT_URI", "")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "python failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(stdout)
+}
+
+#[test]
+fn python_binding_runs_the_esx_driver() {
     let sim = Sim::start(SimOpts {
         esx: true,
         ..Default::default()
@@ -75,25 +94,9 @@ fn python_binding_runs_the_esx_driver() {
     let o = Oracle::new(sim.port, false, "root", "pw");
     let vms = o.vms(&[]);
     let name = vms[0]["name"].clone();
-    let lib = our_library();
-    let script = lib.join("esx.py");
-    std::fs::write(&script, SCRIPT).unwrap();
-    let out = Command::new("/usr/bin/python3")
-        .arg(&script)
-        .arg(sim.uri("esx", "", "?no_verify=1"))
-        .arg(lib.to_str().unwrap())
-        .arg(&name)
-        .env("LD_LIBRARY_PATH", &lib)
-        .env("LIBVIRT_DEFAULT_URI", "")
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_dir_all(&lib);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "python failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let Some(stdout) = run_python("esx", SCRIPT, &[&sim.uri("esx", "", "?no_verify=1"), &name]) else {
+        return;
+    };
     let lines: Vec<&str> = stdout.lines().collect();
     let field = |key: &str| -> String {
         lines
@@ -175,46 +178,16 @@ for args in [(ro, 0, None, None, 0), (src, 0, "other", None, 0), (src, libvirt.V
 
 #[test]
 fn python_binding_migrates_through_the_vcenter() {
-    let has_binding = Command::new("/usr/bin/python3")
-        .args(["-c", "import libvirt"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has_binding {
-        eprintln!("skipped: /usr/bin/python3 cannot import libvirt (python3-libvirt is not installed)");
-        return;
-    }
     let sim = Sim::start(SimOpts::default());
     let o = Oracle::new(sim.port, false, "u", "p");
-    let hosts = o.objects("HostSystem", &["name", "parent"]);
-    let clusters = o.objects("ClusterComputeResource", &["name"]);
-    let dc = o.objects("Datacenter", &["name"])[0]["name"].clone();
-    let mut clustered: Vec<(String, String)> = hosts
-        .iter()
-        .filter_map(|h| {
-            let c = clusters.iter().find(|c| c["_ref"] == h["parent"])?;
-            Some((h["_ref"].clone(), format!("{dc}/{}/{}", c["name"], h["name"])))
-        })
-        .collect();
-    clustered.sort();
-    let lib = our_library();
-    let script = lib.join("migrate.py");
-    std::fs::write(&script, MIGRATE).unwrap();
-    let out = Command::new("/usr/bin/python3")
-        .arg(&script)
-        .arg(sim.uri("vpx", &clustered[0].1, "?no_verify=1"))
-        .arg(sim.uri("vpx", &clustered[1].1, "?no_verify=1"))
-        .arg(lib.to_str().unwrap())
-        .env("LD_LIBRARY_PATH", &lib)
-        .env("LIBVIRT_DEFAULT_URI", "")
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_dir_all(&lib);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "python failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let clustered = o.cluster_hosts();
+    let (src, dst) = (
+        sim.uri("vpx", &clustered[0].1, "?no_verify=1"),
+        sim.uri("vpx", &clustered[1].1, "?no_verify=1"),
     );
+    let Some(stdout) = run_python("migrate", MIGRATE, &[&src, &dst]) else {
+        return;
+    };
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines[0], "loaded True");
     let moved = lines[1].strip_prefix("moved ").expect("a moved line");

@@ -9,6 +9,7 @@
 #![allow(non_snake_case)]
 
 use std::ffi::CString;
+use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -314,25 +315,34 @@ fn handle(conn: &Arc<ConnHandle>, conn_ptr: virConnectPtr, dom: DomainRef) -> vi
 
 /// Migrates `domain` to the connection `dconn` (the version 1 protocol
 /// between drivers that offer it, as `virDomainMigrate` does).
-fn migrate(
+///
+/// # Safety
+/// `dxml`, `dname` and `uri` must each be NULL or a C string.
+#[allow(clippy::too_many_arguments)]
+unsafe fn migrate(
+    func: &str,
     domain: virDomainPtr,
     dconn: virConnectPtr,
-    func: &str,
-    req: impl FnOnce() -> Result<(u64, Option<String>, Option<String>, u64, Option<String>)>,
+    dxml: *const c_char,
+    flags: c_ulong,
+    dname: *const c_char,
+    uri: *const c_char,
+    bandwidth: c_ulong,
 ) -> virDomainPtr {
     entry(|ctx| {
         let d = ctx.dom(domain, func)?;
         let dst = CONNECTIONS
             .get(dconn.cast())
             .ok_or_else(|| Error::with(FROM, VIR_ERR_INVALID_CONN, func))?;
-        let (flags, dname, uri, bandwidth, dxml) = req()?;
+        // SAFETY (three calls): the caller's contract.
+        let text = |p: *const c_char, arg: &str| unsafe { cstr::opt(p, FROM, func, arg) };
         let request = crate::migrate::Request {
             func,
             flags,
-            dname: dname.as_deref(),
-            uri: uri.as_deref(),
+            dname: text(dname, "dname")?,
+            uri: text(uri, "uri")?,
             bandwidth,
-            dxml: dxml.as_deref(),
+            dxml: text(dxml, "dxml")?,
         };
         let moved = crate::migrate::migrate(&d.conn.conn, &d.reference(), &dst.conn, &request)?;
         Ok(handle(&dst, dconn, moved))
@@ -352,20 +362,19 @@ pub unsafe extern "C" fn virDomainMigrate(
     uri: *const c_char,
     bandwidth: c_ulong,
 ) -> virDomainPtr {
-    let func = "virDomainMigrate";
-    migrate(domain, dconn, func, || {
-        // SAFETY: the caller's contract.
-        let dname = unsafe { cstr::opt(dname, FROM, func, "dname") }?;
-        // SAFETY: the caller's contract.
-        let uri = unsafe { cstr::opt(uri, FROM, func, "uri") }?;
-        Ok((
+    // SAFETY: forwarded contract.
+    unsafe {
+        migrate(
+            "virDomainMigrate",
+            domain,
+            dconn,
+            ptr::null(),
             flags,
-            dname.map(str::to_owned),
-            uri.map(str::to_owned),
+            dname,
+            uri,
             bandwidth,
-            None,
-        ))
-    })
+        )
+    }
 }
 
 /// Migrates a domain to another connection, with XML for the destination.
@@ -382,22 +391,19 @@ pub unsafe extern "C" fn virDomainMigrate2(
     uri: *const c_char,
     bandwidth: c_ulong,
 ) -> virDomainPtr {
-    let func = "virDomainMigrate2";
-    migrate(domain, dconn, func, || {
-        // SAFETY: the caller's contract.
-        let dxml = unsafe { cstr::opt(dxml, FROM, func, "dxml") }?;
-        // SAFETY: the caller's contract.
-        let dname = unsafe { cstr::opt(dname, FROM, func, "dname") }?;
-        // SAFETY: the caller's contract.
-        let uri = unsafe { cstr::opt(uri, FROM, func, "uri") }?;
-        Ok((
+    // SAFETY: forwarded contract.
+    unsafe {
+        migrate(
+            "virDomainMigrate2",
+            domain,
+            dconn,
+            dxml,
             flags,
-            dname.map(str::to_owned),
-            uri.map(str::to_owned),
+            dname,
+            uri,
             bandwidth,
-            dxml.map(str::to_owned),
-        ))
-    })
+        )
+    }
 }
 
 /// Looks up a domain by id.
