@@ -16,7 +16,7 @@ use std::sync::Arc;
 use crate::abi::*;
 use crate::domain::Uuid;
 use crate::domain_events::{DomainEvent, Subscription};
-use crate::driver::{DomainRef, MetadataEdit};
+use crate::driver::{DomainRef, Driver, MetadataEdit};
 use crate::error::{Error, Result};
 use crate::ffi::boundary::{entry, guarded, unsupported, with_conn, with_dom, writable, Failure, Subject};
 use crate::ffi::common::{
@@ -1336,27 +1336,17 @@ pub unsafe extern "C" fn virDomainSetMemoryParameters(
     nparams: c_int,
     flags: c_uint,
 ) -> c_int {
-    let func = "virDomainSetMemoryParameters";
-    change(domain, func, |d| {
-        if params.is_null() {
-            return Err(Error::null_arg(FROM, func, "params"));
-        }
-        if nparams <= 0 {
-            return Err(Error::arg_check(
-                FROM,
-                format!("nparams in {func} must be greater than zero"),
-                func,
-                "nparams",
-            ));
-        }
-        // SAFETY: `params` holds `nparams` elements by the caller's contract.
-        let list = unsafe { params_from_c(params, nparams, FROM) }?;
-        d.conn
-            .conn
-            .driver()
-            .domain_set_memory_parameters(&d.reference(), &list, flags)
-            .map(|_| 0)
-    })
+    // SAFETY: forwarded contract.
+    unsafe {
+        set_params(
+            domain,
+            params,
+            nparams,
+            1,
+            "virDomainSetMemoryParameters",
+            |drv, dom, list| drv.domain_set_memory_parameters(dom, list, flags),
+        )
+    }
 }
 
 /// The scheduler parameters, with `VIR_DOMAIN_AFFECT_*` flags.
@@ -1382,6 +1372,43 @@ pub unsafe extern "C" fn virDomainGetSchedulerParametersFlags(
     }
 }
 
+/// The common checks of the typed-parameter setters: `params` non-NULL and
+/// `nparams` at least `least` (libvirt wants zero or more for scheduler
+/// parameters, one or more for the others), then `apply` on the driver.
+///
+/// # Safety
+/// `params` must be NULL or hold `nparams` elements.
+unsafe fn set_params(
+    domain: virDomainPtr,
+    params: virTypedParameterPtr,
+    nparams: c_int,
+    least: c_int,
+    func: &str,
+    apply: impl FnOnce(&dyn Driver, &DomainRef, &[TypedParam]) -> Result<()>,
+) -> c_int {
+    change(domain, func, |d| {
+        if params.is_null() {
+            return Err(Error::null_arg(FROM, func, "params"));
+        }
+        if nparams < least {
+            let bound = if least > 0 {
+                "greater than zero"
+            } else {
+                "zero or greater"
+            };
+            return Err(Error::arg_check(
+                FROM,
+                format!("nparams in {func} must be {bound}"),
+                func,
+                "nparams",
+            ));
+        }
+        // SAFETY: `params` holds `nparams` elements by the caller's contract.
+        let parsed = unsafe { params_from_c(params, nparams, FROM) }?;
+        apply(d.conn.conn.driver(), &d.reference(), &parsed).map(|_| 0)
+    })
+}
+
 /// # Safety
 /// `params` must be NULL or hold `nparams` elements.
 unsafe fn set_sched(
@@ -1391,27 +1418,13 @@ unsafe fn set_sched(
     flags: c_uint,
     func: &str,
 ) -> c_int {
-    change(domain, func, |d| {
-        if params.is_null() {
-            return Err(Error::null_arg(FROM, func, "params"));
-        }
-        // Unlike the getter, libvirt leaves LIVE|CONFIG to the driver here.
-        if nparams < 0 {
-            return Err(Error::arg_check(
-                FROM,
-                format!("nparams in {func} must be zero or greater"),
-                func,
-                "nparams",
-            ));
-        }
-        // SAFETY: `params` holds `nparams` elements by the caller's contract.
-        let parsed = unsafe { params_from_c(params, nparams, FROM) }?;
-        d.conn
-            .conn
-            .driver()
-            .domain_set_scheduler_parameters(&d.reference(), &parsed, flags)
-            .map(|_| 0)
-    })
+    // Unlike the getter, libvirt leaves LIVE|CONFIG to the driver here.
+    // SAFETY: forwarded contract.
+    unsafe {
+        set_params(domain, params, nparams, 0, func, |drv, dom, list| {
+            drv.domain_set_scheduler_parameters(dom, list, flags)
+        })
+    }
 }
 
 /// Changes scheduler parameters.
