@@ -179,6 +179,17 @@ pub mod feature {
     pub const MIGRATION_OFFLINE: i32 = 12;
 }
 
+/// One guest interface as `virDomainInterfaceAddresses` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuestInterface {
+    /// Its name.
+    pub name: String,
+    /// Its MAC address.
+    pub hwaddr: Option<String>,
+    /// Its addresses: `virIPAddrType`, text form, prefix length.
+    pub addrs: Vec<(i32, String, u32)>,
+}
+
 /// A hypervisor connection as a driver serves it.
 pub trait Driver: Send + Sync {
     /// The hypervisor type `virConnectGetType` reports ("TEST", "ESX", ...).
@@ -416,6 +427,18 @@ pub trait Driver: Send + Sync {
     fn domain_set_memory_parameters(&self, dom: &DomainRef, params: &[TypedParam], flags: u32) -> Result<()> {
         let _ = (dom, params, flags);
         unsupported("virDomainSetMemoryParameters")
+    }
+
+    /// The guest's interfaces and their addresses, from `source`
+    /// (`VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_*`).
+    fn domain_interface_addresses(
+        &self,
+        dom: &DomainRef,
+        source: u32,
+        flags: u32,
+    ) -> Result<Vec<GuestInterface>> {
+        let _ = (dom, source, flags);
+        unsupported("virDomainInterfaceAddresses")
     }
 
     /// Whether the driver has a feature (`VIR_DRV_FEATURE_*`, see [`feature`]).

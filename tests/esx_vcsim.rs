@@ -969,3 +969,52 @@ fn memory_reservation_and_free_memory() {
     let unreserved: u64 = pools[0]["runtime.memory.unreservedForVm"].parse().unwrap();
     assert_eq!(d.node_get_free_memory().unwrap(), unreserved);
 }
+
+#[test]
+fn interface_addresses_come_from_vmware_tools() {
+    let sim = esx_sim();
+    let conn = esx_conn(&sim);
+    let o = oracle(&sim);
+    let d = conn.driver();
+    let dom = d.list_all_domains(VIR_CONNECT_LIST_DOMAINS_ACTIVE).unwrap()[0].clone();
+    let agent = VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT as u32;
+    let before = d.domain_interface_addresses(&dom, agent, 0).unwrap();
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert!(
+        before[0].addrs.is_empty(),
+        "no address before the guest has one: {before:?}"
+    );
+    // The simulator's MACs are VMware's generated ones.
+    let mac = before[0].hwaddr.as_deref().unwrap();
+    assert!(mac.len() == 17 && mac.starts_with("00:0c:29:"), "{mac}");
+    assert_eq!(before[0].name, "ethernet0");
+    // The simulator's guest takes a fixed address through customization,
+    // applied when it powers on.
+    d.domain_destroy(&dom, 0).unwrap();
+    let vm = o.vm(&dom.name, &[]);
+    o.call(&format!(
+        "<CustomizeVM_Task xmlns=\"urn:vim25\"><_this type=\"VirtualMachine\">{}</_this><spec>\
+         <identity xsi:type=\"CustomizationLinuxPrep\"><hostName xsi:type=\"CustomizationFixedName\"><name>guest-one</name></hostName><domain>example.org</domain></identity>\
+         <globalIPSettings/><nicSettingMap><adapter><ip xsi:type=\"CustomizationFixedIp\"><ipAddress>10.20.30.42</ipAddress></ip></adapter></nicSettingMap></spec></CustomizeVM_Task>",
+        vm["_ref"]
+    ));
+    d.domain_create(&dom, 0).unwrap();
+    let after = d.domain_interface_addresses(&dom, agent, 0).unwrap();
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(
+        after[0].addrs,
+        vec![(VIR_IP_ADDR_TYPE_IPV4, "10.20.30.42".to_string(), 0)]
+    );
+    assert_eq!(d.domain_get_hostname(&dom, 0).unwrap(), "guest-one");
+    // Only the tools know addresses; flags are refused.
+    for source in [
+        VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE,
+        VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP,
+        7,
+    ] {
+        let e = expect_err(d.domain_interface_addresses(&dom, source as u32, 0));
+        assert_eq!((e.code, e.domain), (VIR_ERR_ARGUMENT_UNSUPPORTED, VIR_FROM_ESX));
+    }
+    let e = expect_err(d.domain_interface_addresses(&dom, agent, 1));
+    assert_eq!(e.code, VIR_ERR_INVALID_ARG);
+}

@@ -406,6 +406,66 @@ pub unsafe extern "C" fn virDomainMigrate2(
     }
 }
 
+/// The guest's interfaces and their addresses: an array of `*ifaces`
+/// entries, each released with `virDomainInterfaceFree`, the array with free.
+///
+/// # Safety
+/// `ifaces` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainInterfaceAddresses(
+    dom: virDomainPtr,
+    ifaces: *mut *mut virDomainInterfacePtr,
+    source: c_uint,
+    flags: c_uint,
+) -> c_int {
+    let func = "virDomainInterfaceAddresses";
+    with_dom(dom, func, |d| {
+        if ifaces.is_null() {
+            return Err(Error::null_arg(FROM, func, "ifaces"));
+        }
+        // SAFETY: non-NULL and writable by the caller's contract.
+        unsafe { ifaces.write(ptr::null_mut()) };
+        // Asking the guest agent counts as a change.
+        if source == VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT as c_uint {
+            writable(&d.conn, FROM, func)?;
+        }
+        let found = d
+            .conn
+            .conn
+            .driver()
+            .domain_interface_addresses(&d.reference(), source, flags)?;
+        let mut built: Vec<virDomainInterfacePtr> = Vec::with_capacity(found.len());
+        let release = |built: &[virDomainInterfacePtr]| {
+            // SAFETY: each entry was built by new_interface.
+            built.iter().for_each(|p| unsafe { virDomainInterfaceFree(*p) });
+        };
+        for iface in &found {
+            let addrs: Vec<IpAddr<'_>> = iface
+                .addrs
+                .iter()
+                .map(|(t, a, p)| (*t as c_int, a.as_str(), *p as c_uint))
+                .collect();
+            match new_interface(&iface.name, iface.hwaddr.as_deref(), &addrs) {
+                Ok(p) => built.push(p),
+                Err(e) => {
+                    release(&built);
+                    return Err(e);
+                }
+            }
+        }
+        let array = match alloc_array(&built) {
+            Ok(a) => a,
+            Err(e) => {
+                release(&built);
+                return Err(e);
+            }
+        };
+        // SAFETY: non-NULL and writable by the caller's contract.
+        unsafe { ifaces.write(array) };
+        Ok(built.len() as c_int)
+    })
+}
+
 /// Looks up a domain by id.
 #[no_mangle]
 pub extern "C" fn virDomainLookupByID(conn: virConnectPtr, id: c_int) -> virDomainPtr {

@@ -1268,6 +1268,43 @@ def memory_tunables():
     conn.close()
 
 
+def interface_addresses():
+    section("interface addresses the test driver makes up")
+    conn = libvirt.open("test:///default")
+    conn.networkCreateXML("<network><name>wide</name><bridge name='virbr9'/><ip address='10.1.2.1' "
+                          "netmask='255.255.0.0'><dhcp><range start='10.1.2.100' end='10.1.2.200'/></dhcp></ip></network>")
+    conn.networkCreateXML("<network><name>plain</name><bridge name='virbr8'/><ip address='10.9.0.1' prefix='16'/>"
+                          "</network>")
+    conn.networkCreateXML("<network><name>six</name><bridge name='virbr7'/><ip family='ipv6' address='2001:db8::1' "
+                          "prefix='64'/></network>")
+    d = conn.lookupByName("test")
+    for source in (0, 1, 2, 3):
+        attempt("interfaceAddresses(%d)" % source, d.interfaceAddresses, source)
+    attempt("interfaceAddresses(flags=1)", d.interfaceAddresses, 0, 1)
+
+    def nic(kind, mac, extra):
+        return "<interface type='%s'><mac address='52:54:00:00:00:%02x'/>%s</interface>" % (kind, mac, extra)
+    nics = [nic("network", 1, "<source network='wide'/><target dev='vnet7'/>"), nic("user", 2, ""),
+            nic("bridge", 3, "<source bridge='br0'/><target dev='tap3'/>"), nic("network", 4, "<source network='plain'/>"),
+            nic("ethernet", 5, ""), nic("network", 6, "<source network='default'/>"),
+            nic("network", 7, "<source network='six'/>")]
+    for i in range(3):
+        conn.createXML(domxml("pad%d" % i, 1400 + i), 0)
+    g = conn.createXML(domxml("many-nics", 1410, extra="<devices>%s</devices>" % "".join(nics)), 0)
+    attempt("id", g.ID)
+    attempt("target devs", lambda: re.findall("<target dev=[^>]*>", g.XMLDesc(0)))
+    attempt("interfaceAddresses", g.interfaceAddresses, 0)
+    attempt("missing network", conn.createXML,
+            domxml("lost", 1411, extra="<devices>%s</devices>" % nic("network", 8, "<source network='nowhere'/>")), 0)
+    g.destroy()
+    attempt("inactive", d.interfaceAddresses, 0) if d.destroy() == 0 else None
+    ro = libvirt.openReadOnly("test:///default").lookupByName("test")
+    for source in (0, 1, 2):
+        attempt("read-only interfaceAddresses(%d)" % source, ro.interfaceAddresses, source)
+    del d, g, ro
+    conn.close()
+
+
 def migration():
     section("migration between two connections (the test driver has none)")
     conn = libvirt.open("test:///default")
@@ -1291,7 +1328,7 @@ def migration():
 
 
 SECTIONS = [lookups, properties, listing, creation, transitions, memory_and_vcpus, saving, snapshots, checkpoints,
-            undefine_flags, scheduler, references, events, read_only, misuse, memory_tunables, migration]
+            undefine_flags, scheduler, references, events, read_only, misuse, memory_tunables, interface_addresses, migration]
 
 
 def main():

@@ -4,7 +4,7 @@
 use super::{host::pack_version, tune, EsxDriver};
 use crate::abi::*;
 use crate::domain::Uuid;
-use crate::driver::{DomainInfo, DomainRef, Driver, NodeInfo, SnapshotRef};
+use crate::driver::{DomainInfo, DomainRef, Driver, GuestInterface, NodeInfo, SnapshotRef};
 use crate::error::{Error, Result};
 use crate::typed_params::TypedParam;
 
@@ -43,6 +43,15 @@ impl Driver for EsxDriver {
 
     fn close(&self, _owner: usize) {
         self.logout_once();
+    }
+
+    fn domain_interface_addresses(
+        &self,
+        dom: &DomainRef,
+        source: u32,
+        flags: u32,
+    ) -> Result<Vec<GuestInterface>> {
+        self.interface_addresses(dom, source, flags)
     }
 
     fn node_get_free_memory(&self) -> Result<u64> {

@@ -274,10 +274,23 @@ pub fn parse_def(xml: &str) -> Result<DomainDef> {
             format!("invalid domain type {}", def.virt_type),
         ));
     }
-    for (i, net) in def.devices.interfaces.iter_mut().enumerate() {
-        if net.target_dev.is_none() {
-            net.target_dev = Some(format!("testnet{i}"));
+    // Each unnamed interface takes the lowest `testnetN` no interface of the
+    // domain has yet.
+    for i in 0..def.devices.interfaces.len() {
+        if def.devices.interfaces[i].target_dev.is_some() {
+            continue;
         }
+        let taken = |name: &str| {
+            def.devices
+                .interfaces
+                .iter()
+                .any(|n| n.target_dev.as_deref() == Some(name))
+        };
+        let name = (0..)
+            .map(|k| format!("testnet{k}"))
+            .find(|n| !taken(n))
+            .unwrap_or_default();
+        def.devices.interfaces[i].target_dev = Some(name);
     }
     Ok(def)
 }

@@ -2,6 +2,7 @@
 //! libvirt's built-in configuration, shared by every such connection in the
 //! process; `test:///PATH.xml` loads a node file into a private state.
 
+mod addresses;
 mod builtin;
 mod checkpoints;
 mod domains;
@@ -21,8 +22,8 @@ use crate::auth::Auth;
 use crate::domain::Uuid;
 use crate::domain_events::{DomainEventState, Subscription};
 use crate::driver::{
-    CheckpointRef, DomainInfo, DomainRef, Driver, MetadataEdit, NetworkRef, NodeInfo, PoolInfo, PoolRef,
-    SnapshotRef, VcpuInfo, VolInfo, VolRef,
+    CheckpointRef, DomainInfo, DomainRef, Driver, GuestInterface, MetadataEdit, NetworkRef, NodeInfo,
+    PoolInfo, PoolRef, SnapshotRef, VcpuInfo, VolInfo, VolRef,
 };
 use crate::error::{Error, Result};
 use crate::network::NetworkDef;
@@ -421,6 +422,16 @@ impl Driver for TestDriver {
 
     fn domain_set_memory_flags(&self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
         self.state.lock().domains.set_memory(dom, kib, flags)
+    }
+
+    fn domain_interface_addresses(
+        &self,
+        dom: &DomainRef,
+        source: u32,
+        flags: u32,
+    ) -> Result<Vec<GuestInterface>> {
+        let st = self.state.lock();
+        addresses::interface_addresses(st.domains.get(dom)?, &st.networks, source, flags)
     }
 
     fn domain_get_memory_parameters(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {

@@ -824,21 +824,6 @@ pub unsafe extern "C" fn virDomainInjectNMI(domain: virDomainPtr, flags: c_uint)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainInterfaceAddresses(
-    dom: virDomainPtr,
-    ifaces: *mut *mut virDomainInterfacePtr,
-    source: c_uint,
-    flags: c_uint,
-) -> c_int {
-    let _ = (ifaces, source, flags);
-    unsupported(
-        c"virDomainInterfaceAddresses",
-        Subject::Domain(dom.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainInterfaceStats(
     dom: virDomainPtr,
     device: *const c_char,
