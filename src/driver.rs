@@ -441,6 +441,12 @@ pub trait Driver: Send + Sync {
         unsupported("virDomainInterfaceAddresses")
     }
 
+    /// A screenshot of the guest's `screen`: (MIME type, image bytes).
+    fn domain_screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<(String, Vec<u8>)> {
+        let _ = (dom, screen, flags);
+        unsupported("virDomainScreenshot")
+    }
+
     /// Whether the driver has a feature (`VIR_DRV_FEATURE_*`, see [`feature`]).
     fn supports_feature(&self, feature: i32) -> Result<bool> {
         let _ = feature;

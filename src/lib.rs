@@ -22,6 +22,7 @@ pub mod native;
 pub mod net;
 pub mod network;
 pub mod storage;
+pub mod stream;
 pub mod typed_params;
 pub mod uri;
 pub mod xml;

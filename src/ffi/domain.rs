@@ -26,6 +26,7 @@ use crate::ffi::common::{
 use crate::ffi::cstr;
 use crate::ffi::flags::{self, Named, CONFIG, LIVE};
 use crate::ffi::handle::{new_domain, release_domain, ConnHandle, DomainHandle, CONNECTIONS, DOMAINS};
+use crate::ffi::objects::STREAMS;
 use crate::typed_params::TypedParam;
 
 /// Releases the reference a returned `virDomainStatsRecord` holds on its
@@ -463,6 +464,41 @@ pub unsafe extern "C" fn virDomainInterfaceAddresses(
         // SAFETY: non-NULL and writable by the caller's contract.
         unsafe { ifaces.write(array) };
         Ok(built.len() as c_int)
+    })
+}
+
+/// Takes a screenshot of the guest into `stream`; the image's MIME type
+/// (the caller frees it).
+#[no_mangle]
+pub extern "C" fn virDomainScreenshot(
+    domain: virDomainPtr,
+    stream: virStreamPtr,
+    screen: c_uint,
+    flags: c_uint,
+) -> *mut c_char {
+    let func = "virDomainScreenshot";
+    entry(|ctx| {
+        let d = ctx.dom(domain, func)?;
+        let s = STREAMS
+            .get(stream.cast())
+            .ok_or_else(|| Error::with(VIR_FROM_STREAMS, VIR_ERR_INVALID_STREAM, func))?;
+        writable(&d.conn, FROM, func)?;
+        if !Arc::ptr_eq(&s.conn, &d.conn) {
+            return Err(Error::arg_check(
+                FROM,
+                format!("stream must match connection of domain '{}'", d.dom.name),
+                func,
+                "stream",
+            ));
+        }
+        let (mime, image) = d
+            .conn
+            .conn
+            .driver()
+            .domain_screenshot(&d.reference(), screen, flags)?;
+        let out = alloc_str(&mime)?;
+        s.obj.attach(image);
+        Ok(out)
     })
 }
 

@@ -54,6 +54,10 @@ impl Driver for EsxDriver {
         self.interface_addresses(dom, source, flags)
     }
 
+    fn domain_screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<(String, Vec<u8>)> {
+        self.screenshot(dom, screen, flags)
+    }
+
     fn node_get_free_memory(&self) -> Result<u64> {
         self.free_memory()
     }

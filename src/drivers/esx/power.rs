@@ -154,3 +154,36 @@ impl EsxDriver {
         }
     }
 }
+
+impl EsxDriver {
+    /// A screenshot of a running VM's console, as the host's `/screen`
+    /// page serves it (PNG).
+    pub(super) fn screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<(String, Vec<u8>)> {
+        if flags != 0 {
+            return Err(Error::bad_flags(VIR_FROM_ESX, "esxDomainScreenshot", flags));
+        }
+        if screen != 0 {
+            return Err(Error::invalid_arg(VIR_FROM_ESX, "Screen cannot be selected"));
+        }
+        let vm = self.vm(dom, &[])?;
+        if vm.power != Power::On {
+            return Err(wrong_state("Domain is not powered on"));
+        }
+        let url = format!("{}/screen?id={}", self.session.base(), vm.obj.value);
+        self.session.count_request();
+        let reply = self.session.http().request("GET", &url, &[], None)?;
+        if reply.status != 200 {
+            return Err(Error::internal(
+                VIR_FROM_ESX,
+                format!("HTTP response code {} for screenshot from '{url}'", reply.status),
+            ));
+        }
+        if !reply.body.starts_with(b"\x89PNG\r\n\x1a\n") {
+            return Err(Error::internal(
+                VIR_FROM_ESX,
+                format!("The screenshot from '{url}' is not a PNG image"),
+            ));
+        }
+        Ok(("image/png".to_string(), reply.body))
+    }
+}

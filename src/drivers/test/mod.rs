@@ -9,6 +9,7 @@ mod domains;
 mod moments;
 mod networks;
 mod node;
+mod screenshot;
 mod snapshots;
 mod storage;
 
@@ -422,6 +423,13 @@ impl Driver for TestDriver {
 
     fn domain_set_memory_flags(&self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
         self.state.lock().domains.set_memory(dom, kib, flags)
+    }
+
+    fn domain_screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<(String, Vec<u8>)> {
+        let _ = screen;
+        domains::check_flags(flags, 0, "testDomainScreenshot")?;
+        self.state.lock().domains.get(dom)?;
+        Ok((screenshot::MIME.to_string(), screenshot::png()))
     }
 
     fn domain_interface_addresses(

@@ -1228,21 +1228,6 @@ pub unsafe extern "C" fn virDomainSaveParams(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainScreenshot(
-    domain: virDomainPtr,
-    stream: virStreamPtr,
-    screen: c_uint,
-    flags: c_uint,
-) -> *mut c_char {
-    let _ = (stream, screen, flags);
-    unsupported(
-        c"virDomainScreenshot",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainSendKey(
     domain: virDomainPtr,
     codeset: c_uint,
