@@ -1305,6 +1305,72 @@ def interface_addresses():
     conn.close()
 
 
+def png_summary(data):
+    """Whether `data` is a PNG whose image data inflates, and its colour type
+    (the pictures themselves differ between libraries)."""
+    import struct
+    import zlib
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return "not a PNG"
+    pos, idat, ihdr = 8, b"", None
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if zlib.crc32(kind + body) != struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])[0]:
+            return "bad CRC in " + kind.decode()
+        if kind == b"IHDR":
+            ihdr = struct.unpack(">IIBB", body[:10])
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    width, height, depth, colour = ihdr
+    raw = zlib.decompress(idat)
+    return "PNG, %d-bit, image data %s" % (depth, "complete" if len(raw) >= height else "short")
+
+
+def screenshots():
+    section("screenshots through streams")
+    conn = libvirt.open("test:///default")
+    d = conn.lookupByName("test")
+    st = conn.newStream(0)
+    attempt("recv before anything", st.recv, 16)
+    attempt("finish before anything", st.finish)
+    attempt("abort before anything", st.abort)
+    st = conn.newStream(0)
+    attempt("screenshot", d.screenshot, st, 0, 0)
+    chunks = []
+    while True:
+        piece = st.recv(1000)
+        if not piece:
+            break
+        chunks.append(piece)
+    attempt("received", lambda: png_summary(b"".join(chunks)))
+    attempt("recv at the end", st.recv, 16)
+    attempt("send", st.send, b"x")
+    attempt("finish", st.finish)
+    attempt("recv after finish", st.recv, 16)
+    attempt("finish again", st.finish)
+    st = conn.newStream(libvirt.VIR_STREAM_NONBLOCK)
+    attempt("screenshot of screen 1", d.screenshot, st, 1, 0)
+    attempt("recvAll", lambda: png_summary(b"".join(_recv_all(st))))
+    attempt("abort", st.abort)
+    attempt("recv after abort", st.recv, 16)
+    attempt("screenshot flags=1", d.screenshot, conn.newStream(0), 0, 1)
+    attempt("stream of another connection", d.screenshot, libvirt.open("test:///default").newStream(0), 0, 0)
+    ro = libvirt.openReadOnly("test:///default")
+    attempt("read-only screenshot", ro.lookupByName("test").screenshot, ro.newStream(0), 0, 0)
+    d.destroy()
+    attempt("screenshot of an inactive domain", d.screenshot, conn.newStream(0), 0, 0)
+    del d
+    conn.close()
+
+
+def _recv_all(st):
+    out = []
+    st.recvAll(lambda stream, data, acc: acc.append(data) or 0, out)
+    return out
+
+
 def migration():
     section("migration between two connections (the test driver has none)")
     conn = libvirt.open("test:///default")
@@ -1328,7 +1394,7 @@ def migration():
 
 
 SECTIONS = [lookups, properties, listing, creation, transitions, memory_and_vcpus, saving, snapshots, checkpoints,
-            undefine_flags, scheduler, references, events, read_only, misuse, memory_tunables, interface_addresses, migration]
+            undefine_flags, scheduler, references, events, read_only, misuse, memory_tunables, interface_addresses, screenshots, migration]
 
 
 def main():
