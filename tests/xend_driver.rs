@@ -484,6 +484,19 @@ fn spoiled_replies_give_clear_errors_and_change_nothing() {
     // The fault hit the look-up, so the operation was never sent.
     assert_eq!(server.state(), before);
 
+    server.fault("unbalanced", 1);
+    let e = expect_err(d.domain_get_info(&pv));
+    assert!(e.message.contains("not a valid s-expression"), "{e}");
+    assert!(e.message.contains("unclosed parenthes"), "{e}");
+
+    server.fault("badvalue", 1);
+    let e = expect_err(d.list_all_domains(0));
+    assert!(
+        e.message
+            .contains("invalid unsigned integer 'lots' for domain/memory"),
+        "{e}"
+    );
+
     // Everything works again afterwards.
     assert_eq!(d.domain_get_info(&pv).unwrap().memory, 420 * 1024);
 
@@ -493,6 +506,21 @@ fn spoiled_replies_give_clear_errors_and_change_nothing() {
     let e = expect_err(d.domain_define_xml("<domain type='xen'><name>x</name>", 0));
     assert_eq!(e.code, VIR_ERR_XML_DETAIL, "{e}");
     assert_eq!(server.state(), before);
+}
+
+#[test]
+fn xend_over_tcp() {
+    let _env = env_lock();
+    let server = Server::start("tcp", &["--tcp"]);
+    let port = server.port.unwrap();
+    std::env::remove_var("LIBVIRT_XEND_SOCKET");
+    std::env::set_var("LIBVIRT_XEND_HTTP", format!("127.0.0.1:{port}"));
+    let conn = Connection::open(Some("xen:///"), None, 0).unwrap();
+    std::env::remove_var("LIBVIRT_XEND_HTTP");
+    let d = conn.driver();
+    assert_eq!(d.version().unwrap(), 4_001_002);
+    assert_eq!(d.list_domains().unwrap(), vec![0]);
+    assert!(!d.is_secure().unwrap(), "plain HTTP");
 }
 
 #[test]

@@ -33,6 +33,8 @@ pub struct Server {
     pub dir: PathBuf,
     /// The unix socket.
     pub socket: PathBuf,
+    /// The TCP port, when started with `--tcp`.
+    pub port: Option<u16>,
 }
 
 /// One domain as the server sees it.
@@ -76,8 +78,14 @@ impl Server {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        assert_eq!(line.trim(), "ready", "the XenD test server did not start");
-        Server { child, dir, socket }
+        assert!(line.starts_with("ready"), "the XenD test server did not start");
+        let port = line.trim().strip_prefix("ready ").map(|p| p.parse().unwrap());
+        Server {
+            child,
+            dir,
+            socket,
+            port,
+        }
     }
 
     /// The xm config directory the driver is pointed at.

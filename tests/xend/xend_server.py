@@ -14,14 +14,13 @@ What it serves, as XenD's SrvDomainDir/SrvDomain/SrvNode did:
 An operation that fails answers 500 with (xend.err 'message'); an unknown
 operation 501.  Test-only resources (not XenD's):
   GET  /xend-test/state                 one line per domain: name domid state memory maxmem vcpus online managed autostart
-  POST /xend-test/fault  mode=truncate|garbage|err200|close|none count=N
+  POST /xend-test/fault  mode=truncate|garbage|err200|close|unbalanced|badvalue|none count=N
                                         spoil the next N replies
 """
 
 import argparse
 import os
 import re
-import socket
 import socketserver
 import sys
 import urllib.parse
@@ -342,6 +341,12 @@ class Handler(BaseHTTPRequestHandler):
             length = len(data)
         if fault == 'truncate':
             data = data[: max(1, len(data) // 2)]
+        if fault == 'unbalanced' and data.endswith(b')'):
+            data = data[:-1]
+            length = len(data)
+        if fault == 'badvalue':
+            data = re.sub(rb'\(memory [0-9]+\)', b'(memory lots)', data)
+            length = len(data)
         self.send_response(status, reason)
         self.send_header('Content-Type', 'application/sxp')
         self.send_header('Content-Length', str(length))
@@ -414,6 +419,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(500, show(['xend.err', str(e)]), 'Request failed: ' + op)
 
 
+class TcpServer(socketserver.TCPServer):
+    allow_reuse_address = True
+
+    def __init__(self, xend):
+        self.xend = xend
+        super().__init__(('127.0.0.1', 0), Handler)
+
+
 class Server(socketserver.UnixStreamServer):
     def __init__(self, path, xend):
         self.xend = xend
@@ -426,7 +439,8 @@ class Server(socketserver.UnixStreamServer):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--socket', required=True)
+    p.add_argument('--socket', help='the unix socket to serve')
+    p.add_argument('--tcp', action='store_true', help='serve on a free 127.0.0.1 port instead')
     p.add_argument('--domain', action='append', help='a (domain ...) s-expression file')
     p.add_argument('--xen-version', default='4.1.2')
     p.add_argument('--config-format', type=int, default=4)
@@ -437,11 +451,16 @@ def main():
     m = re.match(r'^(\d+)\.(\d+)(.*)$', args.xen_version)
     args.xen_version = (m.group(1), m.group(2), m.group(3) or '.0')
     xend = Xend(args)
-    if os.path.exists(args.socket):
-        os.unlink(args.socket)
-    server = Server(args.socket, xend)
-    # Tell the parent the socket is ready.
-    print("ready", flush=True)
+    if args.tcp:
+        # XenD's HTTP server (xend-http-server) on a free local port.
+        server = TcpServer(xend)
+        print("ready %d" % server.server_address[1], flush=True)
+    else:
+        if os.path.exists(args.socket):
+            os.unlink(args.socket)
+        server = Server(args.socket, xend)
+        # Tell the parent the socket is ready.
+        print("ready", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
