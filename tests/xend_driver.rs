@@ -582,3 +582,48 @@ fn native_formats_convert_on_the_connection() {
     let e = expect_err(d.domain_xml_from_native("vmware-vmx", "x = \"y\"", 0));
     assert_eq!((e.code, e.domain), (VIR_ERR_INVALID_ARG, VIR_FROM_XEN));
 }
+
+#[test]
+fn seed_guests_defined_through_xend_read_back_as_xend_reports_them() {
+    let _env = env_lock();
+    let server = Server::start("seed", &[]);
+    let conn = open(&server);
+    let d = conn.driver();
+    for (i, (name, xml)) in seed_guests().into_iter().enumerate() {
+        let guest = format!("seed{i}");
+        let uuid = format!("4dea22b3-1d52-d8f3-2516-782e98ab3f{i:02}");
+        let xml = xml
+            .replace("<name>fc8</name>", &format!("<name>{guest}</name>"))
+            .replace("<name>fv0</name>", &format!("<name>{guest}</name>"))
+            .replace("4dea22b31d52d8f32516782e98ab3fa0", &uuid);
+        let xml = if xml.contains("<uuid>") {
+            xml
+        } else {
+            xml.replace("</name>", &format!("</name>\n  <uuid>{uuid}</uuid>"))
+        };
+        let r = d
+            .domain_define_xml(&xml, 0)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(r.uuid.to_string(), uuid, "{name}");
+        assert_eq!(server.state()[&guest].state, "shutoff", "{name}");
+        assert_eq!(
+            d.domain_get_xml_desc(&r, 0).unwrap(),
+            expected_xml(&server, &guest),
+            "{name}"
+        );
+        let started = d.domain_create(&r, 0).unwrap();
+        assert_eq!(server.state()[&guest].state, "running", "{name}");
+        assert_eq!(
+            d.domain_get_xml_desc(&started, 0).unwrap(),
+            expected_xml(&server, &guest),
+            "{name}"
+        );
+        d.domain_destroy(&started, 0).unwrap();
+        d.domain_undefine(&r, 0).unwrap();
+        assert!(!server.state().contains_key(&guest), "{name}");
+    }
+    let dom0 = d.domain_lookup_by_id(0).unwrap();
+    assert_eq!(dom0.name, "Domain-0");
+    let xml = d.domain_get_xml_desc(&dom0, 0);
+    assert!(xml.is_ok(), "{xml:?}");
+}
