@@ -2,6 +2,7 @@
 
 pub mod esx;
 pub mod test;
+pub mod xen;
 
 use crate::auth::Auth;
 use crate::driver::Driver;
@@ -18,6 +19,7 @@ pub fn open(uri: &Uri, auth: &Auth, flags: u32) -> Result<Option<Box<dyn Driver>
             auth,
             flags,
         )?))),
+        Some("xen") if local => Ok(Some(Box::new(xen::XenDriver::open(uri, flags)?))),
         Some(scheme) if esx::Product::from_scheme(scheme).is_some() => {
             Ok(Some(Box::new(esx::EsxDriver::open(uri, auth, flags)?)))
         }
