@@ -447,6 +447,18 @@ pub trait Driver: Send + Sync {
         unsupported("virDomainScreenshot")
     }
 
+    /// `virConnectGetAllDomainStats` (`doms` `None`) and
+    /// `virDomainListGetStats`: each domain with its statistics.
+    fn get_all_domain_stats(
+        &self,
+        doms: Option<&[DomainRef]>,
+        stats: u32,
+        flags: u32,
+    ) -> Result<Vec<(DomainRef, Vec<TypedParam>)>> {
+        let _ = (doms, stats, flags);
+        unsupported("virConnectGetAllDomainStats")
+    }
+
     /// Whether the driver has a feature (`VIR_DRV_FEATURE_*`, see [`feature`]).
     fn supports_feature(&self, feature: i32) -> Result<bool> {
         let _ = feature;

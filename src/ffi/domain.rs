@@ -18,7 +18,7 @@ use crate::domain::Uuid;
 use crate::domain_events::{DomainEvent, Subscription};
 use crate::driver::{DomainRef, Driver, MetadataEdit};
 use crate::error::{Error, Result};
-use crate::ffi::boundary::{entry, guarded, unsupported, with_conn, with_dom, writable, Failure, Subject};
+use crate::ffi::boundary::{entry, guarded, with_conn, with_dom, writable, Failure};
 use crate::ffi::common::{
     alloc_array, alloc_opt_str, alloc_ptr_array, alloc_str, alloc_zeroed, fill_params, list_room,
     params_from_c, params_to_c, put_names, virTypedParamsFree,
@@ -282,7 +282,8 @@ pub unsafe extern "C" fn virDomainStatsRecordListFree(stats: *mut virDomainStats
 /// asked, as libvirt does.
 ///
 /// # Safety
-/// `doms` must be NULL or a NULL-terminated array of domain handles.
+/// `doms` must be NULL or a NULL-terminated array of domain handles;
+/// `retStats` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn virDomainListGetStats(
     doms: *mut virDomainPtr,
@@ -290,17 +291,94 @@ pub unsafe extern "C" fn virDomainListGetStats(
     retStats: *mut *mut virDomainStatsRecordPtr,
     flags: c_uint,
 ) -> c_int {
-    let _ = (stats, retStats, flags);
-    if doms.is_null() {
-        return entry(|_| Err(Error::null_arg(VIR_FROM_DOMAIN, "virDomainListGetStats", "doms")));
-    }
-    // SAFETY: non-NULL, so it holds at least the terminating NULL.
-    let first = unsafe { *doms };
-    unsupported(
-        c"virDomainListGetStats",
-        Subject::Domain(first.cast()),
-        VIR_FROM_DOMAIN,
-    )
+    let func = "virDomainListGetStats";
+    entry(|ctx| {
+        if doms.is_null() {
+            return Err(Error::null_arg(FROM, func, "doms"));
+        }
+        if retStats.is_null() {
+            return Err(Error::null_arg(FROM, func, "retStats"));
+        }
+        // SAFETY: non-NULL, so it holds at least the terminating NULL.
+        let first = unsafe { *doms };
+        if first.is_null() {
+            return Err(Error::invalid_arg(
+                FROM,
+                format!("doms array in {func} must contain at least one domain"),
+            ));
+        }
+        let lead = ctx.dom(first, func)?;
+        let mut list = Vec::new();
+        for i in 0.. {
+            // SAFETY: NULL-terminated by the caller's contract.
+            let p = unsafe { *doms.add(i) };
+            if p.is_null() {
+                break;
+            }
+            let d = ctx.dom(p, func)?;
+            if !Arc::ptr_eq(&d.conn, &lead.conn) {
+                return Err(Error::invalid_arg(
+                    FROM,
+                    "domains in 'doms' array must belong to a single connection",
+                ));
+            }
+            list.push(d.reference());
+        }
+        ctx.bind(&lead.conn);
+        let found = lead
+            .conn
+            .conn
+            .driver()
+            .get_all_domain_stats(Some(&list), stats, flags)?;
+        // SAFETY: checked non-NULL above.
+        unsafe { hand_out_stats(&lead.conn, lead.conn_ptr, found, retStats) }
+    })
+}
+
+/// Statistics of the connection's domains (those the flags select).
+///
+/// # Safety
+/// `retStats` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn virConnectGetAllDomainStats(
+    conn: virConnectPtr,
+    stats: c_uint,
+    retStats: *mut *mut virDomainStatsRecordPtr,
+    flags: c_uint,
+) -> c_int {
+    let func = "virConnectGetAllDomainStats";
+    with_conn(conn, func, FROM, |c| {
+        if retStats.is_null() {
+            return Err(Error::null_arg(FROM, func, "retStats"));
+        }
+        // SAFETY: non-NULL and writable by the caller's contract.
+        unsafe { retStats.write(ptr::null_mut()) };
+        let found = c.conn.driver().get_all_domain_stats(None, stats, flags)?;
+        // SAFETY: checked non-NULL above.
+        unsafe { hand_out_stats(c, conn as usize, found, retStats) }
+    })
+}
+
+/// Writes the records of `found` (each with a new domain handle) to `out`;
+/// how many there are.
+///
+/// # Safety
+/// `out` must be writable.
+unsafe fn hand_out_stats(
+    conn: &Arc<ConnHandle>,
+    conn_ptr: usize,
+    found: Vec<(DomainRef, Vec<TypedParam>)>,
+    out: *mut *mut virDomainStatsRecordPtr,
+) -> Result<c_int> {
+    let n = found.len() as c_int;
+    let records: Vec<(virDomainPtr, Vec<TypedParam>)> = found
+        .into_iter()
+        .map(|(dom, params)| (new_domain(conn, conn_ptr, dom).cast(), params))
+        .collect();
+    let list = new_stats_record_list(&records)?;
+    // SAFETY: writable by the caller's contract.
+    unsafe { out.write(list) };
+    Ok(n)
 }
 
 // ---------------------------------------------------------------------------

@@ -1305,6 +1305,41 @@ def interface_addresses():
     conn.close()
 
 
+def domain_stats():
+    section("domain statistics (the test driver reports states)")
+    conn = libvirt.open("test:///default")
+    other = libvirt.open("test:///default")
+    paused = conn.createXML(domxml("stats-paused", 1501), 0)
+    paused.suspend()
+    conn.defineXML(domxml("stats-off", 1502))
+
+    def records(f, *args):
+        return sorted((d.name(), sorted(s.items())) for d, s in f(*args))
+    flags = {"ACTIVE": 1, "INACTIVE": 2, "PERSISTENT": 4, "TRANSIENT": 8, "RUNNING": 16, "PAUSED": 32,
+             "SHUTOFF": 64, "OTHER": 128, "ACTIVE|INACTIVE": 3, "NOWAIT": 1 << 29, "BACKING": 1 << 30,
+             "unknown": 1 << 20}
+    attempt("getAllDomainStats()", records, conn.getAllDomainStats, 0, 0)
+    for name, value in flags.items():
+        attempt("getAllDomainStats(%s)" % name, records, conn.getAllDomainStats, 0, value)
+    for stats in (1, 2, 4, 8, 2048, 1 << 20):
+        attempt("getAllDomainStats(stats=%#x)" % stats, records, conn.getAllDomainStats, stats, 0)
+        attempt("getAllDomainStats(stats=%#x, ENFORCE)" % stats, records, conn.getAllDomainStats, stats, 1 << 31)
+    test = conn.lookupByName("test")
+    attempt("domainListGetStats", records, conn.domainListGetStats, [test, conn.lookupByName("stats-off")], 0, 0)
+    attempt("domainListGetStats([])", records, conn.domainListGetStats, [], 0, 0)
+    attempt("domainListGetStats(two connections)", records, conn.domainListGetStats,
+            [test, other.lookupByName("test")], 0, 0)
+    attempt("domainListGetStats(ACTIVE)", records, conn.domainListGetStats, [test], 0, 1)
+    attempt("domainListGetStats(ENFORCE, balloon)", records, conn.domainListGetStats, [test], 4, 1 << 31)
+    ro = libvirt.openReadOnly("test:///default")
+    attempt("read-only getAllDomainStats", records, ro.getAllDomainStats, 0, 0)
+    paused.destroy()
+    conn.lookupByName("stats-off").undefine()
+    del paused, test
+    for c in (ro, other, conn):
+        c.close()
+
+
 def png_summary(data):
     """Whether `data` is a PNG whose image data inflates, and its colour type
     (the pictures themselves differ between libraries)."""
@@ -1394,7 +1429,7 @@ def migration():
 
 
 SECTIONS = [lookups, properties, listing, creation, transitions, memory_and_vcpus, saving, snapshots, checkpoints,
-            undefine_flags, scheduler, references, events, read_only, misuse, memory_tunables, interface_addresses, screenshots, migration]
+            undefine_flags, scheduler, references, events, read_only, misuse, memory_tunables, interface_addresses, screenshots, domain_stats, migration]
 
 
 def main():

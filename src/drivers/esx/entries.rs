@@ -54,6 +54,22 @@ impl Driver for EsxDriver {
         self.interface_addresses(dom, source, flags)
     }
 
+    fn get_all_domain_stats(
+        &self,
+        doms: Option<&[DomainRef]>,
+        stats: u32,
+        flags: u32,
+    ) -> Result<Vec<(DomainRef, Vec<TypedParam>)>> {
+        crate::stats::state_records(
+            self,
+            doms,
+            stats,
+            flags,
+            "esxConnectGetAllDomainStats",
+            VIR_FROM_ESX,
+        )
+    }
+
     fn domain_screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<(String, Vec<u8>)> {
         self.screenshot(dom, screen, flags)
     }

@@ -425,6 +425,22 @@ impl Driver for TestDriver {
         self.state.lock().domains.set_memory(dom, kib, flags)
     }
 
+    fn get_all_domain_stats(
+        &self,
+        doms: Option<&[DomainRef]>,
+        stats: u32,
+        flags: u32,
+    ) -> Result<Vec<(DomainRef, Vec<TypedParam>)>> {
+        crate::stats::state_records(
+            self,
+            doms,
+            stats,
+            flags,
+            "testConnectGetAllDomainStats",
+            VIR_FROM_TEST,
+        )
+    }
+
     fn domain_screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<(String, Vec<u8>)> {
         let _ = screen;
         domains::check_flags(flags, 0, "testDomainScreenshot")?;

@@ -6,21 +6,6 @@ use crate::abi::*;
 use crate::ffi::boundary::{unsupported, Subject};
 
 #[no_mangle]
-pub unsafe extern "C" fn virConnectGetAllDomainStats(
-    conn: virConnectPtr,
-    stats: c_uint,
-    retStats: *mut *mut virDomainStatsRecordPtr,
-    flags: c_uint,
-) -> c_int {
-    let _ = (stats, retStats, flags);
-    unsupported(
-        c"virConnectGetAllDomainStats",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virConnectGetDomainCapabilities(
     conn: virConnectPtr,
     emulatorbin: *const c_char,
