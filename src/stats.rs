@@ -47,7 +47,15 @@ pub fn state_records(
     }
     let wanted = if stats == 0 { supported } else { stats & supported };
     let doms = match doms {
-        Some(d) => d.to_vec(),
+        Some(d) => {
+            let mut kept = Vec::with_capacity(d.len());
+            for dom in d {
+                if selected(driver, dom, flags & FILTERS)? {
+                    kept.push(dom.clone());
+                }
+            }
+            kept
+        }
         None => driver.list_all_domains(flags & FILTERS)?,
     };
     doms.into_iter()
@@ -61,4 +69,47 @@ pub fn state_records(
             Ok((dom, params))
         })
         .collect()
+}
+
+/// Whether `dom` passes the listing `filters`: libvirt applies them to a
+/// caller's own domain list too.
+fn selected(driver: &dyn Driver, dom: &DomainRef, filters: u32) -> Result<bool> {
+    if filters == 0 {
+        return Ok(true);
+    }
+    let either = |yes: u32, no: u32, value: bool| {
+        let (y, n) = (filters & yes != 0, filters & no != 0);
+        y == n || (y && value) || (n && !value)
+    };
+    let (state, _) = driver.domain_get_state(dom, 0)?;
+    let states = VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING
+        | VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED
+        | VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF
+        | VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER;
+    let state_ok = filters & states == 0
+        || filters
+            & match state {
+                VIR_DOMAIN_RUNNING => VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING,
+                VIR_DOMAIN_PAUSED => VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED,
+                VIR_DOMAIN_SHUTOFF => VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF,
+                _ => VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER,
+            }
+            != 0;
+    let active = driver.domain_is_active(dom)?;
+    let persistence = filters
+        & (VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT | VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT)
+        != 0;
+    let persistent = persistence && driver.domain_is_persistent(dom)?;
+    Ok(state_ok
+        && either(
+            VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE,
+            VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE,
+            active,
+        )
+        && (!persistence
+            || either(
+                VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT,
+                VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT,
+                persistent,
+            )))
 }
