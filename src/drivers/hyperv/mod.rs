@@ -103,6 +103,23 @@ impl HypervDriver {
         self.client.request_count()
     }
 
+    /// The shared request counter, still readable after the driver went
+    /// into a [`crate::connect::Connection`].
+    pub fn request_counter(&self) -> Arc<AtomicU64> {
+        self.client.requests()
+    }
+
+    /// Changes how long jobs may run and how often they are polled.
+    pub fn set_job_timing(&mut self, timeout: std::time::Duration, poll: std::time::Duration) {
+        self.client.job_timeout = timeout;
+        self.client.job_poll = poll;
+    }
+
+    /// Runs a WQL query in a WMI namespace (for diagnostics and tests).
+    pub fn raw_query(&self, ns: &str, wql: &str) -> Result<Vec<wsman::Instance>> {
+        self.client.query(ns, wql)
+    }
+
     /// The WMI generation the host speaks.
     pub fn wmi_version(&self) -> WmiVersion {
         self.wmi

@@ -43,16 +43,20 @@ impl HypervParams {
                     }
                     transport = value.clone();
                 }
-                "no_verify" => no_verify = match value.trim_start().parse::<i32>() {
-                    Ok(0) => false,
-                    Ok(1) => true,
-                    _ => return Err(Error::invalid_arg(
-                        VIR_FROM_HYPERV,
-                        format!(
+                "no_verify" => {
+                    no_verify = match value.trim_start().parse::<i32>() {
+                        Ok(0) => false,
+                        Ok(1) => true,
+                        _ => {
+                            return Err(Error::invalid_arg(
+                                VIR_FROM_HYPERV,
+                                format!(
                             "Query parameter 'no_verify' has unexpected value '{value}' (should be 0 or 1)"
                         ),
-                    )),
-                },
+                            ))
+                        }
+                    }
+                }
                 // libvirt ignores parameters it does not know.
                 _ => {}
             }

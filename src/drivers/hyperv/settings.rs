@@ -3,7 +3,7 @@
 //! changes, and defining and undefining VMs through the management service.
 
 use super::vms::{guid, Vm};
-use super::wsman::{resource_uri, wql_quote, Arg, Epr, Instance};
+use super::wsman::{resource_uri, Arg, Epr, Instance};
 use super::HypervDriver;
 use crate::abi::*;
 use crate::domain::{self, DomainDef, FormatOptions, ParseOptions, Profile};
@@ -258,7 +258,12 @@ impl HypervDriver {
                 })
                 .and_then(|conn| conn.get("HostResource"))
                 .and_then(|h| self.switch_name_of_path(h));
-            out.push_str("<interface type='bridge'>");
+            // An adapter connected to no switch has no bridge to name.
+            out.push_str(if switch.is_some() {
+                "<interface type='bridge'>"
+            } else {
+                "<interface type='ethernet'>"
+            });
             if !mac.is_empty() {
                 out.push_str(&format!("<mac address='{mac}'/>"));
             }
@@ -278,7 +283,8 @@ impl HypervDriver {
 
     /// The ElementName of the switch a `HostResource` path names.
     fn switch_name_of_path(&self, path: &str) -> Option<String> {
-        let start = path.find("Name=\"")? + 6;
+        // The key after CreationClassName: `,Name="<guid>"`.
+        let start = path.find(",Name=\"").or_else(|| path.find(".Name=\""))? + 7;
         let name = &path[start..];
         let name = &name[..name.find('"')?];
         self.switches()

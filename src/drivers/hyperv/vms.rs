@@ -92,7 +92,7 @@ impl Vm {
             | state::SAVING
             | state::PAUSING
             | state::RESUMING => VIR_DOMAIN_RUNNING,
-            state::DISABLED | state::SUSPENDED => VIR_DOMAIN_SHUTOFF,
+            state::DISABLED | state::SUSPENDED | state::OFFLINE => VIR_DOMAIN_SHUTOFF,
             state::PAUSED | state::QUIESCE => VIR_DOMAIN_PAUSED,
             state::STOPPING => VIR_DOMAIN_SHUTDOWN,
             _ => VIR_DOMAIN_NOSTATE,
@@ -101,7 +101,16 @@ impl Vm {
 
     /// Whether libvirt counts it as running.
     pub fn is_active(&self) -> bool {
-        !matches!(self.enabled, state::UNKNOWN | state::DISABLED | state::SUSPENDED)
+        !matches!(
+            self.enabled,
+            state::UNKNOWN | state::DISABLED | state::SUSPENDED | state::OFFLINE
+        )
+    }
+
+    /// Whether its state is saved (v1 hosts say Suspended, v2 hosts
+    /// "Enabled but Offline").
+    pub fn is_saved(&self) -> bool {
+        matches!(self.enabled, state::SUSPENDED | state::OFFLINE)
     }
 
     /// Whether it is between two states.
@@ -283,9 +292,7 @@ impl HypervDriver {
                         return false;
                     }
                 }
-                if save_filter
-                    && (vm.enabled == state::SUSPENDED) != has(VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE)
-                {
+                if save_filter && vm.is_saved() != has(VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE) {
                     return false;
                 }
                 if want_auto
@@ -482,7 +489,7 @@ impl HypervDriver {
                 flags,
             ));
         }
-        Ok(self.vm(dom)?.enabled == state::SUSPENDED)
+        Ok(self.vm(dom)?.is_saved())
     }
 
     pub(super) fn managed_save_remove(&self, dom: &DomainRef, flags: u32) -> Result<()> {
@@ -494,7 +501,7 @@ impl HypervDriver {
             ));
         }
         let vm = self.vm(dom)?;
-        if vm.enabled != state::SUSPENDED {
+        if !vm.is_saved() {
             return Err(invalid("Domain has no managed save image"));
         }
         self.request_state(&vm, state::DISABLED)

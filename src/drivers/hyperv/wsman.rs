@@ -358,6 +358,11 @@ impl Client {
         }
     }
 
+    /// The counter of requests sent.
+    pub fn requests(&self) -> Arc<AtomicU64> {
+        self.requests.clone()
+    }
+
     /// How many requests this client sent.
     pub fn request_count(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
