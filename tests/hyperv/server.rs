@@ -128,12 +128,15 @@ impl Inst {
     }
 }
 
+/// What a job does to the host when it completes.
+type Effect = Box<dyn FnOnce(&mut State) + Send>;
+
 struct Job {
     id: String,
     method: String,
     polls_left: u32,
     fail: bool,
-    effect: Option<Box<dyn FnOnce(&mut State) + Send>>,
+    effect: Option<Effect>,
     state: u32,
 }
 
@@ -1336,7 +1339,7 @@ fn poll_jobs(s: &mut State, sel: &[(String, String)]) {
 
 /// Starts a job whose `effect` applies when it completes; returns the Job
 /// output parameter.
-fn start_job(s: &mut State, method: &str, effect: Box<dyn FnOnce(&mut State) + Send>) -> String {
+fn start_job(s: &mut State, method: &str, effect: Effect) -> String {
     let id = s.fresh_id();
     let fail = s.opts.failing_methods.iter().any(|m| m == method);
     s.jobs.push(Job {
@@ -1522,11 +1525,13 @@ fn invoke(
                 Box::new(move |s: &mut State| {
                     let prefix = format!("Microsoft:{g}").to_lowercase();
                     s.insts.retain(|i| {
-                        !(i.get("Name").is_some_and(|n| eq_ci(n, &g)) && i.class == "Msvm_ComputerSystem")
-                            && !i
-                                .get("InstanceID")
-                                .is_some_and(|x| x.to_lowercase().starts_with(&prefix))
-                            && !i.get("SystemName").is_some_and(|n| eq_ci(n, &g))
+                        let the_vm =
+                            i.class == "Msvm_ComputerSystem" && i.get("Name").is_some_and(|n| eq_ci(n, &g));
+                        let its_setting = i
+                            .get("InstanceID")
+                            .is_some_and(|x| x.to_lowercase().starts_with(&prefix));
+                        let its_device = i.get("SystemName").is_some_and(|n| eq_ci(n, &g));
+                        !(the_vm || its_setting || its_device)
                     });
                 }),
             );
