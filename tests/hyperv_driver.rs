@@ -465,3 +465,20 @@ fn listing_many_domains_costs_few_requests() {
     assert!(used <= 12, "{used} requests for 503 domains");
     assert!(server.count() >= used);
 }
+
+#[test]
+fn https_checks_certificates_unless_told_not_to() {
+    let server = Server::start(Opts {
+        tls: true,
+        ..Opts::default()
+    });
+    // The self-signed certificate is refused by default.
+    let e = expect_err(open(&server.uri("")));
+    assert_eq!(e.domain, VIR_FROM_HYPERV);
+    assert!(e.message.contains("Peer certificate cannot be authenticated"), "{}", e.message);
+    // no_verify=1 accepts it, and the connection says it is encrypted.
+    let conn = open(&server.uri("&no_verify=1")).unwrap();
+    let d = conn.driver();
+    assert!(d.is_encrypted().unwrap() && d.is_secure().unwrap());
+    assert_eq!(d.list_all_domains(0).unwrap().len(), 3);
+}

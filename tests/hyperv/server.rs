@@ -56,6 +56,8 @@ pub struct Opts {
     pub close_on_pull: bool,
     /// Replies to Enumerate are cut in the middle.
     pub truncate_enumerate: bool,
+    /// Serve HTTPS (a self-signed certificate) instead of HTTP.
+    pub tls: bool,
 }
 
 impl Default for Opts {
@@ -70,6 +72,7 @@ impl Default for Opts {
             hang_jobs: false,
             close_on_pull: false,
             truncate_enumerate: false,
+            tls: false,
         }
     }
 }
@@ -436,6 +439,7 @@ impl Server {
         let requests = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let (st, rq, sp) = (state.clone(), requests.clone(), stop.clone());
+        let tls = state.lock().unwrap().opts.tls.then(tls_config);
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 if sp.load(Ordering::SeqCst) {
@@ -443,7 +447,14 @@ impl Server {
                 }
                 let Ok(conn) = conn else { continue };
                 let (st, rq) = (st.clone(), rq.clone());
-                std::thread::spawn(move || serve(conn, &st, &rq));
+                let tls = tls.clone();
+                std::thread::spawn(move || match tls {
+                    Some(cfg) => {
+                        let Ok(session) = rustls::ServerConnection::new(cfg) else { return };
+                        serve(rustls::StreamOwned::new(session, conn), &st, &rq)
+                    }
+                    None => serve(conn, &st, &rq),
+                });
             }
         });
         Server {
@@ -455,7 +466,11 @@ impl Server {
     }
 
     pub fn uri(&self, query: &str) -> String {
-        format!("hyperv://127.0.0.1:{}/?transport=http{query}", self.port)
+        if self.state.lock().unwrap().opts.tls {
+            format!("hyperv://127.0.0.1:{}/?transport=https{query}", self.port)
+        } else {
+            format!("hyperv://127.0.0.1:{}/?transport=http{query}", self.port)
+        }
     }
 
     pub fn count(&self) -> u64 {
@@ -488,6 +503,53 @@ impl Drop for Server {
     }
 }
 
+/// A TLS set-up with a fresh self-signed certificate for "localhost" and
+/// 127.0.0.1 (made by openssl, as an administrator would).
+fn tls_config() -> Arc<rustls::ServerConfig> {
+    let dir = std::env::temp_dir().join(format!("hyperv-tls-{}-{}", std::process::id(), fastrand()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (key, cert) = (dir.join("key.der"), dir.join("cert.der"));
+    let pem = dir.join("key.pem");
+    let ok = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-outform", "DER"])
+        .arg("-keyout")
+        .arg(&pem)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap()
+        .success()
+        && std::process::Command::new("openssl")
+            .args(["pkcs8", "-topk8", "-nocrypt", "-outform", "DER", "-in"])
+            .arg(&pem)
+            .arg("-out")
+            .arg(&key)
+            .status()
+            .unwrap()
+            .success();
+    assert!(ok, "openssl could not make a certificate");
+    let cert = rustls::pki_types::CertificateDer::from(std::fs::read(&cert).unwrap());
+    let key = rustls::pki_types::PrivatePkcs8KeyDer::from(std::fs::read(&key).unwrap());
+    let _ = std::fs::remove_dir_all(&dir);
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key.into())
+        .unwrap();
+    Arc::new(cfg)
+}
+
+fn fastrand() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u8(0);
+    h.finish()
+}
+
 /// A small base64 decoder for the Authorization header.
 fn unbase64(s: &str) -> Option<Vec<u8>> {
     let val = |c: u8| -> Option<u32> {
@@ -514,9 +576,8 @@ fn unbase64(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn serve(conn: TcpStream, st: &Arc<Mutex<State>>, rq: &AtomicU64) {
-    let mut reader = BufReader::new(conn.try_clone().unwrap());
-    let mut out = conn;
+fn serve<S: Read + Write>(conn: S, st: &Arc<Mutex<State>>, rq: &AtomicU64) {
+    let mut reader = BufReader::new(conn);
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
@@ -584,9 +645,11 @@ fn serve(conn: TcpStream, st: &Arc<Mutex<State>>, rq: &AtomicU64) {
             head.push_str("Content-Type: application/soap+xml;charset=UTF-8\r\n");
         }
         head.push_str("\r\n");
+        let out = reader.get_mut();
         if out
             .write_all(head.as_bytes())
             .and_then(|_| out.write_all(text.as_bytes()))
+            .and_then(|_| out.flush())
             .is_err()
         {
             return;
