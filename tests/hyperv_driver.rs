@@ -475,7 +475,11 @@ fn https_checks_certificates_unless_told_not_to() {
     // The self-signed certificate is refused by default.
     let e = expect_err(open(&server.uri("")));
     assert_eq!(e.domain, VIR_FROM_HYPERV);
-    assert!(e.message.contains("Peer certificate cannot be authenticated"), "{}", e.message);
+    assert!(
+        e.message.contains("Peer certificate cannot be authenticated"),
+        "{}",
+        e.message
+    );
     // no_verify=1 accepts it, and the connection says it is encrypted.
     let conn = open(&server.uri("&no_verify=1")).unwrap();
     let d = conn.driver();

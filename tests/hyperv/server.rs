@@ -450,7 +450,9 @@ impl Server {
                 let tls = tls.clone();
                 std::thread::spawn(move || match tls {
                     Some(cfg) => {
-                        let Ok(session) = rustls::ServerConnection::new(cfg) else { return };
+                        let Ok(session) = rustls::ServerConnection::new(cfg) else {
+                            return;
+                        };
                         serve(rustls::StreamOwned::new(session, conn), &st, &rq)
                     }
                     None => serve(conn, &st, &rq),
@@ -511,8 +513,23 @@ fn tls_config() -> Arc<rustls::ServerConfig> {
     let (key, cert) = (dir.join("key.der"), dir.join("cert.der"));
     let pem = dir.join("key.pem");
     let ok = std::process::Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"])
-        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-outform", "DER"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .args([
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-outform",
+            "DER",
+        ])
         .arg("-keyout")
         .arg(&pem)
         .arg("-out")
