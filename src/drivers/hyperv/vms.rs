@@ -582,6 +582,6 @@ impl HypervDriver {
         if flags != 0 {
             return Err(Error::bad_flags(VIR_FROM_HYPERV, "hypervDomainGetState", flags));
         }
-        Ok((self.vm(dom)?.domain_state(), 0))
+        Ok((self.vm_cached(dom)?.domain_state(), 0))
     }
 }
