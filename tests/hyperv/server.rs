@@ -113,6 +113,24 @@ impl Inst {
             "root/virtualization/v2"
         }
     }
+    /// The instance's endpoint reference (with WinRM's namespace selector).
+    fn epr(&self, mode: Mode) -> String {
+        let mut sel = String::new();
+        for k in keys(&self.class) {
+            if let Some(v) = self.get(k) {
+                sel.push_str(&format!("<w:Selector Name=\"{k}\">{}</w:Selector>", escape(v)));
+            }
+        }
+        format!(
+            "<a:EndpointReference><a:Address>{ANON}</a:Address><a:ReferenceParameters>\
+             <w:ResourceURI>{WMI}{}/{}</w:ResourceURI><w:SelectorSet>{sel}\
+             <w:Selector Name=\"__cimnamespace\">{}</w:Selector></w:SelectorSet></a:ReferenceParameters></a:EndpointReference>",
+            self.ns(mode),
+            self.class,
+            self.ns(mode)
+        )
+    }
+
     fn xml(&self, mode: Mode) -> String {
         let uri = format!("{WMI}{}/{}", self.ns(mode), self.class);
         let mut s = format!(
@@ -148,7 +166,7 @@ pub struct State {
     pub opts: Opts,
     pub insts: Vec<Inst>,
     jobs: Vec<Job>,
-    enums: HashMap<String, Vec<Inst>>,
+    enums: HashMap<String, (Vec<Inst>, Items)>,
     next_pid: u32,
     counter: u64,
 }
@@ -795,13 +813,18 @@ fn handle(st: &Arc<Mutex<State>>, text: &str) -> Option<(u16, String)> {
                     .collect()
             };
             let optimize = child(&en, "OptimizeEnumeration").is_some();
+            let kind = match child_text(&en, "EnumerationMode").as_deref() {
+                Some("EnumerateEPR") => Items::Epr,
+                Some("EnumerateObjectAndEPR") => Items::ObjectAndEpr,
+                _ => Items::Object,
+            };
             let max: usize = child_text(&en, "MaxElements")
                 .and_then(|m| m.parse().ok())
                 .unwrap_or(1);
             let ctx = format!("uuid:{}", s.fresh_id());
             let mode = s.opts.mode;
             let (batch, rest) = if optimize {
-                take_batch(items, max, max_env, mode)
+                take_batch(items, max, max_env, mode, kind)
             } else {
                 (String::new(), items)
             };
@@ -809,7 +832,7 @@ fn handle(st: &Arc<Mutex<State>>, text: &str) -> Option<(u16, String)> {
             let mut resp = String::from("<n:EnumerateResponse>");
             if !end {
                 resp.push_str(&format!("<n:EnumerationContext>{ctx}</n:EnumerationContext>"));
-                s.enums.insert(ctx, rest);
+                s.enums.insert(ctx, (rest, kind));
             }
             if optimize {
                 resp.push_str(&format!("<w:Items>{batch}</w:Items>"));
@@ -837,7 +860,7 @@ fn handle(st: &Arc<Mutex<State>>, text: &str) -> Option<(u16, String)> {
             let max: usize = child_text(&pull, "MaxElements")
                 .and_then(|m| m.parse().ok())
                 .unwrap_or(1);
-            let Some(items) = s.enums.remove(&ctx) else {
+            let Some((items, kind)) = s.enums.remove(&ctx) else {
                 return Some(fault(
                     &msg_id,
                     "Sender",
@@ -847,12 +870,12 @@ fn handle(st: &Arc<Mutex<State>>, text: &str) -> Option<(u16, String)> {
                 ));
             };
             let mode = s.opts.mode;
-            let (batch, rest) = take_batch(items, max, max_env, mode);
+            let (batch, rest) = take_batch(items, max, max_env, mode, kind);
             let mut resp = String::from("<n:PullResponse>");
             let end = rest.is_empty();
             if !end {
                 resp.push_str(&format!("<n:EnumerationContext>{ctx}</n:EnumerationContext>"));
-                s.enums.insert(ctx, rest);
+                s.enums.insert(ctx, (rest, kind));
             }
             resp.push_str(&format!("<n:Items>{batch}</n:Items>"));
             if end {
@@ -987,12 +1010,54 @@ fn class_exists(s: &State, ns: &str, class: &str) -> bool {
         }
 }
 
+/// What an enumeration returns (DSP0226's EnumerationMode).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Items {
+    Object,
+    Epr,
+    ObjectAndEpr,
+}
+
+/// The key properties of a class (what its EPRs select by).
+fn keys(class: &str) -> &'static [&'static str] {
+    match class {
+        "Msvm_ComputerSystem" | "Msvm_VirtualEthernetSwitch" | "Msvm_VirtualSwitch" => {
+            &["CreationClassName", "Name"]
+        }
+        "Msvm_VirtualSystemManagementService" => &[
+            "CreationClassName",
+            "Name",
+            "SystemCreationClassName",
+            "SystemName",
+        ],
+        "Msvm_ShutdownComponent" | "Msvm_SyntheticDisplayController" | "Msvm_Keyboard" => &[
+            "CreationClassName",
+            "DeviceID",
+            "SystemCreationClassName",
+            "SystemName",
+        ],
+        "Win32_ComputerSystem" | "Win32_OperatingSystem" | "Win32_ComputerSystemProduct" => &["Name"],
+        "Win32_Processor" => &["DeviceID"],
+        _ => &["InstanceID"],
+    }
+}
+
 /// Items for one reply: at most `max`, within the envelope size.
-fn take_batch(mut items: Vec<Inst>, max: usize, max_env: usize, mode: Mode) -> (String, Vec<Inst>) {
+fn take_batch(
+    mut items: Vec<Inst>,
+    max: usize,
+    max_env: usize,
+    mode: Mode,
+    kind: Items,
+) -> (String, Vec<Inst>) {
     let mut out = String::new();
     let mut n = 0;
     while n < items.len() && n < max.max(1) {
-        let x = items[n].xml(mode);
+        let x = match kind {
+            Items::Object => items[n].xml(mode),
+            Items::Epr => items[n].epr(mode),
+            Items::ObjectAndEpr => format!("<w:Item>{}{}</w:Item>", items[n].xml(mode), items[n].epr(mode)),
+        };
         if n > 0 && out.len() + x.len() + 2048 > max_env {
             break;
         }
