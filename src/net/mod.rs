@@ -4,6 +4,7 @@
 //! the session cookies of one connection.
 
 mod cookies;
+pub mod ntlm;
 mod proxy;
 
 use std::collections::HashMap;
