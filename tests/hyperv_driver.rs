@@ -486,3 +486,60 @@ fn https_checks_certificates_unless_told_not_to() {
     assert!(d.is_encrypted().unwrap() && d.is_secure().unwrap());
     assert_eq!(d.list_all_domains(0).unwrap().len(), 3);
 }
+
+fn windows_defaults(tls: bool) -> Server {
+    Server::start(Opts {
+        auth: vec!["Negotiate".into(), "Kerberos".into()],
+        allow_unencrypted: false,
+        tls,
+        ..Opts::default()
+    })
+}
+
+#[test]
+fn ntlm_when_basic_is_off_sealed_over_http() {
+    let server = windows_defaults(false);
+    let creds = Creds::new(USER, PASS);
+    let uri = Uri::parse(&server.uri("")).unwrap();
+    let drv = HypervDriver::open(&uri, &Auth::new(Some(&creds), None), 0).unwrap();
+    assert!(drv.uses_ntlm());
+    let conn = Connection::new(uri.format(), Box::new(drv), false);
+    let d = conn.driver();
+    assert_eq!(d.list_all_domains(0).unwrap().len(), 3);
+    let web = d.domain_lookup_by_name("web01").unwrap();
+    d.domain_suspend(&web).unwrap();
+    assert_eq!(enabled(&server, "web01"), "9");
+    // Every SOAP request after the handshake went sealed.
+    assert!(server.state.lock().unwrap().sealed >= 5);
+    // A wrong password fails the NTLM handshake.
+    let e = expect_err(Connection::open(
+        Some(&server.uri("")),
+        Some(&Creds::new(USER, "nope")),
+        0,
+    ));
+    assert_eq!(
+        (e.code, e.domain),
+        (VIR_ERR_AUTH_FAILED, VIR_FROM_HYPERV),
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("NTLM"), "{}", e.message);
+    // Forcing Basic where Windows refuses it fails clearly.
+    let e = expect_err(open(&server.uri("&auth=basic")));
+    assert_eq!(e.code, VIR_ERR_AUTH_FAILED);
+    // A domain account name.
+    let conn = Connection::open(
+        Some(&server.uri("&auth=ntlm")),
+        Some(&Creds::new(&format!("HYPERV-TEST\\{USER}"), PASS)),
+        0,
+    );
+    assert!(conn.is_ok());
+}
+
+#[test]
+fn ntlm_over_https_needs_no_sealing() {
+    let server = windows_defaults(true);
+    let conn = open(&server.uri("&no_verify=1")).unwrap();
+    assert_eq!(conn.driver().list_all_domains(0).unwrap().len(), 3);
+    assert_eq!(server.state.lock().unwrap().sealed, 0);
+}

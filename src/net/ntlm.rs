@@ -145,7 +145,10 @@ impl Challenge {
 
     /// The server's timestamp (MsvAvTimestamp), if it sent one.
     pub fn timestamp(&self) -> Option<[u8; 8]> {
-        av_pairs(&self.target_info).into_iter().find(|(id, _)| *id == 7).and_then(|(_, v)| v.try_into().ok())
+        av_pairs(&self.target_info)
+            .into_iter()
+            .find(|(id, _)| *id == 7)
+            .and_then(|(_, v)| v.try_into().ok())
     }
 }
 
@@ -241,14 +244,7 @@ pub fn authenticate_message(
     } else {
         (base_key, Vec::new())
     };
-    let payload: [&[u8]; 6] = [
-        &lm,
-        &nt,
-        &utf16(domain),
-        &utf16(user),
-        &utf16(""),
-        &encrypted_key,
-    ];
+    let payload: [&[u8]; 6] = [&lm, &nt, &utf16(domain), &utf16(user), &utf16(""), &encrypted_key];
     let header_len = 88usize;
     let mut m = Vec::new();
     m.extend_from_slice(SIGNATURE);
@@ -286,7 +282,10 @@ pub struct Authenticate {
 }
 
 fn utf16_string(b: &[u8]) -> String {
-    let units: Vec<u16> = b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+    let units: Vec<u16> = b
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
     String::from_utf16_lossy(&units)
 }
 
@@ -361,8 +360,14 @@ struct Direction {
 
 impl Direction {
     fn new(exported: &[u8; 16], which: &str) -> Direction {
-        let sign_key = md5(&[exported, format!("session key to {which} signing key magic constant\0").as_bytes()]);
-        let seal_key = md5(&[exported, format!("session key to {which} sealing key magic constant\0").as_bytes()]);
+        let sign_key = md5(&[
+            exported,
+            format!("session key to {which} signing key magic constant\0").as_bytes(),
+        ]);
+        let seal_key = md5(&[
+            exported,
+            format!("session key to {which} sealing key magic constant\0").as_bytes(),
+        ]);
         Direction {
             sign_key,
             seal: Rc4::new_from_slice(&seal_key).expect("a 16-byte key"),
@@ -374,7 +379,9 @@ impl Direction {
     /// read with this direction's RC4 state).
     fn signature(&mut self, plain: &[u8]) -> [u8; 16] {
         let seq = self.seq.to_le_bytes();
-        let mut checksum: [u8; 8] = hmac_md5(&self.sign_key, &[&seq, plain])[..8].try_into().expect("8 bytes");
+        let mut checksum: [u8; 8] = hmac_md5(&self.sign_key, &[&seq, plain])[..8]
+            .try_into()
+            .expect("8 bytes");
         self.seal.apply_keystream(&mut checksum);
         self.seq = self.seq.wrapping_add(1);
         let mut sig = [0u8; 16];
@@ -477,13 +484,19 @@ mod tests {
     use super::*;
 
     fn hex(s: &str) -> Vec<u8> {
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
     }
 
     // MS-NLMP 4.2.4: User "User", domain "Domain", password "Password".
     #[test]
     fn ntowf_v2_matches_ms_nlmp() {
-        assert_eq!(ntowf_v2("User", "Domain", "Password").to_vec(), hex("0c868a403bfd7a93a3001ef22ef02e3f"));
+        assert_eq!(
+            ntowf_v2("User", "Domain", "Password").to_vec(),
+            hex("0c868a403bfd7a93a3001ef22ef02e3f")
+        );
     }
 
     #[test]
@@ -510,8 +523,13 @@ mod tests {
         let challenge_msg = challenge_message(&[7; 8], "HYPERV");
         let challenge = Challenge::parse(&challenge_msg).unwrap();
         assert_eq!(challenge.server_challenge, [7; 8]);
-        let (auth, mut client) =
-            authenticate_message("administrator", "", "Passw0rd!", &challenge, &ClientNonces::random());
+        let (auth, mut client) = authenticate_message(
+            "administrator",
+            "",
+            "Passw0rd!",
+            &challenge,
+            &ClientNonces::random(),
+        );
         let parsed = Authenticate::parse(&auth).unwrap();
         assert_eq!(parsed.user, "administrator");
         assert!(parsed.verify("wrong", &[7; 8]).is_none());

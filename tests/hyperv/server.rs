@@ -18,6 +18,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use virt::net::ntlm;
 use virt::xml::dom::{self, child, child_text, children, local, Element};
 use virt::xml::escape;
 
@@ -58,6 +59,11 @@ pub struct Opts {
     pub truncate_enumerate: bool,
     /// Serve HTTPS (a self-signed certificate) instead of HTTP.
     pub tls: bool,
+    /// The schemes WinRM allows ("Basic", "Negotiate"); Windows' default
+    /// is Negotiate (and Kerberos) only.
+    pub auth: Vec<String>,
+    /// WinRM's AllowUnencrypted: plain SOAP over HTTP.
+    pub allow_unencrypted: bool,
 }
 
 impl Default for Opts {
@@ -73,6 +79,9 @@ impl Default for Opts {
             close_on_pull: false,
             truncate_enumerate: false,
             tls: false,
+            // The seed's set-up: Basic enabled, unencrypted HTTP allowed.
+            auth: vec!["Negotiate".into(), "Basic".into()],
+            allow_unencrypted: true,
         }
     }
 }
@@ -169,6 +178,8 @@ pub struct State {
     enums: HashMap<String, (Vec<Inst>, Items)>,
     next_pid: u32,
     counter: u64,
+    /// Requests that came sealed with NTLM session security.
+    pub sealed: u64,
 }
 
 /// A running server.
@@ -341,6 +352,7 @@ impl State {
             enums: HashMap::new(),
             next_pid: 1000,
             counter: 0,
+            sealed: 0,
         };
         let (version, caption) = match opts.mode {
             Mode::V2 => ("10.0.14393", "Microsoft Windows Server 2016 Datacenter"),
@@ -471,9 +483,9 @@ impl Server {
                         let Ok(session) = rustls::ServerConnection::new(cfg) else {
                             return;
                         };
-                        serve(rustls::StreamOwned::new(session, conn), &st, &rq)
+                        serve(rustls::StreamOwned::new(session, conn), &st, &rq, true)
                     }
-                    None => serve(conn, &st, &rq),
+                    None => serve(conn, &st, &rq, false),
                 });
             }
         });
@@ -611,8 +623,48 @@ fn unbase64(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn serve<S: Read + Write>(conn: S, st: &Arc<Mutex<State>>, rq: &AtomicU64) {
+/// One reply: status, extra headers, body, and whether to seal it.
+struct Reply {
+    status: u16,
+    headers: Vec<String>,
+    body: Vec<u8>,
+    content_type: &'static str,
+}
+
+impl Reply {
+    fn new(status: u16, body: Vec<u8>) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body,
+            content_type: "application/soap+xml;charset=UTF-8",
+        }
+    }
+
+    /// 401 offering the schemes the service allows.
+    fn unauthorized(schemes: &[String]) -> Reply {
+        let mut r = Reply::new(401, Vec::new());
+        for scheme in schemes {
+            r.headers.push(if scheme == "Basic" {
+                "WWW-Authenticate: Basic realm=\"WSMAN\"".to_string()
+            } else {
+                format!("WWW-Authenticate: {scheme}")
+            });
+        }
+        r
+    }
+}
+
+/// What one TCP connection remembers of NTLM.
+#[derive(Default)]
+struct NtlmConn {
+    challenge: Option<[u8; 8]>,
+    session: Option<ntlm::Session>,
+}
+
+fn serve<S: Read + Write>(conn: S, st: &Arc<Mutex<State>>, rq: &AtomicU64, tls: bool) {
     let mut reader = BufReader::new(conn);
+    let mut ntlm_conn = NtlmConn::default();
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
@@ -641,55 +693,126 @@ fn serve<S: Read + Write>(conn: S, st: &Arc<Mutex<State>>, rq: &AtomicU64) {
             return;
         }
         rq.fetch_add(1, Ordering::SeqCst);
-        let path = line.split_whitespace().nth(1).unwrap_or("");
-        let (user, password) = {
-            let s = st.lock().unwrap();
-            (s.opts.user.clone(), s.opts.password.clone())
-        };
-        let authorized = headers
-            .get("authorization")
-            .and_then(|a| a.strip_prefix("Basic "))
-            .and_then(unbase64)
-            .is_some_and(|c| c == format!("{user}:{password}").as_bytes());
+        let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
         let reply = if !line.starts_with("POST ") || path != "/wsman" {
-            (404, String::new())
-        } else if !authorized {
-            (401, String::new())
+            Reply::new(404, Vec::new())
         } else {
-            match handle(st, &String::from_utf8_lossy(&body)) {
+            match authorized_reply(st, &headers, &body, &mut ntlm_conn, tls) {
                 Some(r) => r,
                 // Drop the connection without answering.
                 None => return,
             }
         };
-        let (status, text) = reply;
-        let reason = match status {
+        let reason = match reply.status {
             200 => "OK",
             401 => "Unauthorized",
             404 => "Not Found",
             _ => "Internal Server Error",
         };
         let mut head = format!(
-            "HTTP/1.1 {status} {reason}\r\nServer: Microsoft-HTTPAPI/2.0\r\nContent-Length: {}\r\n",
-            text.len()
+            "HTTP/1.1 {} {reason}\r\nServer: Microsoft-HTTPAPI/2.0\r\nContent-Length: {}\r\n",
+            reply.status,
+            reply.body.len()
         );
-        if status == 401 {
-            head.push_str("WWW-Authenticate: Negotiate\r\nWWW-Authenticate: Basic realm=\"WSMAN\"\r\n");
+        for h in &reply.headers {
+            head.push_str(h);
+            head.push_str("\r\n");
         }
-        if !text.is_empty() {
-            head.push_str("Content-Type: application/soap+xml;charset=UTF-8\r\n");
+        if !reply.body.is_empty() {
+            head.push_str(&format!("Content-Type: {}\r\n", reply.content_type));
         }
         head.push_str("\r\n");
         let out = reader.get_mut();
         if out
             .write_all(head.as_bytes())
-            .and_then(|_| out.write_all(text.as_bytes()))
+            .and_then(|_| out.write_all(&reply.body))
             .and_then(|_| out.flush())
             .is_err()
         {
             return;
         }
     }
+}
+
+/// Authenticates a request as WinRM does (Basic, or NTLM bound to the
+/// connection, sealed bodies over HTTP) and answers it.
+fn authorized_reply(
+    st: &Arc<Mutex<State>>,
+    headers: &HashMap<String, String>,
+    body: &[u8],
+    conn: &mut NtlmConn,
+    tls: bool,
+) -> Option<Reply> {
+    let (user, password, schemes, allow_unencrypted) = {
+        let s = st.lock().unwrap();
+        (
+            s.opts.user.clone(),
+            s.opts.password.clone(),
+            s.opts.auth.clone(),
+            s.opts.allow_unencrypted,
+        )
+    };
+    let auth = headers.get("authorization").cloned().unwrap_or_default();
+    let allowed = |scheme: &str| schemes.iter().any(|s| s == scheme);
+    if let Some(b) = auth.strip_prefix("Basic ") {
+        let ok = unbase64(b).is_some_and(|c| c == format!("{user}:{password}").as_bytes());
+        if !allowed("Basic") || !ok || (!tls && !allow_unencrypted) {
+            return Some(Reply::unauthorized(&schemes));
+        }
+        return handle(st, &String::from_utf8_lossy(body))
+            .map(|(status, text)| Reply::new(status, text.into_bytes()));
+    }
+    if let Some(token) = auth.strip_prefix("Negotiate ") {
+        if !allowed("Negotiate") {
+            return Some(Reply::unauthorized(&schemes));
+        }
+        let msg = unbase64(token).unwrap_or_default();
+        if let Some(auth_msg) = ntlm::Authenticate::parse(&msg) {
+            let session = conn.challenge.take().and_then(|c| auth_msg.verify(&password, &c));
+            // Windows compares user names without regard to case.
+            let user_ok = auth_msg.user.eq_ignore_ascii_case(&user);
+            match session {
+                Some(session) if user_ok => conn.session = Some(session),
+                _ => return Some(Reply::unauthorized(&schemes)),
+            }
+            if body.is_empty() {
+                return Some(Reply::new(200, Vec::new()));
+            }
+        } else {
+            let mut challenge = [0u8; 8];
+            virt::domain::fill_random(&mut challenge);
+            conn.challenge = Some(challenge);
+            conn.session = None;
+            let mut r = Reply::new(401, Vec::new());
+            r.headers.push(format!(
+                "WWW-Authenticate: Negotiate {}",
+                virt::drivers::hyperv::wsman::base64(&ntlm::challenge_message(&challenge, "HYPERV-TEST"))
+            ));
+            return Some(r);
+        }
+    }
+    let Some(session) = conn.session.as_mut() else {
+        return Some(Reply::unauthorized(&schemes));
+    };
+    let encrypted = headers
+        .get("content-type")
+        .is_some_and(|t| t.starts_with("multipart/encrypted"));
+    if !encrypted {
+        if !tls && !allow_unencrypted {
+            return Some(Reply::unauthorized(&schemes));
+        }
+        return handle(st, &String::from_utf8_lossy(body))
+            .map(|(status, text)| Reply::new(status, text.into_bytes()));
+    }
+    let Some(plain) = ntlm::decrypt_body(session, body) else {
+        return Some(Reply::new(400, Vec::new()));
+    };
+    st.lock().unwrap().sealed += 1;
+    let (status, text) = handle(st, &String::from_utf8_lossy(&plain))?;
+    let sealed = ntlm::encrypt_body(conn.session.as_mut()?, text.as_bytes());
+    let mut r = Reply::new(status, sealed);
+    r.content_type = ntlm::ENCRYPTED_CONTENT_TYPE;
+    Some(r)
 }
 
 fn envelope(action: &str, relates: &str, body: &str) -> String {

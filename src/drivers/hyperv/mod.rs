@@ -15,6 +15,7 @@ mod host;
 mod networks;
 mod params;
 mod settings;
+pub mod transport;
 mod vms;
 pub mod wsman;
 
@@ -28,7 +29,8 @@ use crate::net::{HttpClient, HttpOptions};
 use crate::uri::Uri;
 
 pub use params::{remote_transport_error, HypervParams};
-use wsman::{Client, Credentials};
+use transport::{Credentials, Transport};
+use wsman::Client;
 
 /// The service name credentials are asked and looked up under
 /// (auth.conf's `[auth-hyperv-HOST]`).
@@ -75,12 +77,17 @@ impl HypervDriver {
             error_domain: VIR_FROM_HYPERV,
             ..HttpOptions::default()
         })?;
-        let client = Client::new(
+        let endpoint = params.endpoint();
+        let transport = Transport::new(
             http,
-            &params.endpoint(),
-            &Credentials::Basic { user, password },
-            Arc::new(AtomicU64::new(0)),
+            &endpoint,
+            Credentials {
+                user,
+                password,
+                scheme: params.auth,
+            },
         );
+        let client = Client::new(transport, &endpoint, Arc::new(AtomicU64::new(0)));
         let wmi = probe(&client)?;
         let os = client
             .query(wsman::CIMV2, "SELECT * FROM Win32_OperatingSystem")?
@@ -118,6 +125,11 @@ impl HypervDriver {
     /// Runs a WQL query in a WMI namespace (for diagnostics and tests).
     pub fn raw_query(&self, ns: &str, wql: &str) -> Result<Vec<wsman::Instance>> {
         self.client.query(ns, wql)
+    }
+
+    /// Whether the connection authenticates with NTLM.
+    pub fn uses_ntlm(&self) -> bool {
+        self.client.uses_ntlm()
     }
 
     /// The WMI generation the host speaks.

@@ -5,6 +5,8 @@ use crate::abi::*;
 use crate::error::{Error, Result};
 use crate::uri::Uri;
 
+use super::transport::Scheme;
+
 /// A parsed Hyper-V driver URI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HypervParams {
@@ -18,6 +20,9 @@ pub struct HypervParams {
     pub user: Option<String>,
     /// The `no_verify` parameter (skip the certificate check).
     pub no_verify: bool,
+    /// The `auth` parameter (ours, not libvirt's): `basic`, `ntlm`, or
+    /// unset for Basic falling back to NTLM.
+    pub auth: Scheme,
 }
 
 impl HypervParams {
@@ -30,6 +35,7 @@ impl HypervParams {
             .ok_or_else(|| Error::invalid_arg(VIR_FROM_HYPERV, "URI is missing the server part"))?;
         let mut transport = "https".to_string();
         let mut no_verify = false;
+        let mut auth = Scheme::Auto;
         for (name, value) in &uri.params {
             match name.to_ascii_lowercase().as_str() {
                 "transport" => {
@@ -57,6 +63,16 @@ impl HypervParams {
                         }
                     }
                 }
+                "auth" => auth = match value.to_ascii_lowercase().as_str() {
+                    "basic" => Scheme::Basic,
+                    "ntlm" | "negotiate" => Scheme::Ntlm,
+                    _ => return Err(Error::invalid_arg(
+                        VIR_FROM_HYPERV,
+                        format!(
+                            "Query parameter 'auth' has unexpected value '{value}' (should be basic|ntlm)"
+                        ),
+                    )),
+                },
                 // libvirt ignores parameters it does not know.
                 _ => {}
             }
@@ -74,6 +90,7 @@ impl HypervParams {
             port,
             user: uri.user.clone().filter(|u| !u.is_empty()),
             no_verify,
+            auth,
         })
     }
 

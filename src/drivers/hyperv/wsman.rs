@@ -10,9 +10,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::transport::Transport;
 use crate::abi::*;
 use crate::error::{Error, Result};
-use crate::net::HttpClient;
 use crate::xml::dom::{self, child, child_text, children, local, Element};
 use crate::xml::escape;
 
@@ -294,23 +294,10 @@ pub fn return_code_text(code: i64) -> &'static str {
     }
 }
 
-/// How the client authenticates.
-#[derive(Clone)]
-pub enum Credentials {
-    /// HTTP Basic.
-    Basic {
-        /// User name.
-        user: String,
-        /// Password.
-        password: String,
-    },
-}
-
 /// One WS-Management endpoint (`<scheme>://host:port/wsman`).
 pub struct Client {
-    http: HttpClient,
+    transport: Transport,
     url: String,
-    authorization: String,
     requests: Arc<AtomicU64>,
     /// How long an asynchronous method's job may run.
     pub job_timeout: Duration,
@@ -342,20 +329,19 @@ fn message_id() -> String {
 
 impl Client {
     /// A client of the service at `url` (ending in `/wsman`).
-    pub fn new(http: HttpClient, url: &str, creds: &Credentials, requests: Arc<AtomicU64>) -> Client {
-        let authorization = match creds {
-            Credentials::Basic { user, password } => {
-                format!("Basic {}", base64(format!("{user}:{password}").as_bytes()))
-            }
-        };
+    pub fn new(transport: Transport, url: &str, requests: Arc<AtomicU64>) -> Client {
         Client {
-            http,
+            transport,
             url: url.to_string(),
-            authorization,
             requests,
             job_timeout: Duration::from_secs(300),
             job_poll: Duration::from_millis(100),
         }
+    }
+
+    /// Whether requests go with NTLM (after negotiation).
+    pub fn uses_ntlm(&self) -> bool {
+        self.transport.uses_ntlm()
     }
 
     /// The counter of requests sent.
@@ -407,15 +393,7 @@ impl Client {
     ) -> Result<Element> {
         let doc = self.envelope(action, resource_uri, selectors, body);
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let reply = self.http.request(
-            "POST",
-            &self.url,
-            &[
-                ("Content-Type", "application/soap+xml;charset=UTF-8"),
-                ("Authorization", &self.authorization),
-            ],
-            Some(doc.as_bytes()),
-        )?;
+        let reply = self.transport.post(doc.as_bytes(), what)?;
         let status = reply.status;
         if status == 401 {
             return Err(Error::with(
