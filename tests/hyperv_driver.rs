@@ -356,6 +356,20 @@ fn windows_2008_r2_speaks_the_v1_namespace() {
     assert_eq!(enabled(&server, "web01"), "32769");
     assert!(d.domain_has_managed_save_image(&web, 0).unwrap());
     assert_eq!(d.list_networks(true).unwrap(), ["External Switch"]);
+    // Memory and vCPUs go through 2008 R2's ModifyVirtualSystemResources.
+    d.domain_set_memory_flags(&web, 1024 * 1024, 0).unwrap();
+    d.domain_set_vcpus_flags(&web, 3, 0).unwrap();
+    let info = d.domain_get_info(&web).unwrap();
+    assert_eq!((info.memory, info.nr_virt_cpu), (1024 * 1024, 3));
+    // What libvirt only does on 2012 and newer is refused.
+    let e = expect_err(d.domain_define_xml(
+        "<domain type='hyperv'><name>x</name><memory>1024</memory><os><type>hvm</type></os></domain>",
+        0,
+    ));
+    assert_eq!(e.code, VIR_ERR_NO_SUPPORT);
+    let e = expect_err(d.domain_get_autostart(&web));
+    assert_eq!(e.code, VIR_ERR_NO_SUPPORT);
+    assert!(server.vm("x").is_none());
 }
 
 #[test]

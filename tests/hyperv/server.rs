@@ -1805,12 +1805,26 @@ fn invoke(
             );
             Ok((4096, job))
         }
-        ("Msvm_VirtualSystemManagementService", "ModifyResourceSettings" | "ModifySystemSettings") => {
-            let pname = if method == "ModifySystemSettings" {
-                "SystemSettings"
-            } else {
-                "ResourceSettings"
+        (
+            "Msvm_VirtualSystemManagementService",
+            "ModifyResourceSettings" | "ModifySystemSettings" | "ModifyVirtualSystemResources",
+        ) => {
+            let pname = match method {
+                "ModifySystemSettings" => "SystemSettings",
+                "ModifyVirtualSystemResources" => "ResourceSettingData",
+                _ => "ResourceSettings",
             };
+            if method == "ModifyVirtualSystemResources" {
+                let e = arg(input, "ComputerSystem").ok_or("ComputerSystem is missing")?;
+                let g = epr_selector(e, "Name").ok_or("ComputerSystem is not a reference to a system")?;
+                if !s
+                    .insts
+                    .iter()
+                    .any(|i| i.class == "Msvm_ComputerSystem" && i.get("Name").is_some_and(|n| eq_ci(n, &g)))
+                {
+                    return Ok((5, String::new()));
+                }
+            }
             let mut changes = Vec::new();
             for e in children(input, pname) {
                 let (cls, props) = embedded(&e.text())?;

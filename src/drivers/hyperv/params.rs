@@ -63,16 +63,20 @@ impl HypervParams {
                         }
                     }
                 }
-                "auth" => auth = match value.to_ascii_lowercase().as_str() {
-                    "basic" => Scheme::Basic,
-                    "ntlm" | "negotiate" => Scheme::Ntlm,
-                    _ => return Err(Error::invalid_arg(
-                        VIR_FROM_HYPERV,
-                        format!(
+                "auth" => {
+                    auth = match value.to_ascii_lowercase().as_str() {
+                        "basic" => Scheme::Basic,
+                        "ntlm" | "negotiate" => Scheme::Ntlm,
+                        _ => {
+                            return Err(Error::invalid_arg(
+                                VIR_FROM_HYPERV,
+                                format!(
                             "Query parameter 'auth' has unexpected value '{value}' (should be basic|ntlm)"
                         ),
-                    )),
-                },
+                            ))
+                        }
+                    }
+                }
                 // libvirt ignores parameters it does not know.
                 _ => {}
             }

@@ -4,7 +4,7 @@
 
 use super::vms::{guid, Vm};
 use super::wsman::{resource_uri, Arg, Epr, Instance};
-use super::HypervDriver;
+use super::{HypervDriver, WmiVersion};
 use crate::abi::*;
 use crate::domain::{self, DomainDef, FormatOptions, ParseOptions, Profile};
 use crate::driver::DomainRef;
@@ -302,6 +302,34 @@ impl HypervDriver {
         self.cache.clear();
         let mut all = vec![("InstanceID".to_string(), instance_id.to_string())];
         all.extend(props.iter().map(|(k, v)| (k.to_string(), v.clone())));
+        if self.wmi == WmiVersion::V1 {
+            // 2008 R2 names the VM and calls the method differently.
+            let guid = instance_id
+                .strip_prefix("Microsoft:")
+                .and_then(|r| r.split('\\').next())
+                .unwrap_or_default()
+                .to_string();
+            self.client.invoke(
+                self.ns(),
+                VSMS,
+                &self.vsms_selectors(),
+                "ModifyVirtualSystemResources",
+                &[
+                    Arg::Reference(
+                        "ComputerSystem".to_string(),
+                        Epr {
+                            resource_uri: resource_uri(self.ns(), "Msvm_ComputerSystem"),
+                            selectors: vec![
+                                ("CreationClassName".to_string(), "Msvm_ComputerSystem".to_string()),
+                                ("Name".to_string(), guid),
+                            ],
+                        },
+                    ),
+                    Arg::Embedded("ResourceSettingData".to_string(), class.to_string(), all),
+                ],
+            )?;
+            return Ok(());
+        }
         self.client.invoke(
             self.ns(),
             VSMS,
@@ -398,12 +426,14 @@ impl HypervDriver {
     }
 
     pub(super) fn get_autostart(&self, dom: &DomainRef) -> Result<bool> {
+        self.v2_only("virDomainGetAutostart")?;
         let vm = self.vm(dom)?;
         let s = self.settings(&vm)?;
         Ok(s.vssd.int("AutomaticStartupAction") == Some(4))
     }
 
     pub(super) fn set_autostart(&self, dom: &DomainRef, on: bool) -> Result<()> {
+        self.v2_only("virDomainSetAutostart")?;
         let vm = self.vm(dom)?;
         let s = self.settings(&vm)?;
         self.cache.clear();
@@ -460,6 +490,7 @@ impl HypervDriver {
                 flags,
             ));
         }
+        self.v2_only("virDomainDefineXML")?;
         let def = domain::parse(
             xml,
             &ParseOptions {
@@ -691,8 +722,18 @@ impl HypervDriver {
             })
     }
 
+    /// Entries libvirt's driver offers on 2012 and newer hosts only (their
+    /// methods are v2's): refused on 2008 R2 as a driver without them.
+    fn v2_only(&self, func: &str) -> Result<()> {
+        if self.wmi == WmiVersion::V1 {
+            return Err(Error::no_support(VIR_FROM_HYPERV, func));
+        }
+        Ok(())
+    }
+
     /// DestroySystem.
     pub(super) fn undefine(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        self.v2_only("virDomainUndefine")?;
         let known = VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
             | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
             | VIR_DOMAIN_UNDEFINE_NVRAM
