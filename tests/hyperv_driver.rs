@@ -557,3 +557,40 @@ fn ntlm_over_https_needs_no_sealing() {
     assert_eq!(conn.driver().list_all_domains(0).unwrap().len(), 3);
     assert_eq!(server.state.lock().unwrap().sealed, 0);
 }
+
+#[test]
+fn keys_are_pressed_and_released() {
+    let server = Server::start(Opts::default());
+    let conn = open(&server.uri("")).unwrap();
+    let d = conn.driver();
+    let web = d.domain_lookup_by_name("web01").unwrap();
+    // Ctrl+Alt+Del in Linux key codes.
+    d.domain_send_key(&web, VIR_KEYCODE_SET_LINUX as u32, 10, &[29, 56, 111], 0)
+        .unwrap();
+    let keys: Vec<(String, u32)> = server
+        .state
+        .lock()
+        .unwrap()
+        .keys
+        .iter()
+        .map(|(_, m, c)| (m.clone(), *c))
+        .collect();
+    let want: Vec<(String, u32)> = [
+        ("PressKey", 0xa2),
+        ("PressKey", 0xa4),
+        ("PressKey", 0x2e),
+        ("ReleaseKey", 0x2e),
+        ("ReleaseKey", 0xa4),
+        ("ReleaseKey", 0xa2),
+    ]
+    .iter()
+    .map(|(m, c)| (m.to_string(), *c))
+    .collect();
+    assert_eq!(keys, want);
+    let e = expect_err(d.domain_send_key(&web, VIR_KEYCODE_SET_USB as u32, 0, &[4], 0));
+    assert_eq!(e.code, VIR_ERR_INVALID_ARG);
+    let off = d.domain_lookup_by_name("db & <backup>").unwrap();
+    let e = expect_err(d.domain_send_key(&off, VIR_KEYCODE_SET_WIN32 as u32, 0, &[0x41], 0));
+    assert_eq!(e.code, VIR_ERR_OPERATION_INVALID);
+    assert_eq!(server.state.lock().unwrap().keys.len(), 6);
+}

@@ -31,6 +31,8 @@ print("node", conn.getInfo())
 for d in sorted(conn.listAllDomains(), key=lambda d: d.name()):
     print("dom", repr(d.name()), d.UUIDString(), d.ID(), d.info())
 print("ids", sorted(conn.listDomainsID()), "defined", sorted(conn.listDefinedDomains()))
+w = conn.lookupByName("web01")
+print("sendkey", w.sendKey(libvirt.VIR_KEYCODE_SET_LINUX, 0, [29, 56, 111], 3, 0))
 d = conn.lookupByName("db & <backup>")
 print("xmlname", "<name>db &amp; &lt;backup&gt;</name>" in d.XMLDesc(0))
 d.create()
@@ -144,6 +146,8 @@ fn python_binding_runs_the_hyperv_driver() {
     assert_eq!(listed.len(), vms.len(), "{stdout}");
     assert!(stdout.contains("dom 'db & <backup>'"), "{stdout}");
     assert_eq!(field("xmlname"), "True");
+    assert_eq!(field("sendkey"), "0");
+    assert_eq!(server.state.lock().unwrap().keys.len(), 6);
     // (state, reason): running 1, paused 3, shut off 5.
     assert!(field("after-create").starts_with("[1, 0] 1"), "{stdout}");
     assert_eq!(field("after-suspend"), "[3, 0]");

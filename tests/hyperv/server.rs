@@ -180,6 +180,8 @@ pub struct State {
     counter: u64,
     /// Requests that came sealed with NTLM session security.
     pub sealed: u64,
+    /// Keyboard calls: (VM GUID, method, key code).
+    pub keys: Vec<(String, String, u32)>,
 }
 
 /// A running server.
@@ -330,6 +332,15 @@ impl State {
             ],
         ));
         self.insts.push(Inst::new(
+            "Msvm_Keyboard",
+            &[
+                ("CreationClassName", "Msvm_Keyboard"),
+                ("DeviceID", "Keyboard"),
+                ("SystemCreationClassName", "Msvm_ComputerSystem"),
+                ("SystemName", g),
+            ],
+        ));
+        self.insts.push(Inst::new(
             "Msvm_ShutdownComponent",
             &[
                 ("CreationClassName", "Msvm_ShutdownComponent"),
@@ -353,6 +364,7 @@ impl State {
             next_pid: 1000,
             counter: 0,
             sealed: 0,
+            keys: Vec::new(),
         };
         let (version, caption) = match opts.mode {
             Mode::V2 => ("10.0.14393", "Microsoft Windows Server 2016 Datacenter"),
@@ -1732,6 +1744,23 @@ fn invoke(
                 }),
             );
             Ok((4096, job))
+        }
+        ("Msvm_Keyboard", "PressKey" | "ReleaseKey") => {
+            let code: u32 = arg(input, "keyCode")
+                .and_then(|e| e.text().trim().parse().ok())
+                .ok_or("keyCode is missing")?;
+            let g = s.insts[target].get("SystemName").unwrap_or("").to_string();
+            let running = s.insts.iter().any(|i| {
+                i.class == "Msvm_ComputerSystem"
+                    && i.get("Name") == Some(g.as_str())
+                    && i.get("EnabledState") == Some("2")
+            });
+            if !running {
+                // Invalid State for this operation.
+                return Ok((32775, String::new()));
+            }
+            s.keys.push((g, method.to_string(), code));
+            Ok((0, String::new()))
         }
         ("Msvm_ShutdownComponent", "InitiateShutdown") => {
             let g = s.insts[target].get("SystemName").unwrap_or("").to_string();

@@ -224,6 +224,17 @@ impl Driver for HypervDriver {
         self.managed_save_remove(dom, flags)
     }
 
+    fn domain_send_key(
+        &self,
+        dom: &DomainRef,
+        codeset: u32,
+        holdtime: u32,
+        keycodes: &[u32],
+        flags: u32,
+    ) -> Result<()> {
+        self.send_key(dom, codeset, holdtime, keycodes, flags)
+    }
+
     fn domain_get_scheduler_type(&self, dom: &DomainRef) -> Result<(String, i32)> {
         self.vm(dom)?;
         Ok(("allocation".to_string(), 3))

@@ -12,6 +12,7 @@
 
 mod entries;
 mod host;
+mod keys;
 mod networks;
 mod params;
 mod settings;
