@@ -176,6 +176,10 @@ fn info_state_and_xml() {
     assert!(xml.starts_with("<domain type='hyperv' id='"), "{xml}");
     assert!(xml.contains("<memory unit='KiB'>2097152</memory>"), "{xml}");
     assert!(xml.contains("<vcpu placement='static'>2</vcpu>"), "{xml}");
+    // COM 1 is connected to a named pipe; the synthetic display is a video.
+    assert!(xml.contains("<serial type='pipe'>"), "{xml}");
+    assert!(xml.contains("<source path='\\\\.\\pipe\\web01-com1'/>"), "{xml}");
+    assert!(xml.contains("<video>"), "{xml}");
     let saved = d.domain_lookup_by_name("saved01").unwrap();
     assert_eq!(d.domain_get_state(&saved, 0).unwrap().0, VIR_DOMAIN_SHUTOFF);
     assert!(d.domain_has_managed_save_image(&saved, 0).unwrap());
@@ -422,6 +426,21 @@ fn broken_servers_give_clear_errors() {
     let e = expect_err(virt::driver::Driver::list_all_domains(&d, 0));
     assert_eq!(e.domain, VIR_FROM_HYPERV);
     assert!(e.message.contains("curl_easy_perform"), "{}", e.message);
+    // A reply that is not XML.
+    server.state.lock().unwrap().opts.close_on_pull = false;
+    server.state.lock().unwrap().opts.garbage_get = true;
+    let mut job = virt::drivers::hyperv::wsman::Epr {
+        resource_uri: String::new(),
+        selectors: Vec::new(),
+    };
+    job.selectors.push(("InstanceID".into(), "x".into()));
+    let e = d.raw_get("Msvm_ConcreteJob", &job.selectors).unwrap_err();
+    assert!(
+        e.message
+            .contains("Could not parse the response of Get of Msvm_ConcreteJob"),
+        "{}",
+        e.message
+    );
     // A reply cut in half.
     server.state.lock().unwrap().opts.truncate_enumerate = true;
     let e = expect_err(virt::driver::Driver::list_all_domains(&d, 0));

@@ -57,6 +57,8 @@ pub struct Opts {
     pub close_on_pull: bool,
     /// Replies to Enumerate are cut in the middle.
     pub truncate_enumerate: bool,
+    /// Replies to Get are not XML at all (a proxy's error page).
+    pub garbage_get: bool,
     /// Serve HTTPS (a self-signed certificate) instead of HTTP.
     pub tls: bool,
     /// The schemes WinRM allows ("Basic", "Negotiate"); Windows' default
@@ -79,6 +81,7 @@ impl Default for Opts {
             close_on_pull: false,
             truncate_enumerate: false,
             tls: false,
+            garbage_get: false,
             // The seed's set-up: Basic enabled, unencrypted HTTP allowed.
             auth: vec!["Negotiate".into(), "Basic".into()],
             allow_unencrypted: true,
@@ -324,6 +327,21 @@ impl State {
             self.insts.push(port);
         }
         self.insts.push(Inst::new(
+            "Msvm_ResourceAllocationSettingData",
+            &[
+                ("ElementName", "Video"),
+                (
+                    "InstanceID",
+                    &format!("Microsoft:{g}\\8ee63c9f-7a34-4f19-8e01-4e6a5d3c0a6b\\0"),
+                ),
+                (
+                    "ResourceSubType",
+                    "Microsoft:Hyper-V:Synthetic Display Controller",
+                ),
+                ("ResourceType", "24"),
+            ],
+        ));
+        self.insts.push(Inst::new(
             "Msvm_SyntheticDisplayController",
             &[
                 ("CreationClassName", "Msvm_SyntheticDisplayController"),
@@ -448,6 +466,14 @@ impl State {
             ],
         ));
         st.add_vm("web01", &guid(1), "2", 2048, 2);
+        let com1 = format!("Microsoft:{}\\ce7e6ce9-f0a6-4b21-8d28-2d3a4dd66b0b\\0", guid(1));
+        if let Some(port) = st
+            .insts
+            .iter_mut()
+            .find(|i| i.get("InstanceID") == Some(com1.as_str()))
+        {
+            port.set("Connection", Some("\\\\.\\pipe\\web01-com1"));
+        }
         st.add_vm("db & <backup>", &guid(2), "3", 4096, 4);
         let saved = st.saved();
         st.add_vm("saved01", &guid(3), saved, 1024, 1);
@@ -1039,6 +1065,9 @@ fn handle(st: &Arc<Mutex<State>>, text: &str) -> Option<(u16, String)> {
                     "",
                 ),
             ))
+        }
+        "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get" if s.opts.garbage_get => {
+            Some((200, "<html><body>Service Unavailable".to_string()))
         }
         "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get" => {
             if !class_exists(&s, ns, class) {

@@ -128,6 +128,12 @@ impl HypervDriver {
         self.client.query(ns, wql)
     }
 
+    /// Gets one instance of a class in the virtualization namespace (for
+    /// diagnostics and tests).
+    pub fn raw_get(&self, class: &str, selectors: &[(String, String)]) -> Result<wsman::Instance> {
+        self.client.get(self.ns(), class, selectors)
+    }
+
     /// Whether the connection authenticates with NTLM.
     pub fn uses_ntlm(&self) -> bool {
         self.client.uses_ntlm()

@@ -272,10 +272,8 @@ impl HypervDriver {
             }
             out.push_str("</interface>");
         }
-        if s.parts
-            .iter()
-            .any(|p| p.class == "Msvm_SyntheticDisplayController" || p.class == "Msvm_S3DisplayController")
-        {
+        // The display controller's setting is a graphics controller (24).
+        if s.parts.iter().any(|p| p.int("ResourceType") == Some(24)) {
             out.push_str("<video><model type='vga'/></video>");
         }
         out
