@@ -163,8 +163,9 @@ fn probe(client: &Client) -> Result<WmiVersion> {
     let wql = "SELECT * FROM Msvm_ComputerSystem WHERE Name = __SERVER";
     match client.query(wsman::VIRT_V2, wql) {
         Ok(found) if !found.is_empty() => return Ok(WmiVersion::V2),
-        Err(e) if e.code == VIR_ERR_AUTH_FAILED => return Err(e),
-        Err(e) if e.message.contains("Transport error") || e.message.contains("curl") => return Err(e),
+        // Only the service's own refusal (no such namespace) means "try the
+        // 2008 R2 one"; credentials, transport and parse errors stand.
+        Err(e) if !wsman::is_fault(&e) => return Err(e),
         _ => {}
     }
     match client.query(wsman::VIRT_V1, wql) {

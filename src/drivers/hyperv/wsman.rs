@@ -625,6 +625,11 @@ fn unexpected(what: &str, element: &str) -> Error {
     )
 }
 
+/// Whether an error is a SOAP fault the service returned.
+pub fn is_fault(e: &Error) -> bool {
+    e.message.contains("SOAP fault during ")
+}
+
 /// A fault as libvirt reports it: operation, code, subcode, reason, detail.
 fn fault_error(what: &str, f: &Fault) -> Error {
     let code = match f.kind() {
