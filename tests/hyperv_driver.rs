@@ -613,3 +613,24 @@ fn keys_are_pressed_and_released() {
     assert_eq!(e.code, VIR_ERR_OPERATION_INVALID);
     assert_eq!(server.state.lock().unwrap().keys.len(), 6);
 }
+
+#[test]
+fn credentials_come_from_auth_conf_first() {
+    let server = Server::start(Opts::default());
+    let dir = std::env::temp_dir().join(format!("hyperv-authconf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("auth.conf");
+    // The service is "hyperv", the host the URI's server.
+    std::fs::write(
+        &file,
+        format!("[credentials-hv]\nusername={USER}\npassword={PASS}\n\n[auth-hyperv-127.0.0.1]\ncredentials=hv\n"),
+    )
+    .unwrap();
+    let creds = Creds::new("nobody", "wrong");
+    let uri = server.uri(&format!("&authfile={}", file.display()));
+    let conn = Connection::open(Some(&uri), Some(&creds), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+    let conn = conn.unwrap();
+    assert_eq!(conn.driver().list_all_domains(0).unwrap().len(), 3);
+    assert!(creds.asked.lock().unwrap().is_empty(), "the callback was asked");
+}
