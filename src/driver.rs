@@ -191,6 +191,11 @@ pub trait Driver: Send + Sync {
         unsupported("virNodeGetInfo")
     }
 
+    /// Free host memory in bytes.
+    fn node_free_memory(&self) -> Result<u64> {
+        unsupported("virNodeGetFreeMemory")
+    }
+
     /// Whether the connection still works.
     fn is_alive(&self) -> Result<bool> {
         unsupported("virConnectIsAlive")

@@ -59,6 +59,10 @@ fn connects_and_describes_the_host() {
         (2, 8, 2, 16, 2600)
     );
     assert_eq!(d.max_vcpus(None).unwrap(), 64);
+    assert_eq!(
+        d.node_free_memory().unwrap(),
+        os.get("FreePhysicalMemory").unwrap().parse::<u64>().unwrap() * 1024
+    );
     let caps = d.capabilities().unwrap();
     assert!(
         caps.contains("<uuid>4c4c4544-0035-4a10-8048-b2c04f4e3532</uuid>"),
@@ -623,7 +627,9 @@ fn credentials_come_from_auth_conf_first() {
     // The service is "hyperv", the host the URI's server.
     std::fs::write(
         &file,
-        format!("[credentials-hv]\nusername={USER}\npassword={PASS}\n\n[auth-hyperv-127.0.0.1]\ncredentials=hv\n"),
+        format!(
+            "[credentials-hv]\nusername={USER}\npassword={PASS}\n\n[auth-hyperv-127.0.0.1]\ncredentials=hv\n"
+        ),
     )
     .unwrap();
     let creds = Creds::new("nobody", "wrong");

@@ -28,6 +28,7 @@ print("version", conn.getVersion())
 print("hostname", conn.getHostname())
 print("maxvcpus", conn.getMaxVcpus(None))
 print("node", conn.getInfo())
+print("free", conn.getFreeMemory())
 for d in sorted(conn.listAllDomains(), key=lambda d: d.name()):
     print("dom", repr(d.name()), d.UUIDString(), d.ID(), d.info())
 print("ids", sorted(conn.listDomainsID()), "defined", sorted(conn.listDefinedDomains()))
@@ -131,6 +132,8 @@ fn python_binding_runs_the_hyperv_driver() {
     assert_eq!(field("version"), "1000014393");
     assert_eq!(field("hostname"), "hyperv-test");
     assert_eq!(field("maxvcpus"), "64");
+    // Win32_OperatingSystem.FreePhysicalMemory (KiB) in bytes.
+    assert_eq!(field("free"), (12582912u64 * 1024).to_string());
     // [model, memory MiB, cpus, mhz, nodes, sockets, cores, threads]
     assert_eq!(
         field("node"),

@@ -306,6 +306,14 @@ pub unsafe extern "C" fn virNodeGetInfo(conn: virConnectPtr, info: virNodeInfoPt
     })
 }
 
+/// Free host memory in bytes (0 on failure).
+#[no_mangle]
+pub extern "C" fn virNodeGetFreeMemory(conn: virConnectPtr) -> c_ulonglong {
+    with_conn(conn, "virNodeGetFreeMemory", |c| {
+        c.conn.driver().node_free_memory()
+    })
+}
+
 /// 1 while the connection works, 0 otherwise.
 #[no_mangle]
 pub extern "C" fn virConnectIsAlive(conn: virConnectPtr) -> c_int {

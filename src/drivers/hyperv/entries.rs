@@ -34,6 +34,10 @@ impl Driver for HypervDriver {
         self.node()
     }
 
+    fn node_free_memory(&self) -> Result<u64> {
+        self.free_memory()
+    }
+
     fn is_alive(&self) -> Result<bool> {
         Ok(!self.closed.load(std::sync::atomic::Ordering::SeqCst))
     }

@@ -98,6 +98,16 @@ impl HypervDriver {
         })
     }
 
+    /// Free memory in bytes (Win32_OperatingSystem counts KiB).
+    pub(super) fn free_memory(&self) -> Result<u64> {
+        let os = self.win32("Win32_OperatingSystem")?;
+        let kib = os
+            .first()
+            .and_then(|o| o.int("FreePhysicalMemory"))
+            .ok_or_else(|| Error::internal(VIR_FROM_HYPERV, "Could not get Win32_OperatingSystem"))?;
+        Ok(kib.max(0) as u64 * 1024)
+    }
+
     /// The capabilities document.
     pub(super) fn caps(&self) -> Result<String> {
         let product = self.win32("Win32_ComputerSystemProduct")?;
