@@ -56,6 +56,7 @@ impl HypervDriver {
         Ok(NetworkRef { name, uuid })
     }
 
+    /// Names of the active (all) or inactive (none) networks.
     pub(super) fn network_names(&self, active: bool) -> Result<Vec<String>> {
         if !active {
             return Ok(Vec::new());
@@ -63,6 +64,7 @@ impl HypervDriver {
         Ok(self.switches()?.into_iter().map(|(_, n)| n).collect())
     }
 
+    /// virConnectListAllNetworks with its filters.
     pub(super) fn all_networks(&self, flags: u32) -> Result<Vec<NetworkRef>> {
         let has = |f: u32| flags & f != 0;
         // Switches are active, persistent and "autostarted".
@@ -75,6 +77,7 @@ impl HypervDriver {
         self.switches()?.into_iter().map(Self::net_ref).collect()
     }
 
+    /// The switch whose ElementName is `name`.
     pub(super) fn network_by_name(&self, name: &str) -> Result<NetworkRef> {
         let cond = format!("ElementName = {}", wql_quote(name));
         let found = self.switches_where(Some(&cond))?.into_iter().next();
@@ -83,6 +86,7 @@ impl HypervDriver {
             .unwrap_or_else(|| Err(no_network(format!("No network found with name '{name}'"))))
     }
 
+    /// The switch whose Name is `uuid`.
     pub(super) fn network_by_uuid(&self, uuid: &Uuid) -> Result<NetworkRef> {
         let cond = format!("Name = {}", wql_quote(&uuid.to_string().to_ascii_uppercase()));
         let found = self.switches_where(Some(&cond))?.into_iter().next();
@@ -91,6 +95,7 @@ impl HypervDriver {
             .unwrap_or_else(|| Err(no_network(format!("No network found with UUID '{uuid}'"))))
     }
 
+    /// The network XML of a switch: name and UUID.
     pub(super) fn network_xml(&self, net: &NetworkRef, flags: u32) -> Result<String> {
         if flags & !VIR_NETWORK_XML_INACTIVE != 0 {
             return Err(Error::bad_flags(

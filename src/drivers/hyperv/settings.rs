@@ -423,6 +423,7 @@ impl HypervDriver {
             .collect())
     }
 
+    /// Whether the VM starts with the host (AutomaticStartupAction 4).
     pub(super) fn get_autostart(&self, dom: &DomainRef) -> Result<bool> {
         self.v2_only("virDomainGetAutostart")?;
         let vm = self.vm(dom)?;
@@ -430,6 +431,7 @@ impl HypervDriver {
         Ok(s.vssd.int("AutomaticStartupAction") == Some(4))
     }
 
+    /// ModifySystemSettings of AutomaticStartupAction: 4 starts, 2 does nothing.
     pub(super) fn set_autostart(&self, dom: &DomainRef, on: bool) -> Result<()> {
         self.v2_only("virDomainSetAutostart")?;
         let vm = self.vm(dom)?;

@@ -207,6 +207,7 @@ impl HypervDriver {
             .ok_or_else(|| no_domain(format!("No domain with UUID {}", dom.uuid)))
     }
 
+    /// The ids (ProcessIDs) of the active domains.
     pub(super) fn running_ids(&self) -> Result<Vec<i32>> {
         Ok(self
             .vms_where(None)?
@@ -216,6 +217,7 @@ impl HypervDriver {
             .collect())
     }
 
+    /// The names of the inactive domains.
     pub(super) fn inactive_names(&self) -> Result<Vec<String>> {
         Ok(self
             .vms_where(None)?
@@ -307,6 +309,7 @@ impl HypervDriver {
             .collect())
     }
 
+    /// The active domain with this ProcessID.
     pub(super) fn lookup_id(&self, id: i32) -> Result<DomainRef> {
         self.vms_where(Some(&format!("ProcessID = {id}")))?
             .into_iter()
@@ -315,6 +318,7 @@ impl HypervDriver {
             .ok_or_else(|| no_domain(format!("No domain with ID {id}")))
     }
 
+    /// The domain with this ElementName.
     pub(super) fn lookup_name(&self, name: &str) -> Result<DomainRef> {
         self.vms_where(Some(&format!("ElementName = {}", wql_quote(name))))?
             .into_iter()
@@ -323,6 +327,7 @@ impl HypervDriver {
             .ok_or_else(|| no_domain(format!("No domain with name {name}")))
     }
 
+    /// The domain with this GUID.
     pub(super) fn lookup_uuid(&self, uuid: &Uuid) -> Result<DomainRef> {
         self.vms_where(Some(&format!("Name = {}", wql_quote(&guid(uuid)))))?
             .into_iter()
@@ -347,6 +352,7 @@ impl HypervDriver {
         Ok(())
     }
 
+    /// Starts an inactive VM (RequestedState 2).
     pub(super) fn create(&self, dom: &DomainRef, flags: u32) -> Result<DomainRef> {
         if flags != 0 {
             return Err(Error::bad_flags(
@@ -363,6 +369,7 @@ impl HypervDriver {
         Ok(self.vm(dom)?.domain_ref())
     }
 
+    /// Turns off an active VM (RequestedState 3).
     pub(super) fn destroy(&self, dom: &DomainRef, flags: u32) -> Result<()> {
         if flags != 0 {
             return Err(Error::bad_flags(
@@ -385,6 +392,7 @@ impl HypervDriver {
         }
     }
 
+    /// Pauses a running VM (Quiesce on v2 hosts, Paused on v1).
     pub(super) fn suspend(&self, dom: &DomainRef) -> Result<()> {
         let vm = self.vm(dom)?;
         if vm.enabled != state::ENABLED {
@@ -393,6 +401,7 @@ impl HypervDriver {
         self.request_state(&vm, self.paused_state())
     }
 
+    /// Resumes a paused VM.
     pub(super) fn resume(&self, dom: &DomainRef) -> Result<()> {
         let vm = self.vm(dom)?;
         if vm.enabled != self.paused_state() {
@@ -401,6 +410,7 @@ impl HypervDriver {
         self.request_state(&vm, state::ENABLED)
     }
 
+    /// Reboot (10) or reset (11) of a running VM.
     pub(super) fn reboot_or_reset(&self, dom: &DomainRef, requested: i64) -> Result<()> {
         let vm = self.vm(dom)?;
         if vm.enabled != state::ENABLED {
@@ -409,6 +419,7 @@ impl HypervDriver {
         self.request_state(&vm, requested)
     }
 
+    /// Asks the guest to shut down through Msvm_ShutdownComponent.
     pub(super) fn shutdown(&self, dom: &DomainRef, flags: u32) -> Result<()> {
         if flags != 0 {
             return Err(Error::bad_flags(
@@ -462,6 +473,7 @@ impl HypervDriver {
         Ok(())
     }
 
+    /// Saves the VM's state (Offline on v2 hosts, Suspended on v1).
     pub(super) fn managed_save(&self, dom: &DomainRef, flags: u32) -> Result<()> {
         if flags != 0 {
             return Err(Error::bad_flags(
@@ -481,6 +493,7 @@ impl HypervDriver {
         self.request_state(&vm, requested)
     }
 
+    /// Whether the VM's state is saved.
     pub(super) fn has_managed_save(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
         if flags != 0 {
             return Err(Error::bad_flags(
@@ -492,6 +505,7 @@ impl HypervDriver {
         Ok(self.vm(dom)?.is_saved())
     }
 
+    /// Discards a saved state (RequestedState 3).
     pub(super) fn managed_save_remove(&self, dom: &DomainRef, flags: u32) -> Result<()> {
         if flags != 0 {
             return Err(Error::bad_flags(
@@ -542,6 +556,7 @@ impl HypervDriver {
         Ok(found)
     }
 
+    /// virDomainGetInfo: state, memory and vCPUs.
     pub(super) fn info(&self, dom: &DomainRef) -> Result<DomainInfo> {
         let vm = self.vm_cached(dom)?;
         let (mem, cpu) = self.mem_cpu(&vm.guid)?;
@@ -578,6 +593,7 @@ impl HypervDriver {
             .ok_or_else(|| no_domain(format!("No domain with UUID {}", dom.uuid)))
     }
 
+    /// virDomainGetState (Hyper-V gives no reasons).
     pub(super) fn get_state(&self, dom: &DomainRef, flags: u32) -> Result<(i32, i32)> {
         if flags != 0 {
             return Err(Error::bad_flags(VIR_FROM_HYPERV, "hypervDomainGetState", flags));
