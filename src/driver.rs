@@ -593,6 +593,19 @@ pub trait Driver: Send + Sync {
         unsupported("virDomainSaveImageDefineXML")
     }
 
+    /// Sends key presses (`keycodes` in `codeset`, held `holdtime` ms).
+    fn domain_send_key(
+        &self,
+        dom: &DomainRef,
+        codeset: u32,
+        holdtime: u32,
+        keycodes: &[u32],
+        flags: u32,
+    ) -> Result<()> {
+        let _ = (dom, codeset, holdtime, keycodes, flags);
+        unsupported("virDomainSendKey")
+    }
+
     /// The scheduler's name and how many parameters it has.
     fn domain_get_scheduler_type(&self, dom: &DomainRef) -> Result<(String, i32)> {
         let _ = dom;

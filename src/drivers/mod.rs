@@ -1,6 +1,7 @@
 //! The hypervisor drivers, and which URI each one claims.
 
 pub mod esx;
+pub mod hyperv;
 pub mod test;
 pub mod xen;
 
@@ -31,6 +32,17 @@ pub fn open(uri: &Uri, auth: &Auth, flags: u32) -> Result<Option<Box<dyn Driver>
                 .is_some_and(|(base, _)| esx::Product::from_scheme(base).is_some()) =>
         {
             Err(esx::remote_transport_error(scheme))
+        }
+        Some(scheme) if scheme.eq_ignore_ascii_case("hyperv") => {
+            Ok(Some(Box::new(hyperv::HypervDriver::open(uri, auth, flags)?)))
+        }
+        // Client-side only, like ESX.
+        Some(scheme)
+            if scheme
+                .split_once('+')
+                .is_some_and(|(base, _)| base.eq_ignore_ascii_case("hyperv")) =>
+        {
+            Err(hyperv::remote_transport_error(scheme))
         }
         _ => Ok(None),
     }

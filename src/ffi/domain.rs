@@ -1177,6 +1177,49 @@ pub extern "C" fn virDomainSuspend(domain: virDomainPtr) -> c_int {
     })
 }
 
+/// Sends keystrokes to a domain.
+///
+/// # Safety
+/// `keycodes` must be NULL or hold `nkeycodes` values.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainSendKey(
+    domain: virDomainPtr,
+    codeset: c_uint,
+    holdtime: c_uint,
+    keycodes: *mut c_uint,
+    nkeycodes: c_int,
+    flags: c_uint,
+) -> c_int {
+    const F: &str = "virDomainSendKey";
+    change(domain, F, |d| {
+        if keycodes.is_null() {
+            return Err(Error::null_arg(FROM, F, "keycodes"));
+        }
+        if nkeycodes <= 0 {
+            return Err(Error::arg_check(
+                FROM,
+                format!("nkeycodes in {F} must be greater than zero"),
+                F,
+                "nkeycodes",
+            ));
+        }
+        let n = nkeycodes as usize;
+        if n > VIR_DOMAIN_SEND_KEY_MAX_KEYS {
+            return Err(Error::arg_check(
+                FROM,
+                format!("nkeycodes in {F} must be less than or equal to {VIR_DOMAIN_SEND_KEY_MAX_KEYS}"),
+                F,
+                "nkeycodes",
+            ));
+        }
+        // SAFETY: non-NULL and holds n values (caller's guarantee).
+        let codes = unsafe { std::slice::from_raw_parts(keycodes, n) }.to_vec();
+        let (r, c) = (d.reference(), &d.conn.conn);
+        c.driver().domain_send_key(&r, codeset, holdtime, &codes, flags)?;
+        Ok(0)
+    })
+}
+
 /// Resumes a paused domain.
 #[no_mangle]
 pub extern "C" fn virDomainResume(domain: virDomainPtr) -> c_int {

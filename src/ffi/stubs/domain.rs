@@ -1213,23 +1213,6 @@ pub unsafe extern "C" fn virDomainSaveParams(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainSendKey(
-    domain: virDomainPtr,
-    codeset: c_uint,
-    holdtime: c_uint,
-    keycodes: *mut c_uint,
-    nkeycodes: c_int,
-    flags: c_uint,
-) -> c_int {
-    let _ = (codeset, holdtime, keycodes, nkeycodes, flags);
-    unsupported(
-        c"virDomainSendKey",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainSendProcessSignal(
     domain: virDomainPtr,
     pid_value: c_longlong,
