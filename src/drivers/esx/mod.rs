@@ -19,15 +19,18 @@ mod entries;
 mod host;
 mod inventory;
 mod migrate;
+mod networks;
 mod params;
 mod power;
 mod snapshots;
 mod soap;
+mod storage;
 mod tasks;
 mod tune;
 mod vcenter;
 mod vi;
 mod vms;
+mod volumes;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -60,6 +63,7 @@ pub struct EsxDriver {
     placement: Placement,
     requests: RequestCounter,
     vm_cache: vms::VmCache,
+    net_system: networks::NetSystem,
     closed: AtomicBool,
 }
 
@@ -142,6 +146,7 @@ impl EsxDriver {
             placement,
             requests,
             vm_cache: vms::VmCache::default(),
+            net_system: networks::NetSystem::default(),
             closed: AtomicBool::new(false),
         })
     }

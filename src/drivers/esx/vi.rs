@@ -34,6 +34,10 @@ pub struct ServiceContent {
     pub session_manager: MoRef,
     /// The search index (finds VMs and hosts by UUID or address).
     pub search_index: Option<MoRef>,
+    /// The virtual disk manager (creates, copies and deletes disks).
+    pub virtual_disk_manager: Option<MoRef>,
+    /// The file manager (makes datastore directories).
+    pub file_manager: Option<MoRef>,
     /// The product description.
     pub about: About,
 }
@@ -162,6 +166,8 @@ impl Session {
                 property_collector: MoRef::new("PropertyCollector", "propertyCollector"),
                 session_manager: MoRef::new("SessionManager", "SessionManager"),
                 search_index: None,
+                virtual_disk_manager: None,
+                file_manager: None,
                 about: About::default(),
             },
         };
@@ -381,6 +387,8 @@ fn parse_service_content(reply: &Element) -> Result<ServiceContent> {
         session_manager: reference("sessionManager", "SessionManager")
             .ok_or_else(|| missing("sessionManager"))?,
         search_index: reference("searchIndex", "SearchIndex"),
+        virtual_disk_manager: reference("virtualDiskManager", "VirtualDiskManager"),
+        file_manager: reference("fileManager", "FileManager"),
         about,
     })
 }
