@@ -290,8 +290,7 @@ impl EsxDriver {
             return Err(Error::bad_flags(VIR_FROM_ESX, "esxStoragePoolRefresh", flags));
         }
         let ds = self.datastore_named(&pool.name)?;
-        self.session.call("RefreshDatastore", &ds.obj, "")?;
-        Ok(())
+        self.session.call_void("RefreshDatastore", &ds.obj, "")
     }
 
     /// The pool's state and sizes.

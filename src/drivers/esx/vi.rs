@@ -207,13 +207,26 @@ impl Session {
 
     /// Calls `method` on `this`: the response element, or the fault.
     pub fn call_raw(&self, method: &str, this: &MoRef, args: &str) -> Result<Reply> {
+        self.call_checked(method, this, args, false)
+    }
+
+    /// Calls `method`, which returns nothing, on `this`; an empty reply
+    /// also means it was done (the simulator answers some such methods so).
+    pub fn call_void(&self, method: &str, this: &MoRef, args: &str) -> Result<()> {
+        match self.call_checked(method, this, args, true)? {
+            Reply::Ok(_) => Ok(()),
+            Reply::Fault(status, fault) => Err(soap::fault_error(method, status, &fault)),
+        }
+    }
+
+    fn call_checked(&self, method: &str, this: &MoRef, args: &str, void: bool) -> Result<Reply> {
         // Counted before and after: a listing made while the call is on
         // its way is as out of date as one made before it.
         let changing = !READ_ONLY_METHODS.contains(&method);
         if changing {
             self.changed();
         }
-        let reply = self.send(method, this, args);
+        let reply = self.send(method, this, args, void);
         if changing {
             self.changed();
         }
@@ -222,7 +235,7 @@ impl Session {
             Reply::Fault(_, f)
                 if f.kind.as_deref() == Some("NotAuthenticated") && self.relogin(method)? =>
             {
-                self.send(method, this, args)
+                self.send(method, this, args, void)
             }
             _ => Ok(reply),
         }
@@ -243,7 +256,7 @@ impl Session {
     }
 
     /// One request and its reply.
-    fn send(&self, method: &str, this: &MoRef, args: &str) -> Result<Reply> {
+    fn send(&self, method: &str, this: &MoRef, args: &str, void: bool) -> Result<Reply> {
         let body = soap::envelope(method, this, args);
         let action = self.action.lock().clone();
         self.count_request();
@@ -256,7 +269,14 @@ impl Session {
             ],
             Some(body.as_bytes()),
         )?;
-        soap::parse_reply(method, status, &String::from_utf8_lossy(&body))
+        let text = String::from_utf8_lossy(&body);
+        if void && status == 200 && text.trim().is_empty() {
+            return Ok(Reply::Ok(Element {
+                name: format!("{method}Response"),
+                ..Element::default()
+            }));
+        }
+        soap::parse_reply(method, status, &text)
     }
 
     /// Calls `method` on `this`; a fault is an error.

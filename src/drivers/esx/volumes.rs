@@ -378,9 +378,9 @@ impl EsxDriver {
         Ok((ds, kind))
     }
 
-    /// Checks a new volume's XML as libvirt does and makes its directory:
-    /// the definition and its escaped datastore path.
-    fn prepare_volume(&self, pool: &PoolRef, xml: &str) -> Result<(VolumeDef, String)> {
+    /// Checks a new volume's XML as libvirt does: the definition, its
+    /// directory's and its own escaped datastore paths.
+    fn check_volume(&self, pool: &PoolRef, xml: &str) -> Result<(VolumeDef, String, String)> {
         let (_, pool_type) = self.pool_for_volume(&pool.name)?;
         let def = VolumeDef::parse(xml, volume_formats(pool_type))?;
         if def.vol_type != "file" {
@@ -422,7 +422,12 @@ impl EsxDriver {
         }
         let dir_path = ds_path(&pool.name, &escape_datastore_item(dir));
         let path = format!("{dir_path}/{}", escape_datastore_item(file));
-        if self.file_at(&dir_path, true)?.is_none() {
+        Ok((def, dir_path, path))
+    }
+
+    /// Makes a new volume's directory unless it is there.
+    fn make_volume_dir(&self, dir_path: &str) -> Result<()> {
+        if self.file_at(dir_path, true)?.is_none() {
             let fm = self
                 .session
                 .content
@@ -431,12 +436,12 @@ impl EsxDriver {
                 .ok_or_else(|| Error::internal(VIR_FROM_ESX, "The server has no file manager"))?;
             let args = format!(
                 "{}{}<createParentDirectories>true</createParentDirectories>",
-                soap::text("name", &dir_path),
+                soap::text("name", dir_path),
                 self.placement.datacenter.xml("datacenter")
             );
             self.session.call("MakeDirectory", &fm, &args)?;
         }
-        Ok((def, path))
+        Ok(())
     }
 
     /// A new volume's handle, keyed by its disk's UUID where the server
@@ -460,7 +465,7 @@ impl EsxDriver {
         if flags != 0 {
             return Err(Error::bad_flags(VIR_FROM_ESX, "esxStorageVolCreateXML", flags));
         }
-        let (def, path) = self.prepare_volume(pool, xml)?;
+        let (def, dir_path, path) = self.check_volume(pool, xml)?;
         let disk_type = if def.allocation == def.capacity {
             "preallocated"
         } else if def.allocation == 0 {
@@ -471,6 +476,7 @@ impl EsxDriver {
                 "Unsupported capacity-to-allocation relation",
             ));
         };
+        self.make_volume_dir(&dir_path)?;
         // libvirt's volume XML cannot name an adapter; it uses lsiLogic.
         let args = format!(
             "{}{}<spec xsi:type=\"FileBackedVirtualDiskSpec\"><diskType>{disk_type}</diskType>\
@@ -499,7 +505,8 @@ impl EsxDriver {
             ));
         }
         let source = ds_path(&from.pool, &from.name);
-        let (def, path) = self.prepare_volume(pool, xml)?;
+        let (def, dir_path, path) = self.check_volume(pool, xml)?;
+        self.make_volume_dir(&dir_path)?;
         let dc = &self.placement.datacenter;
         let args = format!(
             "{}{}{}{}<force>false</force>",
