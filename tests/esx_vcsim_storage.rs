@@ -170,7 +170,7 @@ fn datastores_are_pools() {
 #[test]
 fn images_are_volumes() {
     let sim = esx_sim();
-    let (conn, _) = counted(&sim);
+    let (conn, counter) = counted(&sim);
     let d = conn.driver();
     let o = Oracle::new(sim.port, false, "root", "pw");
     let ds = datastores(&o)[0]["summary.name"].clone();
@@ -179,7 +179,11 @@ fn images_are_volumes() {
     o.put_file(&dc, &format!("[{ds}] isos/boot.iso"), "0123456789");
     o.put_file(&dc, &format!("[{ds}] vm1/vm1.vmx"), "config.version = \"8\"\n");
     let pool = d.pool_lookup_by_name(&ds).unwrap();
+    let before = counter.load(Ordering::Relaxed);
     let mut names = d.pool_list_volumes(&pool).unwrap();
+    // The datastore, the search call and one look at its task (the
+    // simulator finishes searches at once).
+    assert_eq!(counter.load(Ordering::Relaxed) - before, 3, "listing the volumes");
     names.sort();
     // Disk and ISO images are volumes; the VMX file is not.
     assert!(names.contains(&"vm1/vm1.vmdk".to_string()), "{names:?}");
@@ -188,7 +192,10 @@ fn images_are_volumes() {
 
     // A disk: keyed by the UUID the server gives it.
     let path = format!("[{ds}] vm1/vm1.vmdk");
+    let before = counter.load(Ordering::Relaxed);
     let disk = d.vol_lookup_by_name(&pool, "vm1/vm1.vmdk").unwrap();
+    // The same three, and the disk's UUID.
+    assert_eq!(counter.load(Ordering::Relaxed) - before, 4, "looking a disk up");
     assert_eq!(disk.pool, ds);
     assert_eq!(disk.key, disk_uuid(&o, &path));
     assert_eq!(d.vol_get_path(&disk).unwrap(), path);

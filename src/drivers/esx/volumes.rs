@@ -206,14 +206,14 @@ impl EsxDriver {
         let task = child(&reply, "returnval")
             .and_then(|r| MoRef::from_element(r, Some("Task")))
             .ok_or_else(|| Error::internal(VIR_FROM_ESX, format!("Call to '{method}' returned no task")))?;
-        if let Outcome::Failed(msg) = tasks::wait(&self.session, &task, None, false)? {
+        let done = tasks::wait_done(&self.session, &task, None, false)?;
+        if let Outcome::Failed(msg) = tasks::outcome(&done) {
             return Err(Error::internal(
                 VIR_FROM_ESX,
                 format!("Could not search in datastore '{}': {msg}", ds.name),
             ));
         }
-        let result = self.session.retrieve_one(&task, &["info.result"])?;
-        Ok(result.get("info.result").map(read_results).unwrap_or_default())
+        Ok(done.get("info.result").map(read_results).unwrap_or_default())
     }
 
     /// Every volume file of a datastore.
