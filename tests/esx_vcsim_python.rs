@@ -52,7 +52,10 @@ fn our_library() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let built = exe.parent().unwrap().join("libvirt.so");
     assert!(built.exists(), "{} was not built", built.display());
-    let dir = std::env::temp_dir().join(format!("esx-python-{}", std::process::id()));
+    // One directory per test: the tests run in parallel and each removes its own.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("esx-python-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(&built, dir.join("libvirt.so.0")).unwrap();
     dir
@@ -232,4 +235,160 @@ fn python_binding_migrates_through_the_vcenter() {
             "refused 55 20 Requested operation is not valid: cannot perform tunnelled migration without using peer2peer flag",
         ]
     );
+}
+
+const NETSTORE: &str = r#"
+import sys, libvirt
+uri = sys.argv[1]
+def cb(creds, data):
+    for c in creds:
+        c[4] = "root" if c[0] == libvirt.VIR_CRED_AUTHNAME else "pw"
+    return 0
+conn = libvirt.openAuth(uri, [[libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE], cb, None], 0)
+print("loaded", sum(1 for l in open("/proc/self/maps") if sys.argv[2] in l) > 0)
+print("networks", conn.numOfNetworks(), ",".join(conn.listNetworks()), conn.numOfDefinedNetworks(), conn.listDefinedNetworks())
+for n in conn.listAllNetworks():
+    print("net", n.name(), n.UUIDString(), n.isActive(), n.isPersistent(), n.autostart())
+n = conn.networkDefineXML("<network><name>pynet</name><portgroup name='py-pg'/></network>")
+print("defined", n.name(), conn.networkLookupByUUIDString(n.UUIDString()).name(), "<portgroup name='py-pg'>" in n.XMLDesc(0))
+try:
+    n.setAutostart(0)
+except libvirt.libvirtError as e:
+    print("net-autostart-off", e.get_error_code(), e.get_error_domain())
+n.undefine()
+print("after-undefine", ",".join(conn.listNetworks()))
+pools = conn.listStoragePools()
+print("pools", conn.numOfStoragePools(), ",".join(pools), conn.numOfDefinedStoragePools())
+p = conn.storagePoolLookupByName(pools[0])
+print("pool", p.name(), p.UUIDString(), p.info(), p.isActive(), p.isPersistent(), p.autostart())
+print("pool-type", p.XMLDesc(0).split("'")[1])
+p.refresh(0)
+v = p.createXML("<volume><name>pyvols/a.vmdk</name><capacity unit='M'>1</capacity><allocation>0</allocation><target><format type='vmdk'/></target></volume>", 0)
+print("vol", v.name(), v.key(), v.path(), v.info()[0])
+print("vols", p.numOfVolumes(), ",".join(sorted(p.listVolumes())))
+c = p.createXMLFrom("<volume><name>pyvols/b.vmdk</name><capacity>1024</capacity><target><format type='vmdk'/></target></volume>", v, 0)
+print("copy", c.name(), conn.storageVolLookupByPath(c.path()).name(), conn.storageVolLookupByKey(c.key()).name(), c.storagePoolLookupByVolume().name())
+c.delete(0)
+try:
+    v.wipe(0)
+except libvirt.libvirtError as e:
+    print("wipe", e.get_error_code(), e.get_error_domain())
+try:
+    conn.listAllStoragePools()
+except libvirt.libvirtError as e:
+    print("listall", e.get_error_code(), e.get_error_domain())
+print("vols-after-copy", ",".join(sorted(p.listVolumes())))
+conn.close()
+"#;
+
+#[test]
+fn python_binding_serves_networks_and_storage() {
+    let has_binding = Command::new("/usr/bin/python3")
+        .args(["-c", "import libvirt"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_binding {
+        eprintln!("skipped: /usr/bin/python3 cannot import libvirt (python3-libvirt is not installed)");
+        return;
+    }
+    let sim = Sim::start(SimOpts {
+        esx: true,
+        ..Default::default()
+    });
+    let o = Oracle::new(sim.port, false, "root", "pw");
+    let lib = our_library();
+    let script = lib.join("netstore.py");
+    std::fs::write(&script, NETSTORE).unwrap();
+    let out = Command::new("/usr/bin/python3")
+        .arg(&script)
+        .arg(sim.uri("esx", "", "?no_verify=1"))
+        .arg(lib.to_str().unwrap())
+        .env("LD_LIBRARY_PATH", &lib)
+        .env("LIBVIRT_DEFAULT_URI", "")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&lib);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "python failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    let field = |key: &str| -> String {
+        lines
+            .iter()
+            .find_map(|l| l.strip_prefix(&format!("{key} ")))
+            .unwrap_or_else(|| panic!("no '{key}' in:\n{stdout}"))
+            .to_string()
+    };
+    assert_eq!(field("loaded"), "True");
+    // The simulator's host switches, as networks.
+    let hosts = o.objects("HostSystem", &["configManager.networkSystem"]);
+    let ns = o.props(
+        "HostNetworkSystem",
+        &hosts[0]["configManager.networkSystem"],
+        &["networkInfo.vswitch"],
+    );
+    let switches: Vec<String> = Oracle::kids(&ns["networkInfo.vswitch"], "HostVirtualSwitch")
+        .map(|s| Oracle::text(s, "name"))
+        .collect();
+    assert_eq!(
+        field("networks"),
+        format!("{} {} 0 []", switches.len(), switches.join(","))
+    );
+    let nets: Vec<&str> = lines.iter().filter_map(|l| l.strip_prefix("net ")).collect();
+    assert_eq!(nets.len(), switches.len());
+    for n in nets {
+        assert!(n.ends_with(" 1 1 1"), "active, persistent, autostarted: {n}");
+    }
+    assert_eq!(field("defined"), "pynet pynet True");
+    // VIR_ERR_INTERNAL_ERROR in VIR_FROM_ESX.
+    assert_eq!(field("net-autostart-off"), "1 28");
+    assert_eq!(field("after-undefine"), switches.join(","));
+    // The simulator's datastores, as pools.
+    let dss = o.objects("Datastore", &["summary.name", "summary.url", "summary.capacity"]);
+    let names: Vec<String> = dss.iter().map(|d| d["summary.name"].clone()).collect();
+    assert_eq!(field("pools"), format!("{} {} 0", names.len(), names.join(",")));
+    let pool = field("pool");
+    assert!(pool.starts_with(&format!("{} ", names[0])), "{pool}");
+    assert!(
+        pool.contains(&format!("[2, {}, ", dss[0]["summary.capacity"])),
+        "running, with the datastore's capacity: {pool}"
+    );
+    assert!(pool.ends_with(" 1 1 1"), "{pool}");
+    assert_eq!(field("pool-type"), "dir");
+    let ds = &names[0];
+    let vdm = Oracle::kids(&o.content, "virtualDiskManager").next().unwrap();
+    let dc = &o.objects("Datacenter", &["name"])[0]["_ref"];
+    let uuid = o.call(&format!(
+        "<QueryVirtualDiskUuid xmlns=\"urn:vim25\"><_this type=\"VirtualDiskManager\">{}</_this><name>[{ds}] pyvols/a.vmdk</name><datacenter type=\"Datacenter\">{dc}</datacenter></QueryVirtualDiskUuid>",
+        vdm.text().trim()
+    ));
+    let key = Oracle::text(&uuid, "returnval").to_lowercase();
+    assert_eq!(
+        field("vol"),
+        format!("pyvols/a.vmdk {key} [{ds}] pyvols/a.vmdk 0")
+    );
+    assert!(field("vols").contains("pyvols/a.vmdk"));
+    assert_eq!(
+        field("copy"),
+        format!("pyvols/b.vmdk pyvols/b.vmdk pyvols/b.vmdk {ds}")
+    );
+    // VIR_ERR_INTERNAL_ERROR in VIR_FROM_ESX: the simulator cannot zero disks.
+    assert_eq!(field("wipe"), "1 28");
+    // VIR_ERR_NO_SUPPORT in VIR_FROM_STORAGE: libvirt's ESX driver has no
+    // virConnectListAllStoragePools either.
+    assert_eq!(field("listall"), "3 18");
+    // Listed before the copy and after its deletion: the same volumes.
+    let vols = field("vols");
+    let (count, listed) = vols.split_once(' ').unwrap();
+    assert_eq!(count, listed.split(',').count().to_string());
+    assert_eq!(field("vols-after-copy"), listed);
+    let dir = PathBuf::from(&dss[0]["summary.url"]);
+    assert!(
+        dir.join("pyvols/a.vmdk").exists(),
+        "the volume is on the datastore"
+    );
+    assert!(!dir.join("pyvols/b.vmdk").exists(), "its copy was deleted");
 }
