@@ -267,7 +267,7 @@ pub fn network_def(net: &HostNet, vs: &VSwitch) -> Result<NetworkDef> {
             )
         })?;
         // Only port groups that guests can use have a network object.
-        if net.networks.iter().any(|n| *n == pg.name) {
+        if net.networks.contains(&pg.name) {
             def.portgroups.push(PortGroup {
                 name: pg.name.clone(),
                 bandwidth: pg.shaping.as_ref().map(shaping_to_bandwidth),
