@@ -385,3 +385,43 @@ fn define_and_undefine_change_the_host() {
     );
     d.network_undefine(&plain).unwrap();
 }
+
+#[test]
+fn physical_nics_are_interfaces() {
+    let sim = esx_sim();
+    let (conn, _) = counted(&sim);
+    let d = conn.driver();
+    let o = Oracle::new(sim.port, false, "root", "pw");
+    let host = &o.objects("HostSystem", &["name"])[0];
+    let cfg = o.props("HostSystem", &host["_ref"], &["config.network.pnic"]);
+    let nics: Vec<(String, String)> = Oracle::kids(&cfg["config.network.pnic"], "PhysicalNic")
+        .map(|n| (Oracle::text(n, "device"), Oracle::text(n, "mac")))
+        .collect();
+    assert!(!nics.is_empty());
+    let names: Vec<String> = nics.iter().map(|n| n.0.clone()).collect();
+    assert_eq!(d.list_interfaces(true).unwrap(), names);
+    assert!(d.list_interfaces(false).unwrap().is_empty());
+    for (device, mac) in &nics {
+        let by_name = d.interface_lookup_by_name(device).unwrap();
+        assert_eq!((&by_name.name, &by_name.mac), (device, mac));
+        assert_eq!(d.interface_lookup_by_mac(&mac.to_uppercase()).unwrap(), by_name);
+        assert!(d.interface_is_active(&by_name).unwrap());
+        let xml = d.interface_get_xml_desc(&by_name, 0).unwrap();
+        assert!(
+            xml.starts_with(&format!(
+                "<interface type='ethernet' name='{device}'>\n  <start mode='onboot'/>\n  <mac address='{mac}'/>\n"
+            )),
+            "{xml}"
+        );
+        assert_eq!(
+            expect_err(d.interface_get_xml_desc(&by_name, 2)).code,
+            VIR_ERR_INVALID_ARG
+        );
+    }
+    let e = expect_err(d.interface_lookup_by_name("vmnic99"));
+    assert_eq!((e.domain, e.code), (VIR_FROM_ESX, VIR_ERR_NO_INTERFACE));
+    assert_eq!(
+        expect_err(d.interface_lookup_by_mac("00:00:00:00:00:01")).code,
+        VIR_ERR_NO_INTERFACE
+    );
+}

@@ -278,6 +278,10 @@ try:
 except libvirt.libvirtError as e:
     print("listall", e.get_error_code(), e.get_error_domain())
 print("vols-after-copy", ",".join(sorted(p.listVolumes())))
+print("ifaces", conn.numOfInterfaces(), ",".join(conn.listInterfaces()), conn.numOfDefinedInterfaces())
+i = conn.interfaceLookupByName(conn.listInterfaces()[0])
+j = conn.interfaceLookupByMACString(i.MACString())
+print("iface", i.name(), i.MACString(), j.name(), i.isActive(), i.XMLDesc(0).split("'")[3])
 conn.close()
 "#;
 
@@ -385,6 +389,14 @@ fn python_binding_serves_networks_and_storage() {
     let (count, listed) = vols.split_once(' ').unwrap();
     assert_eq!(count, listed.split(',').count().to_string());
     assert_eq!(field("vols-after-copy"), listed);
+    // The host's physical NICs, as interfaces.
+    let cfg = o.props("HostSystem", &hosts[0]["_ref"], &["config.network.pnic"]);
+    let nics: Vec<(String, String)> = Oracle::kids(&cfg["config.network.pnic"], "PhysicalNic")
+        .map(|n| (Oracle::text(n, "device"), Oracle::text(n, "mac")))
+        .collect();
+    let devices: Vec<&str> = nics.iter().map(|n| n.0.as_str()).collect();
+    assert_eq!(field("ifaces"), format!("{} {} 0", nics.len(), devices.join(",")));
+    assert_eq!(field("iface"), format!("{0} {1} {0} 1 {0}", nics[0].0, nics[0].1));
     let dir = PathBuf::from(&dss[0]["summary.url"]);
     assert!(
         dir.join("pyvols/a.vmdk").exists(),

@@ -5,7 +5,8 @@ use super::{host::pack_version, networks, storage, tune, volumes, EsxDriver};
 use crate::abi::*;
 use crate::domain::Uuid;
 use crate::driver::{
-    DomainInfo, DomainRef, Driver, NetworkRef, NodeInfo, PoolInfo, PoolRef, SnapshotRef, VolInfo, VolRef,
+    DomainInfo, DomainRef, Driver, InterfaceRef, NetworkRef, NodeInfo, PoolInfo, PoolRef, SnapshotRef,
+    VolInfo, VolRef,
 };
 use crate::error::{Error, Result};
 use crate::typed_params::TypedParam;
@@ -427,5 +428,25 @@ impl Driver for EsxDriver {
 
     fn vol_get_path(&self, vol: &VolRef) -> Result<String> {
         Ok(volumes::volume_path(vol))
+    }
+    fn list_interfaces(&self, active: bool) -> Result<Vec<String>> {
+        self.interface_names(active)
+    }
+
+    fn interface_lookup_by_name(&self, name: &str) -> Result<InterfaceRef> {
+        self.interface_by_name(name)
+    }
+
+    fn interface_lookup_by_mac(&self, mac: &str) -> Result<InterfaceRef> {
+        self.interface_by_mac(mac)
+    }
+
+    fn interface_get_xml_desc(&self, iface: &InterfaceRef, flags: u32) -> Result<String> {
+        self.interface_xml(iface, flags)
+    }
+
+    // Every physical NIC is active; libvirt answers without asking.
+    fn interface_is_active(&self, _iface: &InterfaceRef) -> Result<bool> {
+        Ok(true)
     }
 }

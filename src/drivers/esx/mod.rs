@@ -17,6 +17,7 @@ mod config;
 mod domains;
 mod entries;
 mod host;
+mod interfaces;
 mod inventory;
 mod migrate;
 mod networks;
