@@ -109,6 +109,15 @@ pub struct NetworkRef {
 /// A storage pool handle's identity.
 pub type PoolRef = NetworkRef;
 
+/// A host interface handle's identity: libvirt keeps its name and MAC address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterfaceRef {
+    /// The interface's name.
+    pub name: String,
+    /// Its MAC address.
+    pub mac: String,
+}
+
 /// A storage volume handle's identity: libvirt keeps pool name, name and key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VolRef {
@@ -154,6 +163,8 @@ fn unsupported<T>(func: &str) -> Result<T> {
         VIR_FROM_NETWORK
     } else if func.contains("StoragePool") || func.contains("StorageVol") {
         VIR_FROM_STORAGE
+    } else if func.contains("Interface") {
+        VIR_FROM_INTERFACE
     } else {
         VIR_FROM_DOMAIN
     };
@@ -881,6 +892,40 @@ pub trait Driver: Send + Sync {
     fn network_is_persistent(&self, net: &NetworkRef) -> Result<bool> {
         let _ = net;
         unsupported("virNetworkIsPersistent")
+    }
+
+    /// Names of the active (or defined) host interfaces.
+    fn list_interfaces(&self, active: bool) -> Result<Vec<String>> {
+        let _ = active;
+        unsupported(if active {
+            "virConnectListInterfaces"
+        } else {
+            "virConnectListDefinedInterfaces"
+        })
+    }
+
+    /// The host interface called `name`.
+    fn interface_lookup_by_name(&self, name: &str) -> Result<InterfaceRef> {
+        let _ = name;
+        unsupported("virInterfaceLookupByName")
+    }
+
+    /// The host interface with MAC address `mac`.
+    fn interface_lookup_by_mac(&self, mac: &str) -> Result<InterfaceRef> {
+        let _ = mac;
+        unsupported("virInterfaceLookupByMACString")
+    }
+
+    /// The host interface's XML.
+    fn interface_get_xml_desc(&self, iface: &InterfaceRef, flags: u32) -> Result<String> {
+        let _ = (iface, flags);
+        unsupported("virInterfaceGetXMLDesc")
+    }
+
+    /// Whether the host interface is up.
+    fn interface_is_active(&self, iface: &InterfaceRef) -> Result<bool> {
+        let _ = iface;
+        unsupported("virInterfaceIsActive")
     }
 
     /// Names of the active (or defined) pools.

@@ -206,3 +206,148 @@ fn python_binding_migrates_through_the_vcenter() {
         ]
     );
 }
+
+const NETSTORE: &str = r#"
+import sys, libvirt
+uri = sys.argv[1]
+def cb(creds, data):
+    for c in creds:
+        c[4] = "root" if c[0] == libvirt.VIR_CRED_AUTHNAME else "pw"
+    return 0
+conn = libvirt.openAuth(uri, [[libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE], cb, None], 0)
+print("loaded", sum(1 for l in open("/proc/self/maps") if sys.argv[2] in l) > 0)
+print("networks", conn.numOfNetworks(), ",".join(conn.listNetworks()), conn.numOfDefinedNetworks(), conn.listDefinedNetworks())
+for n in conn.listAllNetworks():
+    print("net", n.name(), n.UUIDString(), n.isActive(), n.isPersistent(), n.autostart())
+n = conn.networkDefineXML("<network><name>pynet</name><portgroup name='py-pg'/></network>")
+print("defined", n.name(), conn.networkLookupByUUIDString(n.UUIDString()).name(), "<portgroup name='py-pg'>" in n.XMLDesc(0))
+try:
+    n.setAutostart(0)
+except libvirt.libvirtError as e:
+    print("net-autostart-off", e.get_error_code(), e.get_error_domain())
+n.undefine()
+print("after-undefine", ",".join(conn.listNetworks()))
+pools = conn.listStoragePools()
+print("pools", conn.numOfStoragePools(), ",".join(pools), conn.numOfDefinedStoragePools())
+p = conn.storagePoolLookupByName(pools[0])
+print("pool", p.name(), p.UUIDString(), p.info(), p.isActive(), p.isPersistent(), p.autostart())
+print("pool-type", p.XMLDesc(0).split("'")[1])
+p.refresh(0)
+v = p.createXML("<volume><name>pyvols/a.vmdk</name><capacity unit='M'>1</capacity><allocation>0</allocation><target><format type='vmdk'/></target></volume>", 0)
+print("vol", v.name(), v.key(), v.path(), v.info()[0])
+print("vols", p.numOfVolumes(), ",".join(sorted(p.listVolumes())))
+c = p.createXMLFrom("<volume><name>pyvols/b.vmdk</name><capacity>1024</capacity><target><format type='vmdk'/></target></volume>", v, 0)
+print("copy", c.name(), conn.storageVolLookupByPath(c.path()).name(), conn.storageVolLookupByKey(c.key()).name(), c.storagePoolLookupByVolume().name())
+c.delete(0)
+try:
+    v.wipe(0)
+except libvirt.libvirtError as e:
+    print("wipe", e.get_error_code(), e.get_error_domain())
+try:
+    conn.listAllStoragePools()
+except libvirt.libvirtError as e:
+    print("listall", e.get_error_code(), e.get_error_domain())
+print("vols-after-copy", ",".join(sorted(p.listVolumes())))
+print("ifaces", conn.numOfInterfaces(), ",".join(conn.listInterfaces()), conn.numOfDefinedInterfaces())
+i = conn.interfaceLookupByName(conn.listInterfaces()[0])
+j = conn.interfaceLookupByMACString(i.MACString())
+print("iface", i.name(), i.MACString(), j.name(), i.isActive(), i.XMLDesc(0).split("'")[3])
+conn.close()
+"#;
+
+#[test]
+fn python_binding_serves_networks_and_storage() {
+    let sim = Sim::start(SimOpts {
+        esx: true,
+        ..Default::default()
+    });
+    let o = Oracle::new(sim.port, false, "root", "pw");
+    let Some(stdout) = run_python("netstore", NETSTORE, &[&sim.uri("esx", "", "?no_verify=1")]) else {
+        return;
+    };
+    let lines: Vec<&str> = stdout.lines().collect();
+    let field = |key: &str| -> String {
+        lines
+            .iter()
+            .find_map(|l| l.strip_prefix(&format!("{key} ")))
+            .unwrap_or_else(|| panic!("no '{key}' in:\n{stdout}"))
+            .to_string()
+    };
+    assert_eq!(field("loaded"), "True");
+    // The simulator's host switches, as networks.
+    let hosts = o.objects("HostSystem", &["configManager.networkSystem"]);
+    let ns = o.props(
+        "HostNetworkSystem",
+        &hosts[0]["configManager.networkSystem"],
+        &["networkInfo.vswitch"],
+    );
+    let switches: Vec<String> = Oracle::kids(&ns["networkInfo.vswitch"], "HostVirtualSwitch")
+        .map(|s| Oracle::text(s, "name"))
+        .collect();
+    assert_eq!(
+        field("networks"),
+        format!("{} {} 0 []", switches.len(), switches.join(","))
+    );
+    let nets: Vec<&str> = lines.iter().filter_map(|l| l.strip_prefix("net ")).collect();
+    assert_eq!(nets.len(), switches.len());
+    for n in nets {
+        assert!(n.ends_with(" 1 1 1"), "active, persistent, autostarted: {n}");
+    }
+    assert_eq!(field("defined"), "pynet pynet True");
+    // VIR_ERR_INTERNAL_ERROR in VIR_FROM_ESX.
+    assert_eq!(field("net-autostart-off"), "1 28");
+    assert_eq!(field("after-undefine"), switches.join(","));
+    // The simulator's datastores, as pools.
+    let dss = o.objects("Datastore", &["summary.name", "summary.url", "summary.capacity"]);
+    let names: Vec<String> = dss.iter().map(|d| d["summary.name"].clone()).collect();
+    assert_eq!(field("pools"), format!("{} {} 0", names.len(), names.join(",")));
+    let pool = field("pool");
+    assert!(pool.starts_with(&format!("{} ", names[0])), "{pool}");
+    assert!(
+        pool.contains(&format!("[2, {}, ", dss[0]["summary.capacity"])),
+        "running, with the datastore's capacity: {pool}"
+    );
+    assert!(pool.ends_with(" 1 1 1"), "{pool}");
+    assert_eq!(field("pool-type"), "dir");
+    let ds = &names[0];
+    let vdm = Oracle::kids(&o.content, "virtualDiskManager").next().unwrap();
+    let dc = &o.objects("Datacenter", &["name"])[0]["_ref"];
+    let uuid = o.call(&format!(
+        "<QueryVirtualDiskUuid xmlns=\"urn:vim25\"><_this type=\"VirtualDiskManager\">{}</_this><name>[{ds}] pyvols/a.vmdk</name><datacenter type=\"Datacenter\">{dc}</datacenter></QueryVirtualDiskUuid>",
+        vdm.text().trim()
+    ));
+    let key = Oracle::text(&uuid, "returnval").to_lowercase();
+    assert_eq!(
+        field("vol"),
+        format!("pyvols/a.vmdk {key} [{ds}] pyvols/a.vmdk 0")
+    );
+    assert!(field("vols").contains("pyvols/a.vmdk"));
+    assert_eq!(
+        field("copy"),
+        format!("pyvols/b.vmdk pyvols/b.vmdk pyvols/b.vmdk {ds}")
+    );
+    // VIR_ERR_INTERNAL_ERROR in VIR_FROM_ESX: the simulator cannot zero disks.
+    assert_eq!(field("wipe"), "1 28");
+    // VIR_ERR_NO_SUPPORT in VIR_FROM_STORAGE: libvirt's ESX driver has no
+    // virConnectListAllStoragePools either.
+    assert_eq!(field("listall"), "3 18");
+    // Listed before the copy and after its deletion: the same volumes.
+    let vols = field("vols");
+    let (count, listed) = vols.split_once(' ').unwrap();
+    assert_eq!(count, listed.split(',').count().to_string());
+    assert_eq!(field("vols-after-copy"), listed);
+    // The host's physical NICs, as interfaces.
+    let cfg = o.props("HostSystem", &hosts[0]["_ref"], &["config.network.pnic"]);
+    let nics: Vec<(String, String)> = Oracle::kids(&cfg["config.network.pnic"], "PhysicalNic")
+        .map(|n| (Oracle::text(n, "device"), Oracle::text(n, "mac")))
+        .collect();
+    let devices: Vec<&str> = nics.iter().map(|n| n.0.as_str()).collect();
+    assert_eq!(field("ifaces"), format!("{} {} 0", nics.len(), devices.join(",")));
+    assert_eq!(field("iface"), format!("{0} {1} {0} 1 {0}", nics[0].0, nics[0].1));
+    let dir = std::path::PathBuf::from(&dss[0]["summary.url"]);
+    assert!(
+        dir.join("pyvols/a.vmdk").exists(),
+        "the volume is on the datastore"
+    );
+    assert!(!dir.join("pyvols/b.vmdk").exists(), "its copy was deleted");
+}

@@ -16,6 +16,7 @@ pub mod domain_snapshot;
 pub mod event;
 pub mod flags;
 pub mod handle;
+pub mod interface;
 pub mod network;
 pub mod objects;
 pub mod storage;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use once_cell::sync::Lazy;
 
 use crate::abi::*;
-use crate::driver::{NetworkRef, VolRef};
+use crate::driver::{InterfaceRef, NetworkRef, VolRef};
 use crate::error::{Error, Result};
 use crate::ffi::boundary::{entry, Ctx, Failure};
 use crate::ffi::common::alloc_ptr_array;
@@ -36,6 +36,8 @@ pub type PoolHandle = ObjHandle<NetworkRef>;
 pub type VolHandle = ObjHandle<VolRef>;
 /// A stream handle.
 pub type StreamHandle = ObjHandle<Stream>;
+/// A host interface handle (its key is the MAC address).
+pub type IfaceHandle = ObjHandle<InterfaceRef>;
 
 /// All network handles.
 pub static NETWORKS: Lazy<Registry<NetHandle>> = Lazy::new(Registry::new);
@@ -45,6 +47,8 @@ pub static POOLS: Lazy<Registry<PoolHandle>> = Lazy::new(Registry::new);
 pub static VOLUMES: Lazy<Registry<VolHandle>> = Lazy::new(Registry::new);
 /// All stream handles.
 pub static STREAMS: Lazy<Registry<StreamHandle>> = Lazy::new(Registry::new);
+/// All host interface handles.
+pub static INTERFACES: Lazy<Registry<IfaceHandle>> = Lazy::new(Registry::new);
 
 /// A new handle in `registry` for `obj` (named `name`, keyed `key`) on the
 /// connection `conn_ptr`.
@@ -84,6 +88,12 @@ pub fn new_vol(conn: &Arc<ConnHandle>, conn_ptr: usize, r: VolRef) -> virStorage
     new_obj(&VOLUMES, conn, conn_ptr, r, &name, &key).cast()
 }
 
+/// A new host interface handle.
+pub fn new_interface(conn: &Arc<ConnHandle>, conn_ptr: usize, r: InterfaceRef) -> virInterfacePtr {
+    let (name, mac) = (r.name.clone(), r.mac.clone());
+    new_obj(&INTERFACES, conn, conn_ptr, r, &name, &mac).cast()
+}
+
 /// Drops a handle's reference; the last one releases its connection.
 pub fn release_obj<R>(registry: &Registry<ObjHandle<R>>, ptr: *const c_void) -> Option<()> {
     if let Released::Last(h) = registry.release(ptr)? {
@@ -109,6 +119,11 @@ pub const BAD_NETWORK: Invalid = Invalid {
 pub const BAD_POOL: Invalid = Invalid {
     from: VIR_FROM_STORAGE,
     code: VIR_ERR_INVALID_STORAGE_POOL,
+};
+/// Interface handles' invalid-pointer error.
+pub const BAD_INTERFACE: Invalid = Invalid {
+    from: VIR_FROM_INTERFACE,
+    code: VIR_ERR_INVALID_INTERFACE,
 };
 /// Volume handles' invalid-pointer error.
 pub const BAD_VOL: Invalid = Invalid {

@@ -59,7 +59,8 @@ impl Permissions {
         }
         w.open("permissions", &[]);
         if let Some(m) = self.mode {
-            w.text("mode", &[], &format!("{m:04o}"));
+            // libvirt prints "0%o": 0755 as 0755, 0 as 00.
+            w.text("mode", &[], &format!("0{m:o}"));
         }
         if let Some(o) = self.owner {
             w.text("owner", &[], &o.to_string());

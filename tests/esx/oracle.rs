@@ -222,4 +222,33 @@ impl Oracle {
         out.sort();
         out
     }
+
+    /// Properties `paths` of the object `kind` `id`, as elements (for
+    /// structured values such as a host's network information).
+    pub fn props(&self, kind: &str, id: &str, paths: &[&str]) -> HashMap<String, Element> {
+        let pc = self.content_ref("propertyCollector");
+        let path_set: String = paths.iter().map(|p| format!("<pathSet>{p}</pathSet>")).collect();
+        let reply = self.call(&format!(
+            "<RetrievePropertiesEx xmlns=\"urn:vim25\">{pc}<specSet><propSet><type>{kind}</type><all>false</all>{path_set}</propSet><objectSet><obj type=\"{kind}\">{id}</obj><skip>false</skip></objectSet></specSet><options></options></RetrievePropertiesEx>"
+        ));
+        let mut m = HashMap::new();
+        if let Some(obj) = child(&reply, "returnval").and_then(|r| child(r, "objects")) {
+            for p in obj.elements().filter(|e| local(&e.name) == "propSet") {
+                if let Some(v) = child(p, "val") {
+                    m.insert(text_of(p, "name"), v.clone());
+                }
+            }
+        }
+        m
+    }
+
+    /// The children of `el` named `name` (by local name).
+    pub fn kids<'a>(el: &'a Element, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+        el.elements().filter(move |e| local(&e.name) == name)
+    }
+
+    /// The text of the child `name` of `el` (by local name).
+    pub fn text(el: &Element, name: &str) -> String {
+        text_of(el, name)
+    }
 }

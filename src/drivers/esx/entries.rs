@@ -1,10 +1,13 @@
 //! The libvirt driver entries of the ESX driver, each handing over to the
 //! module that does the work.
 
-use super::{host::pack_version, tune, EsxDriver};
+use super::{host::pack_version, networks, storage, tune, volumes, EsxDriver};
 use crate::abi::*;
 use crate::domain::Uuid;
-use crate::driver::{DomainInfo, DomainRef, Driver, GuestInterface, NodeInfo, SnapshotRef};
+use crate::driver::{
+    DomainInfo, DomainRef, Driver, GuestInterface, InterfaceRef, NetworkRef, NodeInfo, PoolInfo, PoolRef,
+    SnapshotRef, VolInfo, VolRef,
+};
 use crate::error::{Error, Result};
 use crate::typed_params::TypedParam;
 
@@ -331,5 +334,160 @@ impl Driver for EsxDriver {
 
     fn domain_undefine(&self, dom: &DomainRef, flags: u32) -> Result<()> {
         self.undefine(dom, flags)
+    }
+    fn list_networks(&self, active: bool) -> Result<Vec<String>> {
+        self.network_names(active)
+    }
+
+    fn list_all_networks(&self, flags: u32) -> Result<Vec<NetworkRef>> {
+        self.all_networks(flags)
+    }
+
+    fn network_lookup_by_name(&self, name: &str) -> Result<NetworkRef> {
+        self.network_by_name(name)
+    }
+
+    fn network_lookup_by_uuid(&self, uuid: &Uuid) -> Result<NetworkRef> {
+        self.network_by_uuid(uuid)
+    }
+
+    fn network_define_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
+        self.network_define(xml, flags)
+    }
+
+    fn network_undefine(&self, net: &NetworkRef) -> Result<()> {
+        self.network_remove(net)
+    }
+
+    fn network_get_xml_desc(&self, net: &NetworkRef, _flags: u32) -> Result<String> {
+        self.network_xml(net)
+    }
+
+    // Every switch is active, persistent and started with the host;
+    // libvirt answers these without asking the server.
+    fn network_get_autostart(&self, _net: &NetworkRef) -> Result<bool> {
+        Ok(true)
+    }
+
+    fn network_set_autostart(&self, _net: &NetworkRef, on: bool) -> Result<()> {
+        networks::set_autostart(on)
+    }
+
+    fn network_is_active(&self, _net: &NetworkRef) -> Result<bool> {
+        Ok(true)
+    }
+
+    fn network_is_persistent(&self, _net: &NetworkRef) -> Result<bool> {
+        Ok(true)
+    }
+
+    fn list_storage_pools(&self, active: bool) -> Result<Vec<String>> {
+        self.pool_names(active)
+    }
+
+    fn pool_lookup_by_name(&self, name: &str) -> Result<PoolRef> {
+        self.pool_by_name(name)
+    }
+
+    fn pool_lookup_by_uuid(&self, uuid: &Uuid) -> Result<PoolRef> {
+        self.pool_by_uuid(uuid)
+    }
+
+    fn pool_lookup_by_volume(&self, vol: &VolRef) -> Result<PoolRef> {
+        self.pool_by_name(&vol.pool)
+    }
+
+    fn pool_refresh(&self, pool: &PoolRef, flags: u32) -> Result<()> {
+        self.pool_rescan(pool, flags)
+    }
+
+    fn pool_get_info(&self, pool: &PoolRef) -> Result<PoolInfo> {
+        self.pool_info(pool)
+    }
+
+    fn pool_get_xml_desc(&self, pool: &PoolRef, flags: u32) -> Result<String> {
+        self.pool_xml(pool, flags)
+    }
+
+    // Every datastore is active, persistent and started with the host;
+    // libvirt answers these without asking the server.
+    fn pool_get_autostart(&self, _pool: &PoolRef) -> Result<bool> {
+        Ok(true)
+    }
+
+    fn pool_set_autostart(&self, _pool: &PoolRef, on: bool) -> Result<()> {
+        storage::set_autostart(on)
+    }
+
+    fn pool_is_active(&self, _pool: &PoolRef) -> Result<bool> {
+        Ok(true)
+    }
+
+    fn pool_is_persistent(&self, _pool: &PoolRef) -> Result<bool> {
+        Ok(true)
+    }
+
+    fn pool_list_volumes(&self, pool: &PoolRef) -> Result<Vec<String>> {
+        self.volume_names(pool)
+    }
+
+    fn vol_lookup_by_name(&self, pool: &PoolRef, name: &str) -> Result<VolRef> {
+        self.volume_by_name(pool, name)
+    }
+
+    fn vol_lookup_by_key(&self, key: &str) -> Result<VolRef> {
+        self.volume_by_key(key)
+    }
+
+    fn vol_lookup_by_path(&self, path: &str) -> Result<VolRef> {
+        self.volume_by_path(path)
+    }
+
+    fn vol_create_xml(&self, pool: &PoolRef, xml: &str, flags: u32) -> Result<VolRef> {
+        self.volume_create(pool, xml, flags)
+    }
+
+    fn vol_create_xml_from(&self, pool: &PoolRef, xml: &str, from: &VolRef, flags: u32) -> Result<VolRef> {
+        self.volume_copy(pool, xml, from, flags)
+    }
+
+    fn vol_delete(&self, vol: &VolRef, flags: u32) -> Result<()> {
+        self.volume_delete(vol, flags)
+    }
+
+    fn vol_wipe(&self, vol: &VolRef, flags: u32) -> Result<()> {
+        self.volume_wipe(vol, flags)
+    }
+
+    fn vol_get_info(&self, vol: &VolRef) -> Result<VolInfo> {
+        self.volume_info(vol)
+    }
+
+    fn vol_get_xml_desc(&self, vol: &VolRef, flags: u32) -> Result<String> {
+        self.volume_xml(vol, flags)
+    }
+
+    fn vol_get_path(&self, vol: &VolRef) -> Result<String> {
+        Ok(volumes::volume_path(vol))
+    }
+    fn list_interfaces(&self, active: bool) -> Result<Vec<String>> {
+        self.interface_names(active)
+    }
+
+    fn interface_lookup_by_name(&self, name: &str) -> Result<InterfaceRef> {
+        self.interface_by_name(name)
+    }
+
+    fn interface_lookup_by_mac(&self, mac: &str) -> Result<InterfaceRef> {
+        self.interface_by_mac(mac)
+    }
+
+    fn interface_get_xml_desc(&self, iface: &InterfaceRef, flags: u32) -> Result<String> {
+        self.interface_xml(iface, flags)
+    }
+
+    // Every physical NIC is active; libvirt answers without asking.
+    fn interface_is_active(&self, _iface: &InterfaceRef) -> Result<bool> {
+        Ok(true)
     }
 }

@@ -19,6 +19,8 @@ pub struct Placement {
     pub host_name: String,
     /// The compute resource's root resource pool.
     pub resource_pool: Option<MoRef>,
+    /// The host's datacenter.
+    pub datacenter: MoRef,
     /// The datacenter's path below the root folder (`dc1`, `folder/dc1`).
     pub datacenter_path: String,
     /// The datacenter's VM folder.
@@ -122,6 +124,7 @@ fn candidates(objects: &[ObjectContent], root: &MoRef) -> Vec<(String, Placement
                 path: format!("{dc_path}/{cr_path}/{host_name}"),
                 host_name,
                 resource_pool: cr.moref("resourcePool", Some("ResourcePool")),
+                datacenter: dc.obj.clone(),
                 datacenter_path: dc_path,
                 vm_folder: dc.moref("vmFolder", Some("Folder")),
             },

@@ -17,17 +17,21 @@ mod config;
 mod domains;
 mod entries;
 mod host;
+mod interfaces;
 mod inventory;
 mod migrate;
+mod networks;
 mod params;
 mod power;
 mod snapshots;
 mod soap;
+mod storage;
 mod tasks;
 mod tune;
 mod vcenter;
 mod vi;
 mod vms;
+mod volumes;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -60,6 +64,7 @@ pub struct EsxDriver {
     placement: Placement,
     requests: RequestCounter,
     vm_cache: vms::VmCache,
+    net_system: networks::NetSystem,
     closed: AtomicBool,
 }
 
@@ -142,6 +147,7 @@ impl EsxDriver {
             placement,
             requests,
             vm_cache: vms::VmCache::default(),
+            net_system: networks::NetSystem::default(),
             closed: AtomicBool::new(false),
         })
     }
@@ -244,6 +250,13 @@ fn check_product(params: &EsxParams, about: &vi::About) -> Result<()> {
             display_name(found)
         ),
     ))
+}
+
+/// The MD5 digest of `bytes`: libvirt's ESX driver derives network and pool
+/// UUIDs from it.
+fn md5(bytes: &[u8]) -> [u8; 16] {
+    use md5::{Digest, Md5};
+    Md5::digest(bytes).into()
 }
 
 #[cfg(test)]

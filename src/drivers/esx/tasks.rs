@@ -24,6 +24,26 @@ pub enum Outcome {
 /// Waits for `task` (started on `vm`, whose questions are answered or
 /// reported on the way).
 pub fn wait(session: &Session, task: &MoRef, vm: Option<&MoRef>, auto_answer: bool) -> Result<Outcome> {
+    Ok(outcome(&wait_done(session, task, vm, auto_answer)?))
+}
+
+/// How a finished task (its properties from [`wait_done`]) ended.
+pub fn outcome(done: &ObjectContent) -> Outcome {
+    match done.text("info.state").as_deref() {
+        Some("success") => Outcome::Success(done.text("info.result").filter(|r| !r.is_empty())),
+        _ => Outcome::Failed(task_error(done)),
+    }
+}
+
+/// Waits for `task` and returns its last properties (`info.state`,
+/// `info.error`, `info.result`), for a caller that needs the result's
+/// structure rather than its text.
+pub fn wait_done(
+    session: &Session,
+    task: &MoRef,
+    vm: Option<&MoRef>,
+    auto_answer: bool,
+) -> Result<ObjectContent> {
     let mut specs = format!(
         "{}{}",
         prop_spec("Task", &["info.state", "info.error", "info.result"]),
@@ -33,10 +53,10 @@ pub fn wait(session: &Session, task: &MoRef, vm: Option<&MoRef>, auto_answer: bo
         specs.push_str(&prop_spec("VirtualMachine", &["runtime.question"]));
         specs.push_str(&object_spec(vm, false, &[]));
     }
-    let outcome = poll(session, task, vm, auto_answer, &specs);
+    let done = poll(session, task, vm, auto_answer, &specs);
     // Whatever the task did is done now: anything read before is stale.
     session.changed();
-    outcome
+    done
 }
 
 fn poll(
@@ -45,7 +65,7 @@ fn poll(
     vm: Option<&MoRef>,
     auto_answer: bool,
     specs: &str,
-) -> Result<Outcome> {
+) -> Result<ObjectContent> {
     let start = Instant::now();
     let mut pause = Duration::from_millis(10);
     loop {
@@ -55,12 +75,7 @@ fn poll(
             .find(|o| o.obj == *task)
             .ok_or_else(|| Error::internal(VIR_FROM_ESX, format!("Task '{}' disappeared", task.value)))?;
         match task_obj.text("info.state").as_deref() {
-            Some("success") => {
-                return Ok(Outcome::Success(
-                    task_obj.text("info.result").filter(|r| !r.is_empty()),
-                ))
-            }
-            Some("error") => return Ok(Outcome::Failed(task_error(task_obj))),
+            Some("success") | Some("error") => return Ok(task_obj.clone()),
             Some("queued") | Some("running") => {}
             other => {
                 return Err(Error::internal(

@@ -34,6 +34,10 @@ pub struct ServiceContent {
     pub session_manager: MoRef,
     /// The search index (finds VMs and hosts by UUID or address).
     pub search_index: Option<MoRef>,
+    /// The virtual disk manager (creates, copies and deletes disks).
+    pub virtual_disk_manager: Option<MoRef>,
+    /// The file manager (makes datastore directories).
+    pub file_manager: Option<MoRef>,
     /// The product description.
     pub about: About,
 }
@@ -162,6 +166,8 @@ impl Session {
                 property_collector: MoRef::new("PropertyCollector", "propertyCollector"),
                 session_manager: MoRef::new("SessionManager", "SessionManager"),
                 search_index: None,
+                virtual_disk_manager: None,
+                file_manager: None,
                 about: About::default(),
             },
         };
@@ -201,13 +207,26 @@ impl Session {
 
     /// Calls `method` on `this`: the response element, or the fault.
     pub fn call_raw(&self, method: &str, this: &MoRef, args: &str) -> Result<Reply> {
+        self.call_checked(method, this, args, false)
+    }
+
+    /// Calls `method`, which returns nothing, on `this`; an empty reply
+    /// also means it was done (the simulator answers some such methods so).
+    pub fn call_void(&self, method: &str, this: &MoRef, args: &str) -> Result<()> {
+        match self.call_checked(method, this, args, true)? {
+            Reply::Ok(_) => Ok(()),
+            Reply::Fault(status, fault) => Err(soap::fault_error(method, status, &fault)),
+        }
+    }
+
+    fn call_checked(&self, method: &str, this: &MoRef, args: &str, void: bool) -> Result<Reply> {
         // Counted before and after: a listing made while the call is on
         // its way is as out of date as one made before it.
         let changing = !READ_ONLY_METHODS.contains(&method);
         if changing {
             self.changed();
         }
-        let reply = self.send(method, this, args);
+        let reply = self.send(method, this, args, void);
         if changing {
             self.changed();
         }
@@ -216,7 +235,7 @@ impl Session {
             Reply::Fault(_, f)
                 if f.kind.as_deref() == Some("NotAuthenticated") && self.relogin(method)? =>
             {
-                self.send(method, this, args)
+                self.send(method, this, args, void)
             }
             _ => Ok(reply),
         }
@@ -237,7 +256,7 @@ impl Session {
     }
 
     /// One request and its reply.
-    fn send(&self, method: &str, this: &MoRef, args: &str) -> Result<Reply> {
+    fn send(&self, method: &str, this: &MoRef, args: &str, void: bool) -> Result<Reply> {
         let body = soap::envelope(method, this, args);
         let action = self.action.lock().clone();
         self.count_request();
@@ -250,7 +269,14 @@ impl Session {
             ],
             Some(body.as_bytes()),
         )?;
-        soap::parse_reply(method, status, &String::from_utf8_lossy(&body))
+        let text = String::from_utf8_lossy(&body);
+        if void && status == 200 && text.trim().is_empty() {
+            return Ok(Reply::Ok(Element {
+                name: format!("{method}Response"),
+                ..Element::default()
+            }));
+        }
+        soap::parse_reply(method, status, &text)
     }
 
     /// Calls `method` on `this`; a fault is an error.
@@ -381,6 +407,8 @@ fn parse_service_content(reply: &Element) -> Result<ServiceContent> {
         session_manager: reference("sessionManager", "SessionManager")
             .ok_or_else(|| missing("sessionManager"))?,
         search_index: reference("searchIndex", "SearchIndex"),
+        virtual_disk_manager: reference("virtualDiskManager", "VirtualDiskManager"),
+        file_manager: reference("fileManager", "FileManager"),
         about,
     })
 }
