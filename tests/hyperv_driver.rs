@@ -377,6 +377,8 @@ fn windows_2008_r2_speaks_the_v1_namespace() {
     assert_eq!(e.code, VIR_ERR_NO_SUPPORT);
     let e = expect_err(d.domain_get_autostart(&web));
     assert_eq!(e.code, VIR_ERR_NO_SUPPORT);
+    let e = expect_err(d.domain_screenshot(&web, 0, 0));
+    assert_eq!(e.code, VIR_ERR_NO_SUPPORT);
     assert!(server.vm("x").is_none());
 }
 
@@ -616,6 +618,35 @@ fn keys_are_pressed_and_released() {
     let e = expect_err(d.domain_send_key(&off, VIR_KEYCODE_SET_WIN32 as u32, 0, &[0x41], 0));
     assert_eq!(e.code, VIR_ERR_OPERATION_INVALID);
     assert_eq!(server.state.lock().unwrap().keys.len(), 6);
+}
+
+#[test]
+fn screenshots_are_the_thumbnail_as_ppm() {
+    use hyperv::server::{thumbnail_pixel, THUMB_H, THUMB_W};
+    let server = Server::start(Opts::default());
+    let conn = open(&server.uri("")).unwrap();
+    let d = conn.driver();
+    let web = d.domain_lookup_by_name("web01").unwrap();
+    let (mime, pic) = d.domain_screenshot(&web, 0, 0).unwrap();
+    assert_eq!(mime, "image/x-portable-pixmap");
+    let header = format!("P6\n{THUMB_W} {THUMB_H}\n255\n");
+    assert!(pic.starts_with(header.as_bytes()));
+    let body = &pic[header.len()..];
+    assert_eq!(body.len(), (THUMB_W * THUMB_H * 3) as usize);
+    // Each pixel's channels keep the server's RGB565 bits at their top.
+    for (n, rgb) in body.chunks_exact(3).enumerate() {
+        let p = thumbnail_pixel(n as u32 % THUMB_W, n as u32 / THUMB_W);
+        let bits = [rgb[0] >> 3, rgb[1] >> 2, rgb[2] >> 3].map(u16::from);
+        assert_eq!(bits, [p >> 11, (p >> 5) & 0x3f, p & 0x1f], "pixel {n}");
+    }
+    // Pure blue top-left, no blue at the bottom right.
+    assert_eq!(&body[..3], &[0, 0, 255]);
+    assert_eq!(body[body.len() - 1], 0);
+    let e = expect_err(d.domain_screenshot(&web, 0, 1));
+    assert_eq!(e.code, VIR_ERR_INVALID_ARG);
+    let off = d.domain_lookup_by_name("db & <backup>").unwrap();
+    let e = expect_err(d.domain_screenshot(&off, 0, 0));
+    assert_eq!(e.code, VIR_ERR_OPERATION_INVALID);
 }
 
 #[test]

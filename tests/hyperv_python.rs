@@ -34,6 +34,16 @@ for d in sorted(conn.listAllDomains(), key=lambda d: d.name()):
 print("ids", sorted(conn.listDomainsID()), "defined", sorted(conn.listDefinedDomains()))
 w = conn.lookupByName("web01")
 print("sendkey", w.sendKey(libvirt.VIR_KEYCODE_SET_LINUX, 0, [29, 56, 111], 3, 0))
+st = conn.newStream(0)
+mime = w.screenshot(st, 0, 0)
+pic = b""
+while True:
+    chunk = st.recv(65536)
+    if not chunk:
+        break
+    pic += chunk
+st.finish()
+print("screenshot", mime, repr(pic[:13]), len(pic), list(pic[13:16]))
 d = conn.lookupByName("db & <backup>")
 print("xmlname", "<name>db &amp; &lt;backup&gt;</name>" in d.XMLDesc(0))
 d.create()
@@ -150,6 +160,11 @@ fn python_binding_runs_the_hyperv_driver() {
     assert!(stdout.contains("dom 'db & <backup>'"), "{stdout}");
     assert_eq!(field("xmlname"), "True");
     assert_eq!(field("sendkey"), "0");
+    // 32x24 pixels behind a 13-byte header; the top-left one is pure blue.
+    assert_eq!(
+        field("screenshot"),
+        "image/x-portable-pixmap b'P6\\n32 24\\n255\\n' 2317 [0, 0, 255]"
+    );
     assert_eq!(server.state.lock().unwrap().keys.len(), 6);
     // (state, reason): running 1, paused 3, shut off 5.
     assert!(field("after-create").starts_with("[1, 0] 1"), "{stdout}");

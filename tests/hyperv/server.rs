@@ -195,6 +195,21 @@ pub struct Server {
     stop: Arc<AtomicBool>,
 }
 
+/// The video heads' resolution (small: WS-Management sends a thumbnail
+/// as one element per byte).
+pub const THUMB_W: u32 = 32;
+/// See THUMB_W.
+pub const THUMB_H: u32 = 24;
+
+/// The RGB565 pixel the test server's screens show at (x, y): red rising
+/// to the right, green downwards, blue in the top-left quarter.
+pub fn thumbnail_pixel(x: u32, y: u32) -> u16 {
+    let r = (x * 31 / THUMB_W.max(1)).min(31) as u16;
+    let g = (y * 63 / THUMB_H.max(1)).min(63) as u16;
+    let b = if x < THUMB_W / 2 && y < THUMB_H / 2 { 31 } else { 0 };
+    (r << 11) | (g << 5) | b
+}
+
 fn guid(n: u64) -> String {
     format!(
         "{:08X}-{:04X}-4{:03X}-8{:03X}-{:012X}",
@@ -346,6 +361,18 @@ impl State {
             &[
                 ("CreationClassName", "Msvm_SyntheticDisplayController"),
                 ("DeviceID", &format!("Microsoft:{g}\\Video")),
+                ("SystemName", g),
+            ],
+        ));
+        self.insts.push(Inst::new(
+            "Msvm_VideoHead",
+            &[
+                ("CreationClassName", "Msvm_VideoHead"),
+                ("CurrentHorizontalResolution", &THUMB_W.to_string()),
+                ("CurrentVerticalResolution", &THUMB_H.to_string()),
+                ("DeviceID", &format!("Microsoft:{g}\\VideoHead")),
+                ("EnabledState", "2"),
+                ("SystemCreationClassName", "Msvm_ComputerSystem"),
                 ("SystemName", g),
             ],
         ));
@@ -1150,6 +1177,7 @@ const CLASSES: &[&str] = &[
     "Msvm_ConcreteJob",
     "Msvm_ShutdownComponent",
     "Msvm_SyntheticDisplayController",
+    "Msvm_VideoHead",
     "Msvm_Keyboard",
     "Win32_OperatingSystem",
     "Win32_ComputerSystem",
@@ -1194,12 +1222,14 @@ fn keys(class: &str) -> &'static [&'static str] {
             "SystemCreationClassName",
             "SystemName",
         ],
-        "Msvm_ShutdownComponent" | "Msvm_SyntheticDisplayController" | "Msvm_Keyboard" => &[
-            "CreationClassName",
-            "DeviceID",
-            "SystemCreationClassName",
-            "SystemName",
-        ],
+        "Msvm_ShutdownComponent" | "Msvm_SyntheticDisplayController" | "Msvm_VideoHead" | "Msvm_Keyboard" => {
+            &[
+                "CreationClassName",
+                "DeviceID",
+                "SystemCreationClassName",
+                "SystemName",
+            ]
+        }
         "Win32_ComputerSystem" | "Win32_OperatingSystem" | "Win32_ComputerSystemProduct" => &["Name"],
         "Win32_Processor" => &["DeviceID"],
         _ => &["InstanceID"],
@@ -1790,6 +1820,38 @@ fn invoke(
             }
             s.keys.push((g, method.to_string(), code));
             Ok((0, String::new()))
+        }
+        ("Msvm_VirtualSystemManagementService", "GetVirtualSystemThumbnailImage") if mode == Mode::V2 => {
+            let e = arg(input, "TargetSystem").ok_or("TargetSystem is missing")?;
+            let id = epr_selector(e, "InstanceID").ok_or("TargetSystem is not a reference to settings")?;
+            let dim = |name: &str| -> Result<u32, String> {
+                arg(input, name)
+                    .and_then(|e| e.text().trim().parse().ok())
+                    .filter(|&n: &u32| n > 0 && n <= 0xffff)
+                    .ok_or(format!("{name} is missing or out of range"))
+            };
+            let (w, h) = (dim("WidthPixels")?, dim("HeightPixels")?);
+            let g = id.strip_prefix("Microsoft:").unwrap_or("").to_string();
+            let Some(vm) = s
+                .insts
+                .iter()
+                .find(|i| i.class == "Msvm_ComputerSystem" && i.get("Name").is_some_and(|n| eq_ci(n, &g)))
+            else {
+                return Ok((5, String::new()));
+            };
+            if vm.get("EnabledState") != Some("2") {
+                // Invalid State for this operation.
+                return Ok((32775, String::new()));
+            }
+            let mut out = String::with_capacity((w * h * 2 * 26) as usize);
+            for y in 0..h {
+                for x in 0..w {
+                    for b in thumbnail_pixel(x, y).to_le_bytes() {
+                        out.push_str(&format!("<p:ImageData>{b}</p:ImageData>"));
+                    }
+                }
+            }
+            Ok((0, out))
         }
         ("Msvm_ShutdownComponent", "InitiateShutdown") => {
             let g = s.insts[target].get("SystemName").unwrap_or("").to_string();

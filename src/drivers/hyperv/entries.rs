@@ -239,6 +239,10 @@ impl Driver for HypervDriver {
         self.send_key(dom, codeset, holdtime, keycodes, flags)
     }
 
+    fn domain_screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<(String, Vec<u8>)> {
+        self.screenshot(dom, screen, flags)
+    }
+
     fn domain_get_scheduler_type(&self, dom: &DomainRef) -> Result<(String, i32)> {
         self.vm(dom)?;
         Ok(("allocation".to_string(), 3))

@@ -15,6 +15,7 @@ mod host;
 mod keys;
 mod networks;
 mod params;
+mod screen;
 mod settings;
 pub mod transport;
 mod vms;

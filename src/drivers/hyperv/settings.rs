@@ -24,7 +24,7 @@ pub const PROFILE: Profile = Profile {
     default_video: ("vga", 16 * 1024),
 };
 
-const VSMS: &str = "Msvm_VirtualSystemManagementService";
+pub(super) const VSMS: &str = "Msvm_VirtualSystemManagementService";
 
 /// A VM's settings: the VSSD and its components.
 pub struct Settings {
@@ -292,7 +292,7 @@ impl HypervDriver {
             .map(|(_, n)| n)
     }
 
-    fn vsms_selectors(&self) -> Vec<(String, String)> {
+    pub(super) fn vsms_selectors(&self) -> Vec<(String, String)> {
         vec![("CreationClassName".to_string(), VSMS.to_string())]
     }
 
@@ -724,7 +724,7 @@ impl HypervDriver {
 
     /// Entries libvirt's driver offers on 2012 and newer hosts only (their
     /// methods are v2's): refused on 2008 R2 as a driver without them.
-    fn v2_only(&self, func: &str) -> Result<()> {
+    pub(super) fn v2_only(&self, func: &str) -> Result<()> {
         if self.wmi == WmiVersion::V1 {
             return Err(Error::no_support(VIR_FROM_HYPERV, func));
         }
