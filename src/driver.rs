@@ -544,6 +544,17 @@ pub trait Driver: Send + Sync {
         unsupported("virDomainSetAutostart")
     }
 
+    /// Adds the device `xml` describes: `flags` is `None` for
+    /// `virDomainAttachDevice`, the `VIR_DOMAIN_AFFECT_*` flags of
+    /// `virDomainAttachDeviceFlags` otherwise.
+    fn domain_attach_device(&self, dom: &DomainRef, xml: &str, flags: Option<u32>) -> Result<()> {
+        let _ = (dom, xml);
+        unsupported(match flags {
+            None => "virDomainAttachDevice",
+            Some(_) => "virDomainAttachDeviceFlags",
+        })
+    }
+
     /// Sets the current (or with `VIR_DOMAIN_MEM_MAXIMUM` the maximum) memory.
     fn domain_set_memory_flags(&self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
         let _ = (dom, kib, flags);

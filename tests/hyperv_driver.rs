@@ -321,6 +321,60 @@ fn define_and_undefine() {
 }
 
 #[test]
+fn devices_are_attached() {
+    let server = Server::start(Opts::default());
+    let conn = open(&server.uri("")).unwrap();
+    let d = conn.driver();
+    let db = d.domain_lookup_by_name("db & <backup>").unwrap();
+    let disk = |file: &str, dev: &str| {
+        format!("<disk type='file' device='disk'><source file='{file}'/><target dev='{dev}' bus='ide'/></disk>")
+    };
+    d.domain_attach_device(&db, &disk("C:\\VMs\\one.vhdx", "hdc"), None)
+        .unwrap();
+    // No free location named: the first free one (hda).
+    d.domain_attach_device(
+        &db,
+        "<disk type='file' device='cdrom'><source file='C:\\iso\\x.iso'/><target dev='sdz'/></disk>",
+        Some(VIR_DOMAIN_AFFECT_CONFIG),
+    )
+    .unwrap();
+    d.domain_attach_device(
+        &db,
+        "<interface type='bridge'><mac address='00:15:5d:0a:0b:0c'/><source bridge='External Switch'/></interface>",
+        None,
+    )
+    .unwrap();
+    d.domain_attach_device(
+        &db,
+        "<serial type='pipe'><source path='\\\\.\\pipe\\db'/><target port='1'/></serial>",
+        None,
+    )
+    .unwrap();
+    let out = d.domain_get_xml_desc(&db, 0).unwrap();
+    for want in [
+        "<source file='C:\\VMs\\one.vhdx'/>\n      <target dev='hdc' bus='ide'/>",
+        "<source file='C:\\iso\\x.iso'/>\n      <target dev='hda' bus='ide'/>",
+        "<mac address='00:15:5d:0a:0b:0c'/>",
+        "<source path='\\\\.\\pipe\\db'/>\n      <target port='1'/>",
+    ] {
+        assert!(out.contains(want), "{want} not in {out}");
+    }
+    // A taken location, a kind Hyper-V's driver does not attach, bad XML,
+    // flags: refused, the VM unchanged.
+    let drives = server.instances("Msvm_StorageAllocationSettingData").len();
+    let e = expect_err(d.domain_attach_device(&db, &disk("C:\\two.vhdx", "hdc"), None));
+    assert_eq!(e.code, VIR_ERR_OPERATION_INVALID, "{}", e.message);
+    let e = expect_err(d.domain_attach_device(&db, "<watchdog model='i6300esb'/>", None));
+    assert_eq!(e.code, VIR_ERR_CONFIG_UNSUPPORTED);
+    let e = expect_err(d.domain_attach_device(&db, "<disk", None));
+    assert_eq!(e.code, VIR_ERR_XML_DETAIL);
+    let e = expect_err(d.domain_attach_device(&db, &disk("C:\\two.vhdx", "hdd"), Some(4)));
+    assert_eq!(e.code, VIR_ERR_INVALID_ARG);
+    assert_eq!(server.instances("Msvm_StorageAllocationSettingData").len(), drives);
+    assert_eq!(d.domain_get_xml_desc(&db, 0).unwrap(), out);
+}
+
+#[test]
 fn networks_are_the_switches() {
     let server = Server::start(Opts::default());
     let conn = open(&server.uri("")).unwrap();
@@ -378,6 +432,8 @@ fn windows_2008_r2_speaks_the_v1_namespace() {
     let e = expect_err(d.domain_get_autostart(&web));
     assert_eq!(e.code, VIR_ERR_NO_SUPPORT);
     let e = expect_err(d.domain_screenshot(&web, 0, 0));
+    assert_eq!(e.code, VIR_ERR_NO_SUPPORT);
+    let e = expect_err(d.domain_attach_device(&web, "<serial type='pipe'/>", None));
     assert_eq!(e.code, VIR_ERR_NO_SUPPORT);
     assert!(server.vm("x").is_none());
 }

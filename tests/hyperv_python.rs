@@ -46,6 +46,8 @@ st.finish()
 print("screenshot", mime, repr(pic[:13]), len(pic), list(pic[13:16]))
 d = conn.lookupByName("db & <backup>")
 print("xmlname", "<name>db &amp; &lt;backup&gt;</name>" in d.XMLDesc(0))
+print("attach", d.attachDevice("<serial type='pipe'><source path='\\\\\\\\.\\\\pipe\\\\py'/><target port='0'/></serial>"),
+      "<source path='\\\\\\\\.\\\\pipe\\\\py'/>" in d.XMLDesc(0))
 d.create()
 print("after-create", d.state(), d.isActive())
 d.suspend()
@@ -160,6 +162,7 @@ fn python_binding_runs_the_hyperv_driver() {
     assert!(stdout.contains("dom 'db & <backup>'"), "{stdout}");
     assert_eq!(field("xmlname"), "True");
     assert_eq!(field("sendkey"), "0");
+    assert_eq!(field("attach"), "0 True");
     // 32x24 pixels behind a 13-byte header; the top-left one is pure blue.
     assert_eq!(
         field("screenshot"),

@@ -1055,6 +1055,47 @@ fn change<R: Failure>(domain: virDomainPtr, func: &str, f: impl FnOnce(&DomainHa
     })
 }
 
+/// The attach calls' common part: libvirt checks the XML before read-only access.
+///
+/// # Safety
+/// `xml` must be NULL or a C string.
+unsafe fn attach(domain: virDomainPtr, xml: *const c_char, flags: Option<u32>, func: &str) -> c_int {
+    with_dom(domain, func, |d| {
+        // SAFETY: the caller's contract.
+        let xml = unsafe { cstr::req(xml, FROM, func, "xml") }?;
+        writable(&d.conn, FROM, func)?;
+        d.conn
+            .conn
+            .driver()
+            .domain_attach_device(&d.reference(), xml, flags)
+            .map(|_| 0)
+    })
+}
+
+/// Adds a device to a domain.
+///
+/// # Safety
+/// `xml` must be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainAttachDevice(domain: virDomainPtr, xml: *const c_char) -> c_int {
+    // SAFETY: the caller's contract.
+    unsafe { attach(domain, xml, None, "virDomainAttachDevice") }
+}
+
+/// Adds a device to a domain, live and/or to its configuration.
+///
+/// # Safety
+/// `xml` must be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainAttachDeviceFlags(
+    domain: virDomainPtr,
+    xml: *const c_char,
+    flags: c_uint,
+) -> c_int {
+    // SAFETY: the caller's contract.
+    unsafe { attach(domain, xml, Some(flags), "virDomainAttachDeviceFlags") }
+}
+
 /// Removes a domain's persistent definition.
 #[no_mangle]
 pub extern "C" fn virDomainUndefine(domain: virDomainPtr) -> c_int {

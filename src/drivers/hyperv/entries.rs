@@ -239,6 +239,10 @@ impl Driver for HypervDriver {
         self.send_key(dom, codeset, holdtime, keycodes, flags)
     }
 
+    fn domain_attach_device(&self, dom: &DomainRef, xml: &str, flags: Option<u32>) -> Result<()> {
+        self.attach_device(dom, xml, flags.unwrap_or(0))
+    }
+
     fn domain_screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<(String, Vec<u8>)> {
         self.screenshot(dom, screen, flags)
     }

@@ -10,6 +10,7 @@
 //! served from one bulk read of the memory and processor settings, kept
 //! for a moment and dropped by any change this connection makes.
 
+mod attach;
 mod entries;
 mod host;
 mod keys;

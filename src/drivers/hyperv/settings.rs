@@ -41,7 +41,7 @@ impl Settings {
 }
 
 /// The InstanceID a WMI object path (`...:Class.InstanceID="x"`) names.
-fn path_instance_id(path: &str) -> Option<String> {
+pub(super) fn path_instance_id(path: &str) -> Option<String> {
     let start = path.find("InstanceID=\"")? + "InstanceID=\"".len();
     let rest = &path[start..];
     let end = rest.find('"')?;
@@ -296,7 +296,12 @@ impl HypervDriver {
         vec![("CreationClassName".to_string(), VSMS.to_string())]
     }
 
-    fn modify_resource(&self, class: &str, instance_id: &str, props: &[(&str, String)]) -> Result<()> {
+    pub(super) fn modify_resource(
+        &self,
+        class: &str,
+        instance_id: &str,
+        props: &[(&str, String)],
+    ) -> Result<()> {
         self.cache.clear();
         let mut all = vec![("InstanceID".to_string(), instance_id.to_string())];
         all.extend(props.iter().map(|(k, v)| (k.to_string(), v.clone())));
@@ -571,130 +576,163 @@ impl HypervDriver {
             resource_uri: resource_uri(self.ns(), "Msvm_VirtualSystemSettingData"),
             selectors: vec![("InstanceID".to_string(), vssd_id)],
         };
-        let ide: Vec<&Instance> = s
-            .parts
+        for (n, disk) in def.devices.disks.iter().enumerate() {
+            if disk.source.path.is_some() {
+                self.add_disk(&s, &vssd_epr, n, disk)?;
+            }
+        }
+        for nic in &def.devices.interfaces {
+            self.add_nic(&vssd_epr, nic)?;
+        }
+        Ok(())
+    }
+
+    /// The IDE controllers of `s`, in order.
+    pub(super) fn ide_controllers<'a>(&self, s: &'a Settings) -> Vec<&'a Instance> {
+        s.parts
             .iter()
             .filter(|p| p.class == "Msvm_ResourceAllocationSettingData" && p.int("ResourceType") == Some(5))
-            .collect();
-        for (n, disk) in def.devices.disks.iter().enumerate() {
-            let Some(path) = disk.source.path.clone() else {
-                continue;
-            };
-            let cdrom = disk.device == "cdrom";
-            let controller = ide.get(n / 2).ok_or_else(|| {
-                Error::with(
-                    VIR_FROM_HYPERV,
-                    VIR_ERR_CONFIG_UNSUPPORTED,
-                    "Only up to four disks on the IDE controllers are supported",
-                )
-            })?;
-            let ctrl_id = controller.need("InstanceID")?;
-            let drive = self.add_resource(
-                &vssd_epr,
-                "Msvm_ResourceAllocationSettingData",
-                vec![
-                    ("ResourceType".into(), if cdrom { "16" } else { "17" }.into()),
-                    (
-                        "ResourceSubType".into(),
-                        if cdrom {
-                            "Microsoft:Hyper-V:Synthetic DVD Drive"
-                        } else {
-                            "Microsoft:Hyper-V:Synthetic Disk Drive"
-                        }
-                        .into(),
-                    ),
-                    (
-                        "Parent".into(),
-                        object_path(self.ns(), "Msvm_ResourceAllocationSettingData", ctrl_id),
-                    ),
-                    ("AddressOnParent".into(), (n % 2).to_string()),
-                ],
-            )?;
-            let drive_id = drive
+            .collect()
+    }
+
+    /// A drive and its image for `disk` at IDE slot `n` (controller n / 2,
+    /// location n % 2) of the VM whose settings `s` are.
+    pub(super) fn add_disk(
+        &self,
+        s: &Settings,
+        vssd_epr: &Epr,
+        n: usize,
+        disk: &crate::domain::devices::disk::Disk,
+    ) -> Result<()> {
+        let Some(path) = disk.source.path.clone() else {
+            return Err(Error::with(
+                VIR_FROM_HYPERV,
+                VIR_ERR_CONFIG_UNSUPPORTED,
+                "Only disks with a source file are supported",
+            ));
+        };
+        let cdrom = disk.device == "cdrom";
+        let ide = self.ide_controllers(s);
+        let controller = ide.get(n / 2).ok_or_else(|| {
+            Error::with(
+                VIR_FROM_HYPERV,
+                VIR_ERR_CONFIG_UNSUPPORTED,
+                "Only up to four disks on the IDE controllers are supported",
+            )
+        })?;
+        let ctrl_id = controller.need("InstanceID")?;
+        let drive = self.add_resource(
+            vssd_epr,
+            "Msvm_ResourceAllocationSettingData",
+            vec![
+                ("ResourceType".into(), if cdrom { "16" } else { "17" }.into()),
+                (
+                    "ResourceSubType".into(),
+                    if cdrom {
+                        "Microsoft:Hyper-V:Synthetic DVD Drive"
+                    } else {
+                        "Microsoft:Hyper-V:Synthetic Disk Drive"
+                    }
+                    .into(),
+                ),
+                (
+                    "Parent".into(),
+                    object_path(self.ns(), "Msvm_ResourceAllocationSettingData", ctrl_id),
+                ),
+                ("AddressOnParent".into(), (n % 2).to_string()),
+            ],
+        )?;
+        let drive_id = drive
+            .selectors
+            .iter()
+            .find(|(k, _)| k == "InstanceID")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        self.add_resource(
+            vssd_epr,
+            "Msvm_StorageAllocationSettingData",
+            vec![
+                ("ResourceType".into(), if cdrom { "16" } else { "31" }.into()),
+                (
+                    "ResourceSubType".into(),
+                    if cdrom {
+                        "Microsoft:Hyper-V:Virtual CD/DVD Disk"
+                    } else {
+                        "Microsoft:Hyper-V:Virtual Hard Disk"
+                    }
+                    .into(),
+                ),
+                (
+                    "Parent".into(),
+                    object_path(self.ns(), "Msvm_ResourceAllocationSettingData", &drive_id),
+                ),
+                ("HostResource".into(), path),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// A synthetic NIC for `nic`, connected to the switch it names.
+    pub(super) fn add_nic(
+        &self,
+        vssd_epr: &Epr,
+        nic: &crate::domain::devices::interface::Interface,
+    ) -> Result<()> {
+        let switch_name = nic
+            .source
+            .get("bridge")
+            .or(nic.source.get("network"))
+            .map(str::to_string);
+        let mac = nic.mac.as_ref().map(|m| m.replace(':', "").to_ascii_uppercase());
+        let mut props = vec![
+            ("ResourceType".to_string(), "10".to_string()),
+            (
+                "ResourceSubType".into(),
+                "Microsoft:Hyper-V:Synthetic Ethernet Port".into(),
+            ),
+            ("ElementName".into(), "Network Adapter".into()),
+            (
+                "VirtualSystemIdentifiers".into(),
+                format!("{{{}}}", guid(&crate::domain::Uuid::generate())),
+            ),
+        ];
+        if let Some(m) = &mac {
+            props.push(("StaticMacAddress".into(), "True".into()));
+            props.push(("Address".into(), m.clone()));
+        }
+        let port = self.add_resource(vssd_epr, "Msvm_SyntheticEthernetPortSettingData", props)?;
+        if let Some(sw) = switch_name {
+            let (switch_id, _) = self
+                .switches()?
+                .into_iter()
+                .find(|(_, n)| *n == sw)
+                .ok_or_else(|| {
+                    Error::with(
+                        VIR_FROM_HYPERV,
+                        VIR_ERR_NO_NETWORK,
+                        format!("Network not found: no network with matching name '{sw}'"),
+                    )
+                })?;
+            let port_id = port
                 .selectors
                 .iter()
                 .find(|(k, _)| k == "InstanceID")
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default();
             self.add_resource(
-                &vssd_epr,
-                "Msvm_StorageAllocationSettingData",
+                vssd_epr,
+                "Msvm_EthernetPortAllocationSettingData",
                 vec![
-                    ("ResourceType".into(), if cdrom { "16" } else { "31" }.into()),
+                    ("ResourceType".into(), "33".into()),
+                    ("ResourceSubType".into(), "Microsoft:Hyper-V:Ethernet Connection".into()),
+                    ("EnabledState".into(), "2".into()),
+                    ("Parent".into(), object_path(self.ns(), "Msvm_SyntheticEthernetPortSettingData", &port_id)),
                     (
-                        "ResourceSubType".into(),
-                        if cdrom {
-                            "Microsoft:Hyper-V:Virtual CD/DVD Disk"
-                        } else {
-                            "Microsoft:Hyper-V:Virtual Hard Disk"
-                        }
-                        .into(),
+                        "HostResource".into(),
+                        format!("\\\\.\\{}:Msvm_VirtualEthernetSwitch.CreationClassName=\"Msvm_VirtualEthernetSwitch\",Name=\"{switch_id}\"", self.ns().replace('/', "\\")),
                     ),
-                    (
-                        "Parent".into(),
-                        object_path(self.ns(), "Msvm_ResourceAllocationSettingData", &drive_id),
-                    ),
-                    ("HostResource".into(), path),
                 ],
             )?;
-        }
-        for nic in &def.devices.interfaces {
-            let switch_name = nic
-                .source
-                .get("bridge")
-                .or(nic.source.get("network"))
-                .map(str::to_string);
-            let mac = nic.mac.as_ref().map(|m| m.replace(':', "").to_ascii_uppercase());
-            let mut props = vec![
-                ("ResourceType".to_string(), "10".to_string()),
-                (
-                    "ResourceSubType".into(),
-                    "Microsoft:Hyper-V:Synthetic Ethernet Port".into(),
-                ),
-                ("ElementName".into(), "Network Adapter".into()),
-                (
-                    "VirtualSystemIdentifiers".into(),
-                    format!("{{{}}}", guid(&crate::domain::Uuid::generate())),
-                ),
-            ];
-            if let Some(m) = &mac {
-                props.push(("StaticMacAddress".into(), "True".into()));
-                props.push(("Address".into(), m.clone()));
-            }
-            let port = self.add_resource(&vssd_epr, "Msvm_SyntheticEthernetPortSettingData", props)?;
-            if let Some(sw) = switch_name {
-                let (switch_id, _) =
-                    self.switches()?
-                        .into_iter()
-                        .find(|(_, n)| *n == sw)
-                        .ok_or_else(|| {
-                            Error::with(
-                                VIR_FROM_HYPERV,
-                                VIR_ERR_NO_NETWORK,
-                                format!("Network not found: no network with matching name '{sw}'"),
-                            )
-                        })?;
-                let port_id = port
-                    .selectors
-                    .iter()
-                    .find(|(k, _)| k == "InstanceID")
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default();
-                self.add_resource(
-                    &vssd_epr,
-                    "Msvm_EthernetPortAllocationSettingData",
-                    vec![
-                        ("ResourceType".into(), "33".into()),
-                        ("ResourceSubType".into(), "Microsoft:Hyper-V:Ethernet Connection".into()),
-                        ("EnabledState".into(), "2".into()),
-                        ("Parent".into(), object_path(self.ns(), "Msvm_SyntheticEthernetPortSettingData", &port_id)),
-                        (
-                            "HostResource".into(),
-                            format!("\\\\.\\{}:Msvm_VirtualEthernetSwitch.CreationClassName=\"Msvm_VirtualEthernetSwitch\",Name=\"{switch_id}\"", self.ns().replace('/', "\\")),
-                        ),
-                    ],
-                )?;
-            }
         }
         Ok(())
     }

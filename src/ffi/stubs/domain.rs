@@ -70,30 +70,6 @@ pub unsafe extern "C" fn virDomainAgentSetResponseTimeout(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainAttachDevice(domain: virDomainPtr, xml: *const c_char) -> c_int {
-    let _ = xml;
-    unsupported(
-        c"virDomainAttachDevice",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainAttachDeviceFlags(
-    domain: virDomainPtr,
-    xml: *const c_char,
-    flags: c_uint,
-) -> c_int {
-    let _ = (xml, flags);
-    unsupported(
-        c"virDomainAttachDeviceFlags",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainAuthorizedSSHKeysGet(
     domain: virDomainPtr,
     user: *const c_char,
