@@ -423,6 +423,12 @@ pub trait Driver: Send + Sync {
         unsupported("virConnectDomainXMLToNative")
     }
 
+    /// Free memory of the NUMA cells from `start` on, at most `max` of them.
+    fn node_get_cells_free_memory(&self, start: usize, max: usize) -> Result<Vec<u64>> {
+        let _ = (start, max);
+        unsupported("virNodeGetCellsFreeMemory")
+    }
+
     /// The host's free memory as `virNodeGetFreeMemory` reports it.
     fn node_get_free_memory(&self) -> Result<u64> {
         unsupported("virNodeGetFreeMemory")

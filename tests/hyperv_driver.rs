@@ -327,7 +327,9 @@ fn devices_are_attached() {
     let d = conn.driver();
     let db = d.domain_lookup_by_name("db & <backup>").unwrap();
     let disk = |file: &str, dev: &str| {
-        format!("<disk type='file' device='disk'><source file='{file}'/><target dev='{dev}' bus='ide'/></disk>")
+        format!(
+            "<disk type='file' device='disk'><source file='{file}'/><target dev='{dev}' bus='ide'/></disk>"
+        )
     };
     d.domain_attach_device(&db, &disk("C:\\VMs\\one.vhdx", "hdc"), None)
         .unwrap();
@@ -370,7 +372,10 @@ fn devices_are_attached() {
     assert_eq!(e.code, VIR_ERR_XML_DETAIL);
     let e = expect_err(d.domain_attach_device(&db, &disk("C:\\two.vhdx", "hdd"), Some(4)));
     assert_eq!(e.code, VIR_ERR_INVALID_ARG);
-    assert_eq!(server.instances("Msvm_StorageAllocationSettingData").len(), drives);
+    assert_eq!(
+        server.instances("Msvm_StorageAllocationSettingData").len(),
+        drives
+    );
     assert_eq!(d.domain_get_xml_desc(&db, 0).unwrap(), out);
 }
 

@@ -279,6 +279,51 @@ pub unsafe extern "C" fn virConnectGetMaxVcpus(conn: virConnectPtr, type_: *cons
     })
 }
 
+/// Free memory of up to `maxCells` NUMA cells from `startCell` on, into
+/// `freeMems`; the number of cells written.
+///
+/// # Safety
+/// `freeMems` must be NULL or have room for `maxCells` values.
+#[no_mangle]
+pub unsafe extern "C" fn virNodeGetCellsFreeMemory(
+    conn: virConnectPtr,
+    freeMems: *mut c_ulonglong,
+    startCell: c_int,
+    maxCells: c_int,
+) -> c_int {
+    const F: &str = "virNodeGetCellsFreeMemory";
+    with_conn(conn, F, |c| {
+        // libvirt's order of checks.
+        if maxCells <= 0 {
+            return Err(Error::arg_check(
+                FROM,
+                format!("maxCells in {F} must be greater than zero"),
+                F,
+                "maxCells",
+            ));
+        }
+        if freeMems.is_null() {
+            return Err(Error::null_arg(FROM, F, "freeMems"));
+        }
+        if startCell < 0 {
+            return Err(Error::arg_check(
+                FROM,
+                format!("startCell in {F} must be zero or greater"),
+                F,
+                "startCell",
+            ));
+        }
+        let cells = c
+            .conn
+            .driver()
+            .node_get_cells_free_memory(startCell as usize, maxCells as usize)?;
+        let n = cells.len().min(maxCells as usize);
+        // SAFETY: non-NULL and, by the caller's contract, room for maxCells values.
+        unsafe { std::ptr::copy_nonoverlapping(cells.as_ptr(), freeMems, n) };
+        Ok(n as c_int)
+    })
+}
+
 /// The host's free memory (0 on failure, as libvirt).
 #[no_mangle]
 pub extern "C" fn virNodeGetFreeMemory(conn: virConnectPtr) -> c_ulonglong {

@@ -1243,6 +1243,10 @@ def memory_tunables():
     conn = libvirt.open("test:///default")
     attempt("getFreeMemory", conn.getFreeMemory)
     attempt("getFreeMemory (node file)", lambda: libvirt.open("test://" + fleet_node()).getFreeMemory())
+    for start, most in ((0, 2), (1, 5), (0, 1), (1, 1), (2, 1), (-1, 1), (0, 0), (0, -1)):
+        attempt("getCellsFreeMemory(%d, %d)" % (start, most), conn.getCellsFreeMemory, start, most)
+    attempt("getCellsFreeMemory (node file)",
+            lambda: libvirt.open("test://" + fleet_node()).getCellsFreeMemory(0, 1))
     d = conn.lookupByName("test")
     for flags in (0, libvirt.VIR_DOMAIN_AFFECT_LIVE, libvirt.VIR_DOMAIN_AFFECT_CONFIG, 3, 4, 8):
         attempt("memoryParameters(%d)" % flags, d.memoryParameters, flags, sort=True)

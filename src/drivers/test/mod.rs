@@ -211,6 +211,20 @@ impl Driver for TestDriver {
         Ok(self.state.lock().node.cells.iter().map(|c| c.memory / 2).sum())
     }
 
+    fn node_get_cells_free_memory(&self, start: usize, max: usize) -> Result<Vec<u64>> {
+        // libvirt's test driver reports each cell's whole memory here.
+        let st = self.state.lock();
+        let cells = &st.node.cells;
+        if start >= cells.len() {
+            return Err(Error::with(
+                VIR_FROM_TEST,
+                VIR_ERR_INVALID_ARG,
+                "Range exceeds available cells",
+            ));
+        }
+        Ok(cells[start..].iter().take(max).map(|c| c.memory).collect())
+    }
+
     fn is_alive(&self) -> Result<bool> {
         Ok(true)
     }

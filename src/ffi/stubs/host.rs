@@ -146,21 +146,6 @@ pub unsafe extern "C" fn virNodeGetCPUStats(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virNodeGetCellsFreeMemory(
-    conn: virConnectPtr,
-    freeMems: *mut c_ulonglong,
-    startCell: c_int,
-    maxCells: c_int,
-) -> c_int {
-    let _ = (freeMems, startCell, maxCells);
-    unsupported(
-        c"virNodeGetCellsFreeMemory",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virNodeGetFreePages(
     conn: virConnectPtr,
     npages: c_uint,
