@@ -2,73 +2,22 @@
 //! against our headers and run on our libvirt.so.0 (checked in
 //! /proc/self/maps) against the WS-Management test server.
 
+#[path = "support/cprog.rs"]
+mod cprog;
 mod hyperv;
 
-use std::path::PathBuf;
-use std::process::Command;
-
+use cprog::Program;
 use hyperv::server::{Opts, Server};
-
-/// The library cargo built beside this test, installed as libvirt.so.0
-/// with the libvirt.so link a compiler looks for.
-fn our_library() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let built = exe.parent().unwrap().join("libvirt.so");
-    assert!(built.exists(), "{} was not built", built.display());
-    let dir = std::env::temp_dir().join(format!("hyperv-c-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(&built, dir.join("libvirt.so.0")).unwrap();
-    let _ = std::os::unix::fs::symlink("libvirt.so.0", dir.join("libvirt.so"));
-    dir
-}
 
 #[test]
 fn c_program_runs_the_hyperv_driver() {
-    if Command::new("cc").arg("--version").output().is_err() {
-        eprintln!("skipped: no C compiler");
+    let Some(program) = Program::build("hyperv") else {
         return;
-    }
-    let root = env!("CARGO_MANIFEST_DIR");
-    let lib = our_library();
-    let exe = lib.join("hyperv");
-    let built = Command::new("cc")
-        .args(["-std=gnu99", "-Wall", "-Werror", "-o"])
-        .arg(&exe)
-        .arg(format!("{root}/tests/c/hyperv.c"))
-        .arg(format!("-I{root}/include"))
-        .arg(format!("-L{}", lib.display()))
-        .arg("-lvirt")
-        .output()
-        .unwrap();
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
+    };
     let server = Server::start(Opts::default());
     let password = server.state.lock().unwrap().opts.password.clone();
-    let out = Command::new(&exe)
-        .arg(server.uri(""))
-        .arg(&password)
-        .env("LD_LIBRARY_PATH", &lib)
-        .env("EXPECT_LIBVIRT_DIR", &lib)
-        .env("LIBVIRT_DEFAULT_URI", "")
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_dir_all(&lib);
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let field = |key: &str| -> String {
-        stdout
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("{key} ")))
-            .unwrap_or_else(|| panic!("no '{key}' in:\n{stdout}"))
-            .to_string()
-    };
+    let stdout = program.run(&[&server.uri(""), &password], &[]);
+    let field = |key: &str| cprog::field(&stdout, key);
     assert_eq!(field("type"), "Hyper-V");
     assert_eq!(field("version"), "1000014393");
     assert_eq!(field("hostname"), "hyperv-test");
