@@ -621,7 +621,7 @@ impl HypervDriver {
             )
         })?;
         let ctrl_id = controller.need("InstanceID")?;
-        let drive = self.add_resource(
+        let drive_id = self.add_resource(
             vssd_epr,
             "Msvm_ResourceAllocationSettingData",
             vec![
@@ -642,12 +642,6 @@ impl HypervDriver {
                 ("AddressOnParent".into(), (n % 2).to_string()),
             ],
         )?;
-        let drive_id = drive
-            .selectors
-            .iter()
-            .find(|(k, _)| k == "InstanceID")
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default();
         self.add_resource(
             vssd_epr,
             "Msvm_StorageAllocationSettingData",
@@ -700,7 +694,7 @@ impl HypervDriver {
             props.push(("StaticMacAddress".into(), "True".into()));
             props.push(("Address".into(), m.clone()));
         }
-        let port = self.add_resource(vssd_epr, "Msvm_SyntheticEthernetPortSettingData", props)?;
+        let port_id = self.add_resource(vssd_epr, "Msvm_SyntheticEthernetPortSettingData", props)?;
         if let Some(sw) = switch_name {
             let (switch_id, _) = self
                 .switches()?
@@ -713,12 +707,6 @@ impl HypervDriver {
                         format!("Network not found: no network with matching name '{sw}'"),
                     )
                 })?;
-            let port_id = port
-                .selectors
-                .iter()
-                .find(|(k, _)| k == "InstanceID")
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default();
             self.add_resource(
                 vssd_epr,
                 "Msvm_EthernetPortAllocationSettingData",
@@ -737,8 +725,8 @@ impl HypervDriver {
         Ok(())
     }
 
-    /// AddResourceSettings of one embedded instance; the new setting's EPR.
-    fn add_resource(&self, system: &Epr, class: &str, props: Vec<(String, String)>) -> Result<Epr> {
+    /// AddResourceSettings of one embedded instance; the new setting's InstanceID.
+    fn add_resource(&self, system: &Epr, class: &str, props: Vec<(String, String)>) -> Result<String> {
         let out = self.client.invoke(
             self.ns(),
             VSMS,
@@ -751,7 +739,8 @@ impl HypervDriver {
         )?;
         out.references("ResultingResourceSettings")
             .into_iter()
-            .next()
+            .find_map(|epr| epr.selectors.into_iter().find(|(k, _)| k == "InstanceID"))
+            .map(|(_, id)| id)
             .ok_or_else(|| {
                 Error::internal(
                     VIR_FROM_HYPERV,
