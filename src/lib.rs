@@ -20,6 +20,7 @@ pub mod host;
 pub mod native;
 pub mod net;
 pub mod network;
+pub mod rpc;
 pub mod storage;
 pub mod typed_params;
 pub mod uri;
