@@ -170,6 +170,16 @@ pub trait Driver: Send + Sync {
         unsupported("virConnectGetVersion")
     }
 
+    /// The library version serving the connection (a daemon's, over RPC).
+    fn lib_version(&self) -> Result<u64> {
+        Ok(crate::LIB_VERSION)
+    }
+
+    /// The URI the driver settled on when the caller gave none.
+    fn probed_uri(&self) -> Option<String> {
+        None
+    }
+
     /// The host's name.
     fn hostname(&self) -> Result<String> {
         unsupported("virConnectGetHostname")

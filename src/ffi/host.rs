@@ -229,17 +229,10 @@ pub unsafe extern "C" fn virConnectGetVersion(conn: virConnectPtr, hvVer: *mut c
 /// `libVer` must be NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn virConnectGetLibVersion(conn: virConnectPtr, libVer: *mut c_ulong) -> c_int {
-    with_conn(conn, "virConnectGetLibVersion", |_| {
+    with_conn(conn, "virConnectGetLibVersion", |c| {
+        let v = c.conn.driver().lib_version()?;
         // SAFETY: writable when non-NULL by the caller's contract.
-        unsafe {
-            cstr::put(
-                libVer,
-                crate::LIB_VERSION,
-                FROM,
-                "virConnectGetLibVersion",
-                "libVer",
-            )
-        }?;
+        unsafe { cstr::put(libVer, v as c_ulong, FROM, "virConnectGetLibVersion", "libVer") }?;
         Ok(0)
     })
 }

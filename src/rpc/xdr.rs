@@ -370,6 +370,38 @@ impl Xdr for () {
     }
 }
 
+macro_rules! tuple {
+    ($($t:ident $i:tt),+) => {
+        /// A struct given as a tuple of its fields in order.
+        impl<$($t: Xdr),+> Xdr for ($($t,)+) {
+            fn encode(&self, e: &mut Encoder) {
+                $( self.$i.encode(e); )+
+            }
+            fn decode(d: &mut Decoder) -> Result<Self> {
+                Ok(($( $t::decode(d)?, )+))
+            }
+        }
+    };
+}
+
+tuple!(A 0);
+tuple!(A 0, B 1);
+tuple!(A 0, B 1, C 2);
+tuple!(A 0, B 1, C 2, D 3);
+tuple!(A 0, B 1, C 2, D 3, E 4);
+
+/// `remote_uuid`: 16 bytes, no length.
+impl Xdr for crate::domain::Uuid {
+    fn encode(&self, e: &mut Encoder) {
+        e.opaque_fixed(&self.0);
+    }
+    fn decode(d: &mut Decoder) -> Result<Self> {
+        let mut u = [0u8; 16];
+        u.copy_from_slice(d.opaque_fixed(16)?);
+        Ok(crate::domain::Uuid(u))
+    }
+}
+
 /// Encodes a value into a fresh buffer.
 pub fn to_bytes<T: Xdr>(v: &T) -> Result<Vec<u8>> {
     let mut e = Encoder::new();
