@@ -1,14 +1,15 @@
 """Starts Debian's libvirtd 9.0 on a private unix socket directory and a
 loopback TCP port, with a configuration, pid file and logs of its own in a
-temporary directory, and only the non-QEMU driver modules (the QEMU module
-fails to initialise without its system user).  Its built-in test driver is
-what the remote tests talk to.
+temporary directory.  Its built-in test driver is what the remote tests talk
+to, so LIBVIRT_DRIVER_DIR points at an empty folder: the QEMU module fails to
+initialise without its system user, and the network, storage and other state
+drivers take host-wide pid files under /run/libvirt (so two daemons could not
+run at once) and touch host state (bridges, autostarted networks).
 
     with Daemon() as d:
         d.unix_uri   # test+unix:///default?socket=...
         d.tcp_uri    # test+tcp://127.0.0.1:PORT/default
 """
-import glob
 import os
 import shutil
 import signal
@@ -17,7 +18,6 @@ import subprocess
 import tempfile
 import time
 
-MODULES = "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver"
 LIBVIRTD = "/usr/sbin/libvirtd"
 
 
@@ -30,18 +30,24 @@ def free_port():
 
 
 class Daemon:
-    def __init__(self, extra_conf=""):
+    def __init__(self, extra_conf="", dir=None, port=None):
+        """`dir` and `port` fixed make two daemons in a row look the same to
+        clients (the socket path and port appear in URIs)."""
         self.extra_conf = extra_conf
         self.proc = None
+        self.fixed_dir = dir
+        self.fixed_port = port
 
     def start(self):
-        self.dir = tempfile.mkdtemp(prefix="virt-libvirtd-")
+        if self.fixed_dir:
+            shutil.rmtree(self.fixed_dir, ignore_errors=True)
+            os.makedirs(self.fixed_dir)
+            self.dir = self.fixed_dir
+        else:
+            self.dir = tempfile.mkdtemp(prefix="virt-libvirtd-")
         drivers = os.path.join(self.dir, "drivers")
         os.mkdir(drivers)
-        for mod in glob.glob(os.path.join(MODULES, "*.so")):
-            if "qemu" not in os.path.basename(mod):
-                os.symlink(mod, os.path.join(drivers, os.path.basename(mod)))
-        self.port = free_port()
+        self.port = self.fixed_port or free_port()
         self.sockdir = os.path.join(self.dir, "run")
         os.mkdir(self.sockdir)
         conf = os.path.join(self.dir, "libvirtd.conf")

@@ -16,7 +16,10 @@ use crate::typed_params::TypedParam;
 use crate::uri::Uri;
 
 use client::Client;
-use protocol::{proc_::*, List, NodeInfoRet, DOMAIN_LIST_MAX, SCHEDULER_PARAMETERS_MAX, SNAPSHOT_LIST_MAX};
+use protocol::{
+    proc_::*, Bytes, List, NodeInfoRet, CPUMAPS_MAX, CPUMAP_MAX, DOMAIN_LIST_MAX, SCHEDULER_PARAMETERS_MAX,
+    SNAPSHOT_LIST_MAX, VCPUINFO_MAX,
+};
 use transport::{Target, Transport};
 
 /// `VIR_DRV_FEATURE_PROGRAM_KEEPALIVE`.
@@ -354,11 +357,7 @@ impl Driver for RemoteDriver {
     }
 
     fn domain_set_vcpus_flags(&self, dom: &DomainRef, n: u32, flags: u32) -> Result<()> {
-        if flags == 0 {
-            self.unit(DOMAIN_SET_VCPUS, &(dom.clone(), n))
-        } else {
-            self.unit(DOMAIN_SET_VCPUS_FLAGS, &(dom.clone(), n, flags))
-        }
+        self.unit(DOMAIN_SET_VCPUS_FLAGS, &(dom.clone(), n, flags))
     }
 
     fn domain_get_vcpus_flags(&self, dom: &DomainRef, flags: u32) -> Result<i32> {
@@ -375,6 +374,57 @@ impl Driver for RemoteDriver {
 
     fn domain_managed_save_remove(&self, dom: &DomainRef, flags: u32) -> Result<()> {
         self.unit(DOMAIN_MANAGED_SAVE_REMOVE, &(dom.clone(), flags))
+    }
+
+    fn domain_save(&self, dom: &DomainRef, path: &str, xml: Option<&str>, flags: u32) -> Result<()> {
+        self.unit(
+            DOMAIN_SAVE_FLAGS,
+            &(dom.clone(), path.to_string(), xml.map(str::to_string), flags),
+        )
+    }
+
+    fn domain_restore(&self, path: &str, xml: Option<&str>, flags: u32) -> Result<()> {
+        self.unit(DOMAIN_RESTORE_FLAGS, &(path.to_string(), xml.map(str::to_string), flags))
+    }
+
+    fn domain_save_image_get_xml_desc(&self, path: &str, flags: u32) -> Result<String> {
+        self.one(DOMAIN_SAVE_IMAGE_GET_XML_DESC, &(path.to_string(), flags))
+    }
+
+    fn domain_save_image_define_xml(&self, path: &str, xml: &str, flags: u32) -> Result<()> {
+        self.unit(DOMAIN_SAVE_IMAGE_DEFINE_XML, &(path.to_string(), xml.to_string(), flags))
+    }
+
+    fn node_get_cpu_map(&self, flags: u32) -> Result<(i32, Vec<bool>)> {
+        let (Bytes(map), _online, total): (Bytes<CPUMAP_MAX>, u32, i32) =
+            self.call(NODE_GET_CPU_MAP, &(1i32, 1i32, flags))?;
+        let bits = (0..total.max(0) as usize)
+            .map(|i| map.get(i / 8).is_some_and(|b| b & (1 << (i % 8)) != 0))
+            .collect();
+        Ok((total, bits))
+    }
+
+    fn domain_get_vcpus(&self, dom: &DomainRef) -> Result<Vec<VcpuInfo>> {
+        // The caller's array sizes are not passed down: ask for as many vCPUs
+        // as the domain has and a map byte per 8 host CPUs.
+        let n = self.domain_get_info(dom)?.nr_virt_cpu as i32;
+        let cpus = self.node_info()?.cpus as usize;
+        let maplen = cpus.div_ceil(8).max(1);
+        let (List(infos), Bytes(maps)): (List<(u32, i32, u64, i32), VCPUINFO_MAX>, Bytes<CPUMAPS_MAX>) =
+            self.call(DOMAIN_GET_VCPUS, &(dom.clone(), n, maplen as i32))?;
+        Ok(infos
+            .into_iter()
+            .enumerate()
+            .map(|(i, (number, state, cpu_time, cpu))| VcpuInfo {
+                number,
+                state,
+                cpu_time,
+                cpu,
+                affinity: (0..cpus)
+                    .map(|c| maps.get(i * maplen + c / 8).is_some_and(|b| b & (1 << (c % 8)) != 0))
+                    .collect(),
+            })
+            .collect())
     }
 
     fn domain_get_scheduler_type(&self, dom: &DomainRef) -> Result<(String, i32)> {
@@ -417,36 +467,39 @@ impl Driver for RemoteDriver {
         ))
     }
 
-    fn snapshot_list(
-        &self,
-        dom: &DomainRef,
-        parent: Option<&str>,
-        flags: u32,
-        api: &str,
-    ) -> Result<Vec<String>> {
-        let _ = api;
-        match parent {
-            None => {
+    fn snapshot_list(&self, dom: &DomainRef, parent: Option<&str>, flags: u32, api: &str) -> Result<Vec<String>> {
+        // One procedure per public call, so the daemon's errors name the
+        // function libvirt's would.
+        let snap = parent.map(|p| SnapshotRef {
+            domain: dom.clone(),
+            name: p.to_string(),
+        });
+        let max = SNAPSHOT_LIST_MAX as i32;
+        let names = |refs: Vec<SnapshotRef>| refs.into_iter().map(|s| s.name).collect();
+        match (api, snap) {
+            ("virDomainSnapshotNum", _) => {
                 let n: i32 = self.one(DOMAIN_SNAPSHOT_NUM, &(dom.clone(), flags))?;
-                Ok(self
-                    .one::<_, List<String, SNAPSHOT_LIST_MAX>>(
-                        DOMAIN_SNAPSHOT_LIST_NAMES,
-                        &(dom.clone(), n, flags),
-                    )?
-                    .0)
+                Ok(vec![String::new(); n.max(0) as usize])
             }
-            Some(p) => {
-                let snap = SnapshotRef {
-                    domain: dom.clone(),
-                    name: p.to_string(),
-                };
-                let n: i32 = self.one(DOMAIN_SNAPSHOT_NUM_CHILDREN, &(snap.clone(), flags))?;
-                Ok(self
-                    .one::<_, List<String, SNAPSHOT_LIST_MAX>>(
-                        DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES,
-                        &(snap, n, flags),
-                    )?
-                    .0)
+            ("virDomainSnapshotNumChildren", Some(s)) => {
+                let n: i32 = self.one(DOMAIN_SNAPSHOT_NUM_CHILDREN, &(s, flags))?;
+                Ok(vec![String::new(); n.max(0) as usize])
+            }
+            ("virDomainSnapshotListNames", _) => Ok(self
+                .one::<_, List<String, SNAPSHOT_LIST_MAX>>(DOMAIN_SNAPSHOT_LIST_NAMES, &(dom.clone(), max, flags))?
+                .0),
+            ("virDomainSnapshotListChildrenNames", Some(s)) => Ok(self
+                .one::<_, List<String, SNAPSHOT_LIST_MAX>>(DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES, &(s, max, flags))?
+                .0),
+            (_, None) => {
+                let (List(refs), _): (List<SnapshotRef, SNAPSHOT_LIST_MAX>, i32) =
+                    self.call(DOMAIN_LIST_ALL_SNAPSHOTS, &(dom.clone(), 1i32, flags))?;
+                Ok(names(refs))
+            }
+            (_, Some(s)) => {
+                let (List(refs), _): (List<SnapshotRef, SNAPSHOT_LIST_MAX>, i32) =
+                    self.call(DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN, &(s, 1i32, flags))?;
+                Ok(names(refs))
             }
         }
     }

@@ -26,6 +26,7 @@ pub mod proc_ {
     pub const DOMAIN_GET_MAX_MEMORY: i32 = 17;
     pub const DOMAIN_GET_MAX_VCPUS: i32 = 18;
     pub const DOMAIN_GET_OS_TYPE: i32 = 19;
+    pub const DOMAIN_GET_VCPUS: i32 = 20;
     pub const CONNECT_LIST_DEFINED_DOMAINS: i32 = 21;
     pub const DOMAIN_LOOKUP_BY_ID: i32 = 22;
     pub const DOMAIN_LOOKUP_BY_NAME: i32 = 23;
@@ -42,6 +43,8 @@ pub mod proc_ {
     pub const DOMAIN_UNDEFINE: i32 = 35;
     pub const CONNECT_LIST_DOMAINS: i32 = 37;
     pub const CONNECT_NUM_OF_DOMAINS: i32 = 51;
+    pub const DOMAIN_RESTORE: i32 = 54;
+    pub const DOMAIN_SAVE: i32 = 55;
     pub const DOMAIN_GET_SCHEDULER_TYPE: i32 = 56;
     pub const DOMAIN_GET_SCHEDULER_PARAMETERS: i32 = 57;
     pub const DOMAIN_SET_SCHEDULER_PARAMETERS: i32 = 58;
@@ -76,18 +79,25 @@ pub mod proc_ {
     pub const DOMAIN_SET_MEMORY_FLAGS: i32 = 204;
     pub const DOMAIN_GET_STATE: i32 = 212;
     pub const DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS: i32 = 223;
-    pub const DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS: i32 = 224;
+    pub const DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS: i32 = 219;
     pub const DOMAIN_UNDEFINE_FLAGS: i32 = 231;
+    pub const DOMAIN_SAVE_FLAGS: i32 = 232;
+    pub const DOMAIN_RESTORE_FLAGS: i32 = 233;
     pub const DOMAIN_DESTROY_FLAGS: i32 = 234;
+    pub const DOMAIN_SAVE_IMAGE_GET_XML_DESC: i32 = 235;
+    pub const DOMAIN_SAVE_IMAGE_DEFINE_XML: i32 = 236;
     pub const DOMAIN_SNAPSHOT_GET_PARENT: i32 = 244;
     pub const DOMAIN_RESET: i32 = 245;
     pub const DOMAIN_SNAPSHOT_NUM_CHILDREN: i32 = 246;
     pub const DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES: i32 = 247;
-    pub const DOMAIN_SNAPSHOT_IS_CURRENT: i32 = 253;
-    pub const DOMAIN_SNAPSHOT_HAS_METADATA: i32 = 254;
+    pub const DOMAIN_SNAPSHOT_IS_CURRENT: i32 = 271;
+    pub const DOMAIN_SNAPSHOT_HAS_METADATA: i32 = 272;
     pub const DOMAIN_SHUTDOWN_FLAGS: i32 = 258;
     pub const CONNECT_LIST_ALL_DOMAINS: i32 = 273;
+    pub const DOMAIN_LIST_ALL_SNAPSHOTS: i32 = 274;
+    pub const DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN: i32 = 275;
     pub const DOMAIN_GET_HOSTNAME: i32 = 277;
+    pub const NODE_GET_CPU_MAP: i32 = 293;
     pub const CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY: i32 = 316;
     pub const CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY: i32 = 317;
     pub const DOMAIN_EVENT_CALLBACK_LIFECYCLE: i32 = 318;
@@ -103,6 +113,26 @@ pub const AUTH_TYPE_LIST_MAX: usize = 20;
 pub const SCHEDULER_PARAMETERS_MAX: usize = 16;
 /// `REMOTE_DOMAIN_SNAPSHOT_LIST_MAX`.
 pub const SNAPSHOT_LIST_MAX: usize = 16384;
+
+/// `REMOTE_CPUMAP_MAX`.
+pub const CPUMAP_MAX: usize = 2048;
+/// `REMOTE_VCPUINFO_MAX`.
+pub const VCPUINFO_MAX: usize = 16384;
+/// `REMOTE_CPUMAPS_MAX`.
+pub const CPUMAPS_MAX: usize = 8_388_608;
+
+/// Raw bytes `opaque x<N>` as a tuple member.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bytes<const N: usize>(pub Vec<u8>);
+
+impl<const N: usize> Xdr for Bytes<N> {
+    fn encode(&self, e: &mut Encoder) {
+        e.opaque(&self.0, N);
+    }
+    fn decode(d: &mut Decoder) -> Result<Self> {
+        Ok(Bytes(d.opaque(N)?.to_vec()))
+    }
+}
 
 /// `remote_nonnull_domain`.
 impl Xdr for DomainRef {
