@@ -18,7 +18,7 @@ use crate::uri::Uri;
 use client::Client;
 use protocol::{
     proc_::*, Bytes, List, NodeInfoRet, CPUMAPS_MAX, CPUMAP_MAX, DOMAIN_LIST_MAX, SCHEDULER_PARAMETERS_MAX,
-    SNAPSHOT_LIST_MAX, VCPUINFO_MAX,
+    SNAPSHOT_LIST_MAX, VCPUINFO_MAX, OBJECT_LIST_MAX,
 };
 use transport::{Target, Transport};
 
@@ -542,5 +542,228 @@ impl Driver for RemoteDriver {
 
     fn snapshot_delete(&self, snap: &SnapshotRef, flags: u32) -> Result<()> {
         self.unit(DOMAIN_SNAPSHOT_DELETE, &(snap.clone(), flags))
+    }
+
+    fn list_networks(&self, active: bool) -> Result<Vec<String>> {
+        let (num, list) = if active {
+            (CONNECT_NUM_OF_NETWORKS, CONNECT_LIST_NETWORKS)
+        } else {
+            (CONNECT_NUM_OF_DEFINED_NETWORKS, CONNECT_LIST_DEFINED_NETWORKS)
+        };
+        let n: i32 = self.one(num, &())?;
+        Ok(self.one::<_, List<String, OBJECT_LIST_MAX>>(list, &(n,))?.0)
+    }
+
+    fn list_all_networks(&self, flags: u32) -> Result<Vec<NetworkRef>> {
+        let (List(v), _): (List<NetworkRef, OBJECT_LIST_MAX>, u32) =
+            self.call(CONNECT_LIST_ALL_NETWORKS, &(1i32, flags))?;
+        Ok(v)
+    }
+
+    fn network_lookup_by_name(&self, name: &str) -> Result<NetworkRef> {
+        self.one(NETWORK_LOOKUP_BY_NAME, &(name.to_string(),))
+    }
+
+    fn network_lookup_by_uuid(&self, uuid: &Uuid) -> Result<NetworkRef> {
+        self.one(NETWORK_LOOKUP_BY_UUID, &(*uuid,))
+    }
+
+    fn network_define_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
+        let _ = flags;
+        self.one(NETWORK_DEFINE_XML, &(xml.to_string(),))
+    }
+
+    fn network_create_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
+        let _ = flags;
+        self.one(NETWORK_CREATE_XML, &(xml.to_string(),))
+    }
+
+    fn network_undefine(&self, net: &NetworkRef) -> Result<()> {
+        self.unit(NETWORK_UNDEFINE, &(net.clone(),))
+    }
+
+    fn network_create(&self, net: &NetworkRef, flags: u32) -> Result<()> {
+        let _ = flags;
+        self.unit(NETWORK_CREATE, &(net.clone(),))
+    }
+
+    fn network_destroy(&self, net: &NetworkRef) -> Result<()> {
+        self.unit(NETWORK_DESTROY, &(net.clone(),))
+    }
+
+    fn network_get_xml_desc(&self, net: &NetworkRef, flags: u32) -> Result<String> {
+        self.one(NETWORK_GET_XML_DESC, &(net.clone(), flags))
+    }
+
+    fn network_get_bridge_name(&self, net: &NetworkRef) -> Result<String> {
+        self.one(NETWORK_GET_BRIDGE_NAME, &(net.clone(),))
+    }
+
+    fn network_get_autostart(&self, net: &NetworkRef) -> Result<bool> {
+        Ok(self.one::<_, i32>(NETWORK_GET_AUTOSTART, &(net.clone(),))? != 0)
+    }
+
+    fn network_set_autostart(&self, net: &NetworkRef, on: bool) -> Result<()> {
+        self.unit(NETWORK_SET_AUTOSTART, &(net.clone(), on as i32))
+    }
+
+    fn network_is_active(&self, net: &NetworkRef) -> Result<bool> {
+        Ok(self.one::<_, i32>(NETWORK_IS_ACTIVE, &(net.clone(),))? != 0)
+    }
+
+    fn network_is_persistent(&self, net: &NetworkRef) -> Result<bool> {
+        Ok(self.one::<_, i32>(NETWORK_IS_PERSISTENT, &(net.clone(),))? != 0)
+    }
+
+    fn list_storage_pools(&self, active: bool) -> Result<Vec<String>> {
+        let (num, list) = if active {
+            (CONNECT_NUM_OF_STORAGE_POOLS, CONNECT_LIST_STORAGE_POOLS)
+        } else {
+            (CONNECT_NUM_OF_DEFINED_STORAGE_POOLS, CONNECT_LIST_DEFINED_STORAGE_POOLS)
+        };
+        let n: i32 = self.one(num, &())?;
+        Ok(self.one::<_, List<String, OBJECT_LIST_MAX>>(list, &(n,))?.0)
+    }
+
+    fn list_all_storage_pools(&self, flags: u32) -> Result<Vec<PoolRef>> {
+        let (List(v), _): (List<PoolRef, OBJECT_LIST_MAX>, u32) =
+            self.call(CONNECT_LIST_ALL_STORAGE_POOLS, &(1i32, flags))?;
+        Ok(v)
+    }
+
+    fn pool_lookup_by_name(&self, name: &str) -> Result<PoolRef> {
+        self.one(STORAGE_POOL_LOOKUP_BY_NAME, &(name.to_string(),))
+    }
+
+    fn pool_lookup_by_uuid(&self, uuid: &Uuid) -> Result<PoolRef> {
+        self.one(STORAGE_POOL_LOOKUP_BY_UUID, &(*uuid,))
+    }
+
+    fn pool_lookup_by_volume(&self, vol: &VolRef) -> Result<PoolRef> {
+        self.one(STORAGE_POOL_LOOKUP_BY_VOLUME, &(vol.clone(),))
+    }
+
+    fn pool_define_xml(&self, xml: &str, flags: u32) -> Result<PoolRef> {
+        self.one(STORAGE_POOL_DEFINE_XML, &(xml.to_string(), flags))
+    }
+
+    fn pool_create_xml(&self, xml: &str, flags: u32) -> Result<PoolRef> {
+        self.one(STORAGE_POOL_CREATE_XML, &(xml.to_string(), flags))
+    }
+
+    fn pool_create(&self, pool: &PoolRef, flags: u32) -> Result<()> {
+        self.unit(STORAGE_POOL_CREATE, &(pool.clone(), flags))
+    }
+
+    fn pool_destroy(&self, pool: &PoolRef) -> Result<()> {
+        self.unit(STORAGE_POOL_DESTROY, &(pool.clone(),))
+    }
+
+    fn pool_undefine(&self, pool: &PoolRef) -> Result<()> {
+        self.unit(STORAGE_POOL_UNDEFINE, &(pool.clone(),))
+    }
+
+    fn pool_build(&self, pool: &PoolRef, flags: u32) -> Result<()> {
+        self.unit(STORAGE_POOL_BUILD, &(pool.clone(), flags))
+    }
+
+    fn pool_delete(&self, pool: &PoolRef, flags: u32) -> Result<()> {
+        self.unit(STORAGE_POOL_DELETE, &(pool.clone(), flags))
+    }
+
+    fn pool_refresh(&self, pool: &PoolRef, flags: u32) -> Result<()> {
+        self.unit(STORAGE_POOL_REFRESH, &(pool.clone(), flags))
+    }
+
+    fn pool_get_info(&self, pool: &PoolRef) -> Result<PoolInfo> {
+        let (state, capacity, allocation, available): (u32, u64, u64, u64) =
+            self.call(STORAGE_POOL_GET_INFO, &(pool.clone(),))?;
+        Ok(PoolInfo {
+            state: state as i32,
+            capacity,
+            allocation,
+            available,
+        })
+    }
+
+    fn pool_get_xml_desc(&self, pool: &PoolRef, flags: u32) -> Result<String> {
+        self.one(STORAGE_POOL_GET_XML_DESC, &(pool.clone(), flags))
+    }
+
+    fn pool_get_autostart(&self, pool: &PoolRef) -> Result<bool> {
+        Ok(self.one::<_, i32>(STORAGE_POOL_GET_AUTOSTART, &(pool.clone(),))? != 0)
+    }
+
+    fn pool_set_autostart(&self, pool: &PoolRef, on: bool) -> Result<()> {
+        self.unit(STORAGE_POOL_SET_AUTOSTART, &(pool.clone(), on as i32))
+    }
+
+    fn pool_is_active(&self, pool: &PoolRef) -> Result<bool> {
+        Ok(self.one::<_, i32>(STORAGE_POOL_IS_ACTIVE, &(pool.clone(),))? != 0)
+    }
+
+    fn pool_is_persistent(&self, pool: &PoolRef) -> Result<bool> {
+        Ok(self.one::<_, i32>(STORAGE_POOL_IS_PERSISTENT, &(pool.clone(),))? != 0)
+    }
+
+    fn pool_list_volumes(&self, pool: &PoolRef) -> Result<Vec<String>> {
+        let n: i32 = self.one(STORAGE_POOL_NUM_OF_VOLUMES, &(pool.clone(),))?;
+        Ok(self
+            .one::<_, List<String, OBJECT_LIST_MAX>>(STORAGE_POOL_LIST_VOLUMES, &(pool.clone(), n))?
+            .0)
+    }
+
+    fn pool_list_all_volumes(&self, pool: &PoolRef, flags: u32) -> Result<Vec<VolRef>> {
+        let (List(v), _): (List<VolRef, OBJECT_LIST_MAX>, u32) =
+            self.call(STORAGE_POOL_LIST_ALL_VOLUMES, &(pool.clone(), 1i32, flags))?;
+        Ok(v)
+    }
+
+    fn vol_lookup_by_name(&self, pool: &PoolRef, name: &str) -> Result<VolRef> {
+        self.one(STORAGE_VOL_LOOKUP_BY_NAME, &(pool.clone(), name.to_string()))
+    }
+
+    fn vol_lookup_by_key(&self, key: &str) -> Result<VolRef> {
+        self.one(STORAGE_VOL_LOOKUP_BY_KEY, &(key.to_string(),))
+    }
+
+    fn vol_lookup_by_path(&self, path: &str) -> Result<VolRef> {
+        self.one(STORAGE_VOL_LOOKUP_BY_PATH, &(path.to_string(),))
+    }
+
+    fn vol_create_xml(&self, pool: &PoolRef, xml: &str, flags: u32) -> Result<VolRef> {
+        self.one(STORAGE_VOL_CREATE_XML, &(pool.clone(), xml.to_string(), flags))
+    }
+
+    fn vol_create_xml_from(&self, pool: &PoolRef, xml: &str, from: &VolRef, flags: u32) -> Result<VolRef> {
+        self.one(
+            STORAGE_VOL_CREATE_XML_FROM,
+            &(pool.clone(), xml.to_string(), from.clone(), flags),
+        )
+    }
+
+    fn vol_delete(&self, vol: &VolRef, flags: u32) -> Result<()> {
+        self.unit(STORAGE_VOL_DELETE, &(vol.clone(), flags))
+    }
+
+    fn vol_wipe(&self, vol: &VolRef, flags: u32) -> Result<()> {
+        self.unit(STORAGE_VOL_WIPE, &(vol.clone(), flags))
+    }
+
+    fn vol_get_info(&self, vol: &VolRef) -> Result<VolInfo> {
+        let (vol_type, capacity, allocation): (i32, u64, u64) = self.call(STORAGE_VOL_GET_INFO, &(vol.clone(),))?;
+        Ok(VolInfo {
+            vol_type,
+            capacity,
+            allocation,
+        })
+    }
+
+    fn vol_get_xml_desc(&self, vol: &VolRef, flags: u32) -> Result<String> {
+        self.one(STORAGE_VOL_GET_XML_DESC, &(vol.clone(), flags))
+    }
+
+    fn vol_get_path(&self, vol: &VolRef) -> Result<String> {
+        self.one(STORAGE_VOL_GET_PATH, &(vol.clone(),))
     }
 }

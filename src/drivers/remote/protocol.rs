@@ -1,7 +1,7 @@
 //! The REMOTE program's procedure numbers and the wire forms of the handles
 //! and typed parameters (remote_protocol.x, REMOTE_FACTS.md §3–4).
 
-use crate::driver::{DomainRef, NetworkRef, SnapshotRef};
+use crate::driver::{DomainRef, NetworkRef, SnapshotRef, VolRef};
 use crate::error::Result;
 use crate::rpc::xdr::{decode_error, Decoder, Encoder, Xdr};
 use crate::typed_params::{TypedParam, TypedValue};
@@ -53,7 +53,60 @@ pub mod proc_ {
     pub const AUTH_LIST: i32 = 66;
     pub const AUTH_SASL_INIT: i32 = 67;
     pub const AUTH_POLKIT: i32 = 70;
+    pub const CONNECT_LIST_DEFINED_NETWORKS: i32 = 36;
+    pub const CONNECT_LIST_NETWORKS: i32 = 38;
+    pub const NETWORK_CREATE: i32 = 39;
+    pub const NETWORK_CREATE_XML: i32 = 40;
+    pub const NETWORK_DEFINE_XML: i32 = 41;
+    pub const NETWORK_DESTROY: i32 = 42;
+    pub const NETWORK_GET_XML_DESC: i32 = 43;
+    pub const NETWORK_GET_AUTOSTART: i32 = 44;
+    pub const NETWORK_GET_BRIDGE_NAME: i32 = 45;
+    pub const NETWORK_LOOKUP_BY_NAME: i32 = 46;
+    pub const NETWORK_LOOKUP_BY_UUID: i32 = 47;
+    pub const NETWORK_SET_AUTOSTART: i32 = 48;
+    pub const NETWORK_UNDEFINE: i32 = 49;
+    pub const CONNECT_NUM_OF_DEFINED_NETWORKS: i32 = 50;
+    pub const CONNECT_NUM_OF_NETWORKS: i32 = 52;
+    pub const CONNECT_NUM_OF_STORAGE_POOLS: i32 = 71;
+    pub const CONNECT_LIST_STORAGE_POOLS: i32 = 72;
+    pub const CONNECT_NUM_OF_DEFINED_STORAGE_POOLS: i32 = 73;
+    pub const CONNECT_LIST_DEFINED_STORAGE_POOLS: i32 = 74;
+    pub const STORAGE_POOL_CREATE_XML: i32 = 76;
+    pub const STORAGE_POOL_DEFINE_XML: i32 = 77;
+    pub const STORAGE_POOL_CREATE: i32 = 78;
+    pub const STORAGE_POOL_BUILD: i32 = 79;
+    pub const STORAGE_POOL_DESTROY: i32 = 80;
+    pub const STORAGE_POOL_DELETE: i32 = 81;
+    pub const STORAGE_POOL_UNDEFINE: i32 = 82;
+    pub const STORAGE_POOL_REFRESH: i32 = 83;
+    pub const STORAGE_POOL_LOOKUP_BY_NAME: i32 = 84;
+    pub const STORAGE_POOL_LOOKUP_BY_UUID: i32 = 85;
+    pub const STORAGE_POOL_LOOKUP_BY_VOLUME: i32 = 86;
+    pub const STORAGE_POOL_GET_INFO: i32 = 87;
+    pub const STORAGE_POOL_GET_XML_DESC: i32 = 88;
+    pub const STORAGE_POOL_GET_AUTOSTART: i32 = 89;
+    pub const STORAGE_POOL_SET_AUTOSTART: i32 = 90;
+    pub const STORAGE_POOL_NUM_OF_VOLUMES: i32 = 91;
+    pub const STORAGE_POOL_LIST_VOLUMES: i32 = 92;
+    pub const STORAGE_VOL_CREATE_XML: i32 = 93;
+    pub const STORAGE_VOL_DELETE: i32 = 94;
+    pub const STORAGE_VOL_LOOKUP_BY_NAME: i32 = 95;
+    pub const STORAGE_VOL_LOOKUP_BY_KEY: i32 = 96;
+    pub const STORAGE_VOL_LOOKUP_BY_PATH: i32 = 97;
+    pub const STORAGE_VOL_GET_INFO: i32 = 98;
+    pub const STORAGE_VOL_GET_XML_DESC: i32 = 99;
+    pub const STORAGE_VOL_GET_PATH: i32 = 100;
     pub const CONNECT_GET_URI: i32 = 110;
+    pub const STORAGE_VOL_CREATE_XML_FROM: i32 = 125;
+    pub const NETWORK_IS_ACTIVE: i32 = 152;
+    pub const NETWORK_IS_PERSISTENT: i32 = 153;
+    pub const STORAGE_POOL_IS_ACTIVE: i32 = 154;
+    pub const STORAGE_POOL_IS_PERSISTENT: i32 = 155;
+    pub const STORAGE_VOL_WIPE: i32 = 165;
+    pub const CONNECT_LIST_ALL_STORAGE_POOLS: i32 = 281;
+    pub const STORAGE_POOL_LIST_ALL_VOLUMES: i32 = 282;
+    pub const CONNECT_LIST_ALL_NETWORKS: i32 = 283;
     pub const CONNECT_DOMAIN_XML_FROM_NATIVE: i32 = 135;
     pub const CONNECT_DOMAIN_XML_TO_NATIVE: i32 = 136;
     pub const CONNECT_IS_SECURE: i32 = 149;
@@ -114,6 +167,9 @@ pub const SCHEDULER_PARAMETERS_MAX: usize = 16;
 /// `REMOTE_DOMAIN_SNAPSHOT_LIST_MAX`.
 pub const SNAPSHOT_LIST_MAX: usize = 16384;
 
+/// `REMOTE_NETWORK_LIST_MAX`, `REMOTE_STORAGE_POOL_LIST_MAX`, `REMOTE_STORAGE_VOL_LIST_MAX`.
+pub const OBJECT_LIST_MAX: usize = 16384;
+
 /// `REMOTE_CPUMAP_MAX`.
 pub const CPUMAP_MAX: usize = 2048;
 /// `REMOTE_VCPUINFO_MAX`.
@@ -160,6 +216,22 @@ impl Xdr for NetworkRef {
         Ok(NetworkRef {
             name: String::decode(d)?,
             uuid: Xdr::decode(d)?,
+        })
+    }
+}
+
+/// `remote_nonnull_storage_vol`: pool, name, key.
+impl Xdr for VolRef {
+    fn encode(&self, e: &mut Encoder) {
+        self.pool.encode(e);
+        self.name.encode(e);
+        self.key.encode(e);
+    }
+    fn decode(d: &mut Decoder) -> Result<Self> {
+        Ok(VolRef {
+            pool: String::decode(d)?,
+            name: String::decode(d)?,
+            key: String::decode(d)?,
         })
     }
 }
