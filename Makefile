@@ -3,7 +3,9 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CARGO ?= cargo
 STAGE := $(CURDIR)/build/stage
-LIB := target/release/libvirt.so
+# Cargo's output directory (CARGO_TARGET_DIR when set, as in the worktrees).
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+LIB := $(TARGET_DIR)/release/libvirt.so
 
 .PHONY: all build headers check-headers install stage demo check deps deps-build bench matrix clean
 
@@ -24,7 +26,7 @@ build/libvirt.pc: pkgconfig/libvirt.pc.in
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/libvirt $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 target/release/virt-native $(DESTDIR)$(PREFIX)/bin/virt-native
+	install -m 0755 $(TARGET_DIR)/release/virt-native $(DESTDIR)$(PREFIX)/bin/virt-native
 	install -m 0755 $(LIB) $(DESTDIR)$(PREFIX)/lib/libvirt.so.0
 	ln -sf libvirt.so.0 $(DESTDIR)$(PREFIX)/lib/libvirt.so
 	install -m 0644 include/libvirt/*.h $(DESTDIR)$(PREFIX)/include/libvirt/
@@ -56,7 +58,8 @@ demo: deps-build stage
 
 # Debian packages the tests need (installed when missing; needs root).
 TEST_PACKAGES := gcc pkg-config binutils util-linux libvirt0 libvirt-clients libvirt-dev python3-libvirt \
-	libsys-virt-perl golang-go golang-github-libvirt-libvirt-go-dev golang-github-vmware-govmomi-dev
+	libsys-virt-perl golang-go golang-github-libvirt-libvirt-go-dev golang-github-vmware-govmomi-dev \
+	openssl wsl uuid-runtime libxml2-utils curl python3-winrm
 BUILD_PACKAGES := gcc pkg-config binutils
 
 deps-build:

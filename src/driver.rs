@@ -160,6 +160,36 @@ fn unsupported<T>(func: &str) -> Result<T> {
     Err(Error::no_support(from, func))
 }
 
+/// The driver features `virConnectSupportsFeature` asks about (libvirt's
+/// private `VIR_DRV_FEATURE_*` numbers, also used on the wire).
+pub mod feature {
+    /// Migration protocol version 1 (prepare, perform, finish).
+    pub const MIGRATION_V1: i32 = 1;
+    /// Migration protocol version 2.
+    pub const MIGRATION_V2: i32 = 3;
+    /// Peer-to-peer migration.
+    pub const MIGRATION_P2P: i32 = 4;
+    /// Direct migration.
+    pub const MIGRATION_DIRECT: i32 = 5;
+    /// Migration protocol version 3.
+    pub const MIGRATION_V3: i32 = 6;
+    /// Typed parameters may be strings.
+    pub const TYPED_PARAM_STRING: i32 = 9;
+    /// Offline migration.
+    pub const MIGRATION_OFFLINE: i32 = 12;
+}
+
+/// One guest interface as `virDomainInterfaceAddresses` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuestInterface {
+    /// Its name.
+    pub name: String,
+    /// Its MAC address.
+    pub hwaddr: Option<String>,
+    /// Its addresses: `virIPAddrType`, text form, prefix length.
+    pub addrs: Vec<(i32, String, u32)>,
+}
+
 /// A hypervisor connection as a driver serves it.
 pub trait Driver: Send + Sync {
     /// The hypervisor type `virConnectGetType` reports ("TEST", "ESX", ...).
@@ -392,6 +422,91 @@ pub trait Driver: Send + Sync {
         unsupported("virConnectDomainXMLToNative")
     }
 
+    /// The host's free memory as `virNodeGetFreeMemory` reports it.
+    fn node_get_free_memory(&self) -> Result<u64> {
+        unsupported("virNodeGetFreeMemory")
+    }
+
+    /// The memory tunables (`VIR_DOMAIN_MEMORY_*`).
+    fn domain_get_memory_parameters(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
+        let _ = (dom, flags);
+        unsupported("virDomainGetMemoryParameters")
+    }
+
+    /// Changes memory tunables.
+    fn domain_set_memory_parameters(&self, dom: &DomainRef, params: &[TypedParam], flags: u32) -> Result<()> {
+        let _ = (dom, params, flags);
+        unsupported("virDomainSetMemoryParameters")
+    }
+
+    /// The guest's interfaces and their addresses, from `source`
+    /// (`VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_*`).
+    fn domain_interface_addresses(
+        &self,
+        dom: &DomainRef,
+        source: u32,
+        flags: u32,
+    ) -> Result<Vec<GuestInterface>> {
+        let _ = (dom, source, flags);
+        unsupported("virDomainInterfaceAddresses")
+    }
+
+    /// A screenshot of the guest's `screen`: (MIME type, image bytes).
+    fn domain_screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<(String, Vec<u8>)> {
+        let _ = (dom, screen, flags);
+        unsupported("virDomainScreenshot")
+    }
+
+    /// `virConnectGetAllDomainStats` (`doms` `None`) and
+    /// `virDomainListGetStats`: each domain with its statistics.
+    fn get_all_domain_stats(
+        &self,
+        doms: Option<&[DomainRef]>,
+        stats: u32,
+        flags: u32,
+    ) -> Result<Vec<(DomainRef, Vec<TypedParam>)>> {
+        let _ = (doms, stats, flags);
+        unsupported("virConnectGetAllDomainStats")
+    }
+
+    /// Whether the driver has a feature (`VIR_DRV_FEATURE_*`, see [`feature`]).
+    fn supports_feature(&self, feature: i32) -> Result<bool> {
+        let _ = feature;
+        Ok(false)
+    }
+
+    /// Migration (version 1), on the destination: gets ready to receive a
+    /// domain; the URI the source is to migrate to when `uri_in` is `None`.
+    fn domain_migrate_prepare(
+        &self,
+        uri_in: Option<&str>,
+        flags: u64,
+        dname: Option<&str>,
+        bandwidth: u64,
+    ) -> Result<Option<String>> {
+        let _ = (uri_in, flags, dname, bandwidth);
+        unsupported("virDomainMigrate")
+    }
+
+    /// Migration (version 1), on the source: moves the domain to `uri`.
+    fn domain_migrate_perform(
+        &self,
+        dom: &DomainRef,
+        uri: &str,
+        flags: u64,
+        dname: Option<&str>,
+        bandwidth: u64,
+    ) -> Result<()> {
+        let _ = (dom, uri, flags, dname, bandwidth);
+        unsupported("virDomainMigrate")
+    }
+
+    /// Migration (version 1), on the destination: the domain that arrived.
+    fn domain_migrate_finish(&self, dname: &str, uri: &str, flags: u64) -> Result<DomainRef> {
+        let _ = (uri, flags);
+        self.domain_lookup_by_name(dname)
+    }
+
     /// The guest's host name.
     fn domain_get_hostname(&self, dom: &DomainRef, flags: u32) -> Result<String> {
         let _ = (dom, flags);
@@ -486,6 +601,19 @@ pub trait Driver: Send + Sync {
     fn domain_save_image_define_xml(&self, path: &str, xml: &str, flags: u32) -> Result<()> {
         let _ = (path, xml, flags);
         unsupported("virDomainSaveImageDefineXML")
+    }
+
+    /// Sends key presses (`keycodes` in `codeset`, held `holdtime` ms).
+    fn domain_send_key(
+        &self,
+        dom: &DomainRef,
+        codeset: u32,
+        holdtime: u32,
+        keycodes: &[u32],
+        flags: u32,
+    ) -> Result<()> {
+        let _ = (dom, codeset, holdtime, keycodes, flags);
+        unsupported("virDomainSendKey")
     }
 
     /// The scheduler's name and how many parameters it has.

@@ -20,6 +20,8 @@ enum Answer {
     Reply(u16, String),
     /// Close the connection without answering.
     Drop,
+    /// Status, content type and body bytes (not SOAP).
+    Raw(u16, &'static str, Vec<u8>),
 }
 
 /// What a scripted server recorded: one entry per request.
@@ -61,10 +63,14 @@ fn handle(
     loop {
         let mut len = 0usize;
         let mut line = String::new();
+        let mut request_line = String::new();
         loop {
             line.clear();
             if reader.read_line(&mut line).unwrap_or(0) == 0 {
                 return true;
+            }
+            if request_line.is_empty() {
+                request_line = line.trim_end().to_string();
             }
             if line == "\r\n" {
                 break;
@@ -84,7 +90,10 @@ fn handle(
             .and_then(|b| b.split([' ', '>']).next())
             .unwrap_or("")
             .to_string();
-        seen.lock().unwrap().push(method);
+        // Requests without a SOAP body are logged by their request line.
+        seen.lock()
+            .unwrap()
+            .push(if method.is_empty() { request_line } else { method });
         bodies.lock().unwrap().push(body.to_string());
         match answers.next() {
             Some(Answer::Reply(status, text)) => {
@@ -93,6 +102,15 @@ fn handle(
                     text.len()
                 );
                 if stream.write_all(head.as_bytes()).is_err() || stream.write_all(text.as_bytes()).is_err() {
+                    return true;
+                }
+            }
+            Some(Answer::Raw(status, kind, bytes)) => {
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n\r\n",
+                    bytes.len()
+                );
+                if stream.write_all(head.as_bytes()).is_err() || stream.write_all(&bytes).is_err() {
                     return true;
                 }
             }
@@ -590,6 +608,9 @@ fn autostart_through_the_host_autostart_manager() {
     .unwrap();
     let d = conn.driver();
     let dom = d.domain_lookup_by_name("guest").unwrap();
+    // Past the window in which the lookup's listing answers for the VM, so
+    // that each call asks the server as scripted.
+    std::thread::sleep(virt::drivers::esx::RECENT);
     assert!(d.domain_get_autostart(&dom).unwrap());
     assert!(!d.domain_get_autostart(&dom).unwrap());
     d.domain_set_autostart(&dom, false).unwrap();
@@ -601,4 +622,55 @@ fn autostart_through_the_host_autostart_manager() {
             && body.contains("<startAction>none</startAction>"),
         "{body}"
     );
+}
+
+#[test]
+fn screenshots_come_from_the_hosts_screen_page() {
+    let running = object(
+        "VirtualMachine",
+        "vm-7",
+        &[
+            ("name", "guest"),
+            ("config.uuid", "42364d17-2e3c-7b6f-b9c1-5b0d2d4a1f00"),
+            ("runtime.powerState", "poweredOn"),
+            ("config.template", "false"),
+        ],
+    );
+    let png = b"\x89PNG\r\n\x1a\n-the-image-".to_vec();
+    let mut answers = host_with_one_vm();
+    answers.truncate(3);
+    answers.extend([
+        Answer::Reply(200, objects(&running)),
+        Answer::Raw(200, "image/png", png.clone()),
+        Answer::Raw(200, "text/html", b"<html>login</html>".to_vec()),
+        Answer::Reply(200, envelope("<LogoutResponse/>")),
+    ]);
+    let (port, seen) = serve(answers);
+    let conn = Connection::open(
+        Some(&format!("esx://127.0.0.1:{port}/?transport=http")),
+        Some(&Creds),
+        0,
+    )
+    .unwrap();
+    let d = conn.driver();
+    let dom = d.domain_lookup_by_name("guest").unwrap();
+    assert_eq!(
+        d.domain_screenshot(&dom, 0, 0).unwrap(),
+        ("image/png".to_string(), png)
+    );
+    // A page that is not an image, another screen, flags: clear errors.
+    let e = d.domain_screenshot(&dom, 0, 0).unwrap_err();
+    assert!(e.message.contains("is not a PNG image"), "{}", e.message);
+    assert_eq!(
+        d.domain_screenshot(&dom, 1, 0).unwrap_err().message,
+        "invalid argument: Screen cannot be selected"
+    );
+    assert_eq!(
+        d.domain_screenshot(&dom, 0, 1).unwrap_err().code,
+        VIR_ERR_INVALID_ARG
+    );
+    drop(conn);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen[4], "GET /screen?id=vm-7 HTTP/1.1");
+    assert_eq!(seen[5], "GET /screen?id=vm-7 HTTP/1.1");
 }

@@ -277,7 +277,37 @@ fn listing_costs_one_request_whatever_the_number_of_domains() {
         let names = d.list_defined_domains().unwrap();
         assert_eq!(ids.len() + names.len(), n as usize);
         assert_eq!(counter.load(Ordering::Relaxed) - before, 2);
-        // One domain's info or state is one request too.
+        // Right after a listing, each domain's state, info and lookups
+        // come from it: listing N domains with their state is one request.
+        let before = counter.load(Ordering::Relaxed);
+        let listed = d.list_all_domains(0).unwrap();
+        for dom in &listed {
+            let info = d.domain_get_info(dom).unwrap();
+            assert_eq!(d.domain_get_state(dom, 0).unwrap().0, info.state);
+            assert!(info.max_mem > 0 && info.nr_virt_cpu > 0, "{info:?}");
+            assert_eq!(d.domain_lookup_by_name(&dom.name).unwrap().uuid, dom.uuid);
+        }
+        let with_state = counter.load(Ordering::Relaxed) - before;
+        assert_eq!(with_state, 1, "{n} domains listed with state, info and lookups");
+        // Once the listing is older than its window, one request each;
+        // but the states of all domains are one request as statistics.
+        std::thread::sleep(virt::drivers::esx::RECENT);
+        let before = counter.load(Ordering::Relaxed);
+        let records = d.get_all_domain_stats(None, VIR_DOMAIN_STATS_STATE, 0).unwrap();
+        assert_eq!(
+            counter.load(Ordering::Relaxed) - before,
+            1,
+            "statistics of {n} domains"
+        );
+        assert_eq!(records.len(), n as usize);
+        for (dom, params) in &records {
+            let state = d.domain_get_state(dom, 0).unwrap().0;
+            assert_eq!(
+                params[0],
+                TypedParam::new("state.state", TypedValue::Int(state)).unwrap()
+            );
+        }
+        std::thread::sleep(virt::drivers::esx::RECENT);
         let before = counter.load(Ordering::Relaxed);
         for dom in &all {
             d.domain_get_info(dom).unwrap();
@@ -294,9 +324,58 @@ fn listing_costs_one_request_whatever_the_number_of_domains() {
         assert!((5..=20).contains(&cycle), "{cycle} requests for a power cycle");
         eprintln!(
             "esx: open = {setup} SOAP requests; {n} domains listed with their state in 1 request ({took:?}); \
-             info of each = 1 request; is_active + destroy + create = {cycle} requests"
+             listing + state + info + lookup of each = {with_state} request; is_active + destroy + create = {cycle} requests"
         );
     }
+}
+
+/// A change made through the connection is seen at once, even right after
+/// a listing that still holds the old state.
+#[test]
+fn a_change_ends_what_a_listing_answers() {
+    let sim = esx_sim();
+    let (conn, _) = counted(&sim);
+    let d = conn.driver();
+    let all = d.list_all_domains(0).unwrap();
+    let dom = all
+        .iter()
+        .find(|dom| d.domain_is_active(dom).unwrap())
+        .expect("a running VM")
+        .clone();
+    for (op, want) in [
+        ("suspend", VIR_DOMAIN_PAUSED),
+        ("resume", VIR_DOMAIN_RUNNING),
+        ("destroy", VIR_DOMAIN_SHUTOFF),
+    ] {
+        d.list_all_domains(0).unwrap();
+        match op {
+            "suspend" => d.domain_suspend(&dom).unwrap(),
+            "resume" => d.domain_resume(&dom).unwrap(),
+            _ => d.domain_destroy(&dom, 0).unwrap(),
+        }
+        assert_eq!(d.domain_get_state(&dom, 0).unwrap().0, want, "after {op}");
+        assert_eq!(d.domain_get_info(&dom).unwrap().state, want, "info after {op}");
+        assert_eq!(
+            d.domain_is_active(&dom).unwrap(),
+            want == VIR_DOMAIN_RUNNING,
+            "active after {op}"
+        );
+    }
+    // A name the listing lacks is looked for anew: a VM renamed outside
+    // this connection right after the listing is found under its new name.
+    let o = oracle(&sim);
+    let listed = d.list_all_domains(0).unwrap();
+    let other = o.vm(&listed[1].name, &[]);
+    o.call(&format!(
+        "<Rename_Task xmlns=\"urn:vim25\"><_this type=\"VirtualMachine\">{}</_this><newName>renamed outside</newName></Rename_Task>",
+        other["_ref"]
+    ));
+    assert_eq!(
+        d.domain_lookup_by_name("renamed outside").unwrap().uuid,
+        listed[1].uuid
+    );
+    let err = expect_err(d.domain_lookup_by_name("no-such-vm"));
+    assert_eq!(err.code, VIR_ERR_NO_DOMAIN);
 }
 
 #[test]
@@ -849,4 +928,110 @@ fn credentials_come_from_auth_conf_first() {
     let conn = conn.unwrap();
     assert!(!conn.driver().list_all_domains(0).unwrap().is_empty());
     assert!(creds.asked.lock().unwrap().is_empty(), "the callback was asked");
+}
+
+#[test]
+fn memory_reservation_and_free_memory() {
+    let sim = esx_sim();
+    let conn = esx_conn(&sim);
+    let o = oracle(&sim);
+    let d = conn.driver();
+    let dom = d.list_all_domains(0).unwrap()[0].clone();
+    let params = d.domain_get_memory_parameters(&dom, 0).unwrap();
+    let reserved = o.vm(&dom.name, &["config.memoryAllocation.reservation"])
+        ["config.memoryAllocation.reservation"]
+        .parse::<u64>()
+        .unwrap_or(0);
+    assert_eq!(
+        params,
+        vec![TypedParam::new("min_guarantee", TypedValue::ULLong(reserved * 1024)).unwrap()]
+    );
+    // KiB are rounded up to whole MiB, as the server keeps them.
+    let set = [TypedParam::new("min_guarantee", TypedValue::ULLong(65537)).unwrap()];
+    d.domain_set_memory_parameters(&dom, &set, 0).unwrap();
+    let now =
+        &o.vm(&dom.name, &["config.memoryAllocation.reservation"])["config.memoryAllocation.reservation"];
+    assert_eq!(now, "65");
+    assert_eq!(
+        d.domain_get_memory_parameters(&dom, 0).unwrap()[0].value,
+        TypedValue::ULLong(65 * 1024)
+    );
+    // Unknown names, wrong types and flags change nothing.
+    for (bad, flags, code) in [
+        (
+            TypedParam::new("hard_limit", TypedValue::ULLong(1)).unwrap(),
+            0,
+            VIR_ERR_ARGUMENT_UNSUPPORTED,
+        ),
+        (
+            TypedParam::new("min_guarantee", TypedValue::Int(1)).unwrap(),
+            0,
+            VIR_ERR_INVALID_ARG,
+        ),
+        (
+            TypedParam::new("min_guarantee", TypedValue::ULLong(1)).unwrap(),
+            VIR_DOMAIN_AFFECT_CONFIG,
+            VIR_ERR_INVALID_ARG,
+        ),
+    ] {
+        let e = expect_err(d.domain_set_memory_parameters(&dom, &[bad], flags));
+        assert_eq!((e.code, e.domain), (code, VIR_FROM_ESX), "{}", e.message);
+    }
+    assert_eq!(
+        o.vm(&dom.name, &["config.memoryAllocation.reservation"])["config.memoryAllocation.reservation"],
+        "65"
+    );
+    // The host's free memory is its resource pool's unreserved memory.
+    let pools = o.objects("ResourcePool", &["runtime.memory.unreservedForVm"]);
+    let unreserved: u64 = pools[0]["runtime.memory.unreservedForVm"].parse().unwrap();
+    assert_eq!(d.node_get_free_memory().unwrap(), unreserved);
+}
+
+#[test]
+fn interface_addresses_come_from_vmware_tools() {
+    let sim = esx_sim();
+    let conn = esx_conn(&sim);
+    let o = oracle(&sim);
+    let d = conn.driver();
+    let dom = d.list_all_domains(VIR_CONNECT_LIST_DOMAINS_ACTIVE).unwrap()[0].clone();
+    let agent = VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT as u32;
+    let before = d.domain_interface_addresses(&dom, agent, 0).unwrap();
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert!(
+        before[0].addrs.is_empty(),
+        "no address before the guest has one: {before:?}"
+    );
+    // The simulator's MACs are VMware's generated ones.
+    let mac = before[0].hwaddr.as_deref().unwrap();
+    assert!(mac.len() == 17 && mac.starts_with("00:0c:29:"), "{mac}");
+    assert_eq!(before[0].name, "ethernet0");
+    // The simulator's guest takes a fixed address through customization,
+    // applied when it powers on.
+    d.domain_destroy(&dom, 0).unwrap();
+    let vm = o.vm(&dom.name, &[]);
+    o.call(&format!(
+        "<CustomizeVM_Task xmlns=\"urn:vim25\"><_this type=\"VirtualMachine\">{}</_this><spec>\
+         <identity xsi:type=\"CustomizationLinuxPrep\"><hostName xsi:type=\"CustomizationFixedName\"><name>guest-one</name></hostName><domain>example.org</domain></identity>\
+         <globalIPSettings/><nicSettingMap><adapter><ip xsi:type=\"CustomizationFixedIp\"><ipAddress>10.20.30.42</ipAddress></ip></adapter></nicSettingMap></spec></CustomizeVM_Task>",
+        vm["_ref"]
+    ));
+    d.domain_create(&dom, 0).unwrap();
+    let after = d.domain_interface_addresses(&dom, agent, 0).unwrap();
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(
+        after[0].addrs,
+        vec![(VIR_IP_ADDR_TYPE_IPV4, "10.20.30.42".to_string(), 0)]
+    );
+    assert_eq!(d.domain_get_hostname(&dom, 0).unwrap(), "guest-one");
+    // Only the tools know addresses; flags are refused.
+    for source in [
+        VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE,
+        VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP,
+        7,
+    ] {
+        let e = expect_err(d.domain_interface_addresses(&dom, source as u32, 0));
+        assert_eq!((e.code, e.domain), (VIR_ERR_ARGUMENT_UNSUPPORTED, VIR_FROM_ESX));
+    }
+    let e = expect_err(d.domain_interface_addresses(&dom, agent, 1));
+    assert_eq!(e.code, VIR_ERR_INVALID_ARG);
 }

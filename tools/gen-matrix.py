@@ -47,19 +47,48 @@ def client_imports():
     return clients
 
 
+def trait_methods():
+    """The methods of the Driver trait a driver must override to serve them
+    (their default fails with NO_SUPPORT; the others have working defaults)."""
+    text = open(os.path.join(ROOT, "src", "driver.rs")).read()
+    body = text[text.index("pub trait Driver"):]
+    found = set()
+    for m in re.finditer(r"\bfn (\w+)\(", body):
+        end = body.find("\n    }\n", m.start())
+        if "unsupported(" in body[m.start():end]:
+            found.add(m.group(1))
+    return found
+
+
 def exports():
-    """name -> set of driver methods it calls, for the hand-written exports."""
+    """name -> set of driver methods it calls (itself or through the
+    file's helper functions), for the hand-written exports."""
+    methods = trait_methods()
     result = {}
     for path in sorted(glob.glob(os.path.join(ROOT, "src", "ffi", "*.rs"))):
         text = open(path).read()
-        starts = [(m.start(), m.group(1))
-                  for m in re.finditer(r"pub (?:unsafe extern \"C\" fn|extern \"C\" fn|static mut) (vir\w+)", text)]
-        for i, (pos, name) in enumerate(starts):
-            end = starts[i + 1][0] if i + 1 < len(starts) else len(text)
-            body = text[pos:end]
-            if "unsupported(" in body:
+        # Every function of the file, from its name to the end of its body.
+        bodies = {}
+        for m in re.finditer(r"^(?:pub(?:\(\w+\))? )?(?:unsafe )?(?:extern \"C\" )?fn (\w+)", text, re.M):
+            end = text.find("\n}\n", m.start())
+            bodies[m.group(1)] = text[m.start():end if end >= 0 else len(text)]
+
+        def calls(name, seen):
+            body = bodies.get(name, "")
+            found = {c for c in re.findall(r"\.(\w+)\(", body) if c in methods}
+            for helper in re.findall(r"\b(\w+)\(", body):
+                if helper in bodies and helper not in seen and not helper.startswith("vir"):
+                    seen.add(helper)
+                    found |= calls(helper, seen)
+            return found
+        for m in re.finditer(r"pub static mut (vir\w+)", text):
+            result[m.group(1)] = set()
+        for name in bodies:
+            if not name.startswith("vir") or not re.search(r"extern \"C\" fn " + name + r"\b", text):
+                continue
+            if "unsupported(" in bodies[name]:
                 continue  # written by hand only to fail the way libvirt does
-            result[name] = set(re.findall(r"\.driver\(\)\.(\w+)\(", body))
+            result[name] = calls(name, {name})
     return result
 
 

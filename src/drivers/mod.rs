@@ -1,8 +1,10 @@
 //! The hypervisor drivers, and which URI each one claims.
 
 pub mod esx;
+pub mod hyperv;
 pub mod remote;
 pub mod test;
+pub mod xen;
 
 use crate::auth::Auth;
 use crate::driver::Driver;
@@ -21,6 +23,7 @@ pub fn open(uri: &Uri, auth: &Auth, flags: u32) -> Result<Option<Box<dyn Driver>
             auth,
             flags,
         )?))),
+        Some("xen") if local => Ok(Some(Box::new(xen::XenDriver::open(uri, flags)?))),
         Some(scheme) if esx::Product::from_scheme(scheme).is_some() => {
             Ok(Some(Box::new(esx::EsxDriver::open(uri, auth, flags)?)))
         }
@@ -32,6 +35,17 @@ pub fn open(uri: &Uri, auth: &Auth, flags: u32) -> Result<Option<Box<dyn Driver>
                 .is_some_and(|(base, _)| esx::Product::from_scheme(base).is_some()) =>
         {
             Err(esx::remote_transport_error(scheme))
+        }
+        Some(scheme) if scheme.eq_ignore_ascii_case("hyperv") => {
+            Ok(Some(Box::new(hyperv::HypervDriver::open(uri, auth, flags)?)))
+        }
+        // Client-side only, like ESX.
+        Some(scheme)
+            if scheme
+                .split_once('+')
+                .is_some_and(|(base, _)| base.eq_ignore_ascii_case("hyperv")) =>
+        {
+            Err(hyperv::remote_transport_error(scheme))
         }
         _ => Ok(Some(Box::new(remote::RemoteDriver::open(
             Some(uri),

@@ -11,7 +11,7 @@ use crate::ffi::dispatch;
 use crate::ffi::handle::{
     ConnHandle, DomainHandle, MomentHandle, CHECKPOINTS, CONNECTIONS, DOMAINS, SNAPSHOTS,
 };
-use crate::ffi::objects::{BAD_NETWORK, BAD_POOL, BAD_VOL, NETWORKS, POOLS, VOLUMES};
+use crate::ffi::objects::{BAD_NETWORK, BAD_POOL, BAD_STREAM, BAD_VOL, NETWORKS, POOLS, STREAMS, VOLUMES};
 
 /// The value an export returns when it fails, as libvirt's does for that type.
 pub trait Failure {
@@ -225,7 +225,7 @@ impl Subject {
             Subject::Secret(_) => invalid(VIR_ERR_INVALID_SECRET, VIR_FROM_SECRET),
             Subject::NWFilter(_) => invalid(VIR_ERR_INVALID_NWFILTER, VIR_FROM_NWFILTER),
             Subject::NWFilterBinding(_) => invalid(VIR_ERR_INVALID_NWFILTER_BINDING, VIR_FROM_NWFILTER),
-            Subject::Stream(_) => invalid(VIR_ERR_INVALID_STREAM, VIR_FROM_STREAMS),
+            Subject::Stream(p) => ctx.obj(&STREAMS, p, &BAD_STREAM, func).map(|_| ()),
             Subject::DomainSnapshot(p) => ctx.snapshot(p as virDomainSnapshotPtr, func).map(|_| ()),
             Subject::DomainCheckpoint(p) => ctx.checkpoint(p as virDomainCheckpointPtr, func).map(|_| ()),
         }

@@ -9,15 +9,16 @@
 #![allow(non_snake_case)]
 
 use std::ffi::CString;
+use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::abi::*;
 use crate::domain::Uuid;
 use crate::domain_events::{DomainEvent, Subscription};
-use crate::driver::{DomainRef, MetadataEdit};
+use crate::driver::{DomainRef, Driver, MetadataEdit};
 use crate::error::{Error, Result};
-use crate::ffi::boundary::{entry, guarded, unsupported, with_conn, with_dom, writable, Failure, Subject};
+use crate::ffi::boundary::{entry, guarded, with_conn, with_dom, writable, Failure};
 use crate::ffi::common::{
     alloc_array, alloc_opt_str, alloc_ptr_array, alloc_str, alloc_zeroed, fill_params, list_room,
     params_from_c, params_to_c, put_names, virTypedParamsFree,
@@ -25,6 +26,7 @@ use crate::ffi::common::{
 use crate::ffi::cstr;
 use crate::ffi::flags::{self, Named, CONFIG, LIVE};
 use crate::ffi::handle::{new_domain, release_domain, ConnHandle, DomainHandle, CONNECTIONS, DOMAINS};
+use crate::ffi::objects::STREAMS;
 use crate::typed_params::TypedParam;
 
 /// Releases the reference a returned `virDomainStatsRecord` holds on its
@@ -280,7 +282,8 @@ pub unsafe extern "C" fn virDomainStatsRecordListFree(stats: *mut virDomainStats
 /// asked, as libvirt does.
 ///
 /// # Safety
-/// `doms` must be NULL or a NULL-terminated array of domain handles.
+/// `doms` must be NULL or a NULL-terminated array of domain handles;
+/// `retStats` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn virDomainListGetStats(
     doms: *mut virDomainPtr,
@@ -288,17 +291,94 @@ pub unsafe extern "C" fn virDomainListGetStats(
     retStats: *mut *mut virDomainStatsRecordPtr,
     flags: c_uint,
 ) -> c_int {
-    let _ = (stats, retStats, flags);
-    if doms.is_null() {
-        return entry(|_| Err(Error::null_arg(VIR_FROM_DOMAIN, "virDomainListGetStats", "doms")));
-    }
-    // SAFETY: non-NULL, so it holds at least the terminating NULL.
-    let first = unsafe { *doms };
-    unsupported(
-        c"virDomainListGetStats",
-        Subject::Domain(first.cast()),
-        VIR_FROM_DOMAIN,
-    )
+    let func = "virDomainListGetStats";
+    entry(|ctx| {
+        if doms.is_null() {
+            return Err(Error::null_arg(FROM, func, "doms"));
+        }
+        if retStats.is_null() {
+            return Err(Error::null_arg(FROM, func, "retStats"));
+        }
+        // SAFETY: non-NULL, so it holds at least the terminating NULL.
+        let first = unsafe { *doms };
+        if first.is_null() {
+            return Err(Error::invalid_arg(
+                FROM,
+                format!("doms array in {func} must contain at least one domain"),
+            ));
+        }
+        let lead = ctx.dom(first, func)?;
+        let mut list = Vec::new();
+        for i in 0.. {
+            // SAFETY: NULL-terminated by the caller's contract.
+            let p = unsafe { *doms.add(i) };
+            if p.is_null() {
+                break;
+            }
+            let d = ctx.dom(p, func)?;
+            if !Arc::ptr_eq(&d.conn, &lead.conn) {
+                return Err(Error::invalid_arg(
+                    FROM,
+                    "domains in 'doms' array must belong to a single connection",
+                ));
+            }
+            list.push(d.reference());
+        }
+        ctx.bind(&lead.conn);
+        let found = lead
+            .conn
+            .conn
+            .driver()
+            .get_all_domain_stats(Some(&list), stats, flags)?;
+        // SAFETY: checked non-NULL above.
+        unsafe { hand_out_stats(&lead.conn, lead.conn_ptr, found, retStats) }
+    })
+}
+
+/// Statistics of the connection's domains (those the flags select).
+///
+/// # Safety
+/// `retStats` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn virConnectGetAllDomainStats(
+    conn: virConnectPtr,
+    stats: c_uint,
+    retStats: *mut *mut virDomainStatsRecordPtr,
+    flags: c_uint,
+) -> c_int {
+    let func = "virConnectGetAllDomainStats";
+    with_conn(conn, func, FROM, |c| {
+        if retStats.is_null() {
+            return Err(Error::null_arg(FROM, func, "retStats"));
+        }
+        // SAFETY: non-NULL and writable by the caller's contract.
+        unsafe { retStats.write(ptr::null_mut()) };
+        let found = c.conn.driver().get_all_domain_stats(None, stats, flags)?;
+        // SAFETY: checked non-NULL above.
+        unsafe { hand_out_stats(c, conn as usize, found, retStats) }
+    })
+}
+
+/// Writes the records of `found` (each with a new domain handle) to `out`;
+/// how many there are.
+///
+/// # Safety
+/// `out` must be writable.
+unsafe fn hand_out_stats(
+    conn: &Arc<ConnHandle>,
+    conn_ptr: usize,
+    found: Vec<(DomainRef, Vec<TypedParam>)>,
+    out: *mut *mut virDomainStatsRecordPtr,
+) -> Result<c_int> {
+    let n = found.len() as c_int;
+    let records: Vec<(virDomainPtr, Vec<TypedParam>)> = found
+        .into_iter()
+        .map(|(dom, params)| (new_domain(conn, conn_ptr, dom).cast(), params))
+        .collect();
+    let list = new_stats_record_list(&records)?;
+    // SAFETY: writable by the caller's contract.
+    unsafe { out.write(list) };
+    Ok(n)
 }
 
 // ---------------------------------------------------------------------------
@@ -310,6 +390,194 @@ const FROM: i32 = VIR_FROM_DOMAIN;
 /// A new domain handle on the connection behind `conn`.
 fn handle(conn: &Arc<ConnHandle>, conn_ptr: virConnectPtr, dom: DomainRef) -> virDomainPtr {
     new_domain(conn, conn_ptr as usize, dom).cast()
+}
+
+/// Migrates `domain` to the connection `dconn` (the version 1 protocol
+/// between drivers that offer it, as `virDomainMigrate` does).
+///
+/// # Safety
+/// `dxml`, `dname` and `uri` must each be NULL or a C string.
+#[allow(clippy::too_many_arguments)]
+unsafe fn migrate(
+    func: &str,
+    domain: virDomainPtr,
+    dconn: virConnectPtr,
+    dxml: *const c_char,
+    flags: c_ulong,
+    dname: *const c_char,
+    uri: *const c_char,
+    bandwidth: c_ulong,
+) -> virDomainPtr {
+    entry(|ctx| {
+        let d = ctx.dom(domain, func)?;
+        let dst = CONNECTIONS
+            .get(dconn.cast())
+            .ok_or_else(|| Error::with(FROM, VIR_ERR_INVALID_CONN, func))?;
+        // SAFETY (three calls): the caller's contract.
+        let text = |p: *const c_char, arg: &str| unsafe { cstr::opt(p, FROM, func, arg) };
+        let request = crate::migrate::Request {
+            func,
+            flags,
+            dname: text(dname, "dname")?,
+            uri: text(uri, "uri")?,
+            bandwidth,
+            dxml: text(dxml, "dxml")?,
+        };
+        let moved = crate::migrate::migrate(&d.conn.conn, &d.reference(), &dst.conn, &request)?;
+        Ok(handle(&dst, dconn, moved))
+    })
+}
+
+/// Migrates a domain to another connection.
+///
+/// # Safety
+/// `dname` and `uri` must each be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainMigrate(
+    domain: virDomainPtr,
+    dconn: virConnectPtr,
+    flags: c_ulong,
+    dname: *const c_char,
+    uri: *const c_char,
+    bandwidth: c_ulong,
+) -> virDomainPtr {
+    // SAFETY: forwarded contract.
+    unsafe {
+        migrate(
+            "virDomainMigrate",
+            domain,
+            dconn,
+            ptr::null(),
+            flags,
+            dname,
+            uri,
+            bandwidth,
+        )
+    }
+}
+
+/// Migrates a domain to another connection, with XML for the destination.
+///
+/// # Safety
+/// `dxml`, `dname` and `uri` must each be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainMigrate2(
+    domain: virDomainPtr,
+    dconn: virConnectPtr,
+    dxml: *const c_char,
+    flags: c_ulong,
+    dname: *const c_char,
+    uri: *const c_char,
+    bandwidth: c_ulong,
+) -> virDomainPtr {
+    // SAFETY: forwarded contract.
+    unsafe {
+        migrate(
+            "virDomainMigrate2",
+            domain,
+            dconn,
+            dxml,
+            flags,
+            dname,
+            uri,
+            bandwidth,
+        )
+    }
+}
+
+/// The guest's interfaces and their addresses: an array of `*ifaces`
+/// entries, each released with `virDomainInterfaceFree`, the array with free.
+///
+/// # Safety
+/// `ifaces` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainInterfaceAddresses(
+    dom: virDomainPtr,
+    ifaces: *mut *mut virDomainInterfacePtr,
+    source: c_uint,
+    flags: c_uint,
+) -> c_int {
+    let func = "virDomainInterfaceAddresses";
+    with_dom(dom, func, |d| {
+        if ifaces.is_null() {
+            return Err(Error::null_arg(FROM, func, "ifaces"));
+        }
+        // SAFETY: non-NULL and writable by the caller's contract.
+        unsafe { ifaces.write(ptr::null_mut()) };
+        // Asking the guest agent counts as a change.
+        if source == VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT as c_uint {
+            writable(&d.conn, FROM, func)?;
+        }
+        let found = d
+            .conn
+            .conn
+            .driver()
+            .domain_interface_addresses(&d.reference(), source, flags)?;
+        let mut built: Vec<virDomainInterfacePtr> = Vec::with_capacity(found.len());
+        let release = |built: &[virDomainInterfacePtr]| {
+            // SAFETY: each entry was built by new_interface.
+            built.iter().for_each(|p| unsafe { virDomainInterfaceFree(*p) });
+        };
+        for iface in &found {
+            let addrs: Vec<IpAddr<'_>> = iface
+                .addrs
+                .iter()
+                .map(|(t, a, p)| (*t as c_int, a.as_str(), *p as c_uint))
+                .collect();
+            match new_interface(&iface.name, iface.hwaddr.as_deref(), &addrs) {
+                Ok(p) => built.push(p),
+                Err(e) => {
+                    release(&built);
+                    return Err(e);
+                }
+            }
+        }
+        let array = match alloc_array(&built) {
+            Ok(a) => a,
+            Err(e) => {
+                release(&built);
+                return Err(e);
+            }
+        };
+        // SAFETY: non-NULL and writable by the caller's contract.
+        unsafe { ifaces.write(array) };
+        Ok(built.len() as c_int)
+    })
+}
+
+/// Takes a screenshot of the guest into `stream`; the image's MIME type
+/// (the caller frees it).
+#[no_mangle]
+pub extern "C" fn virDomainScreenshot(
+    domain: virDomainPtr,
+    stream: virStreamPtr,
+    screen: c_uint,
+    flags: c_uint,
+) -> *mut c_char {
+    let func = "virDomainScreenshot";
+    entry(|ctx| {
+        let d = ctx.dom(domain, func)?;
+        let s = STREAMS
+            .get(stream.cast())
+            .ok_or_else(|| Error::with(VIR_FROM_STREAMS, VIR_ERR_INVALID_STREAM, func))?;
+        writable(&d.conn, FROM, func)?;
+        if !Arc::ptr_eq(&s.conn, &d.conn) {
+            return Err(Error::arg_check(
+                FROM,
+                format!("stream must match connection of domain '{}'", d.dom.name),
+                func,
+                "stream",
+            ));
+        }
+        let (mime, image) = d
+            .conn
+            .conn
+            .driver()
+            .domain_screenshot(&d.reference(), screen, flags)?;
+        let out = alloc_str(&mime)?;
+        s.obj.attach(image);
+        Ok(out)
+    })
 }
 
 /// Looks up a domain by id.
@@ -909,6 +1177,49 @@ pub extern "C" fn virDomainSuspend(domain: virDomainPtr) -> c_int {
     })
 }
 
+/// Sends keystrokes to a domain.
+///
+/// # Safety
+/// `keycodes` must be NULL or hold `nkeycodes` values.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainSendKey(
+    domain: virDomainPtr,
+    codeset: c_uint,
+    holdtime: c_uint,
+    keycodes: *mut c_uint,
+    nkeycodes: c_int,
+    flags: c_uint,
+) -> c_int {
+    const F: &str = "virDomainSendKey";
+    change(domain, F, |d| {
+        if keycodes.is_null() {
+            return Err(Error::null_arg(FROM, F, "keycodes"));
+        }
+        if nkeycodes <= 0 {
+            return Err(Error::arg_check(
+                FROM,
+                format!("nkeycodes in {F} must be greater than zero"),
+                F,
+                "nkeycodes",
+            ));
+        }
+        let n = nkeycodes as usize;
+        if n > VIR_DOMAIN_SEND_KEY_MAX_KEYS {
+            return Err(Error::arg_check(
+                FROM,
+                format!("nkeycodes in {F} must be less than or equal to {VIR_DOMAIN_SEND_KEY_MAX_KEYS}"),
+                F,
+                "nkeycodes",
+            ));
+        }
+        // SAFETY: non-NULL and holds n values (caller's guarantee).
+        let codes = unsafe { std::slice::from_raw_parts(keycodes, n) }.to_vec();
+        let (r, c) = (d.reference(), &d.conn.conn);
+        c.driver().domain_send_key(&r, codeset, holdtime, &codes, flags)?;
+        Ok(0)
+    })
+}
+
 /// Resumes a paused domain.
 #[no_mangle]
 pub extern "C" fn virDomainResume(domain: virDomainPtr) -> c_int {
@@ -1182,6 +1493,79 @@ pub unsafe extern "C" fn virDomainGetSchedulerParameters(
     unsafe { get_sched(domain, params, nparams, 0, "virDomainGetSchedulerParameters") }
 }
 
+/// The memory tunables; with `*nparams` 0, how many there are.
+///
+/// # Safety
+/// `params` must have room for `*nparams` elements; `nparams` NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainGetMemoryParameters(
+    domain: virDomainPtr,
+    params: virTypedParameterPtr,
+    nparams: *mut c_int,
+    flags: c_uint,
+) -> c_int {
+    let func = "virDomainGetMemoryParameters";
+    with_dom(domain, func, |d| {
+        if nparams.is_null() {
+            return Err(Error::null_arg(FROM, func, "nparams"));
+        }
+        // SAFETY: non-NULL, readable by the caller's contract.
+        let room = unsafe { *nparams };
+        if room < 0 {
+            return Err(Error::arg_check(
+                FROM,
+                format!("*nparams in {func} must be zero or greater"),
+                func,
+                "*nparams",
+            ));
+        }
+        if room != 0 && params.is_null() {
+            return Err(Error::null_arg(FROM, func, "params"));
+        }
+        let driver = d.conn.conn.driver();
+        let flags = if driver.supports_feature(crate::driver::feature::TYPED_PARAM_STRING)? {
+            flags | VIR_TYPED_PARAM_STRING_OKAY
+        } else {
+            flags
+        };
+        exclusive(flags, LIVE, CONFIG, func)?;
+        let found = driver.domain_get_memory_parameters(&d.reference(), flags)?;
+        let n = if room == 0 {
+            found.len() as c_int
+        } else {
+            // SAFETY: `params` has room for `room` elements by the caller's contract.
+            unsafe { fill_params(params, room as usize, &found) }?
+        };
+        // SAFETY: non-NULL and writable.
+        unsafe { nparams.write(n) };
+        Ok(0)
+    })
+}
+
+/// Changes memory tunables.
+///
+/// # Safety
+/// `params` must be NULL or hold `nparams` elements.
+#[no_mangle]
+pub unsafe extern "C" fn virDomainSetMemoryParameters(
+    domain: virDomainPtr,
+    params: virTypedParameterPtr,
+    nparams: c_int,
+    flags: c_uint,
+) -> c_int {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set_params(
+            domain,
+            params,
+            nparams,
+            1,
+            "virDomainSetMemoryParameters",
+            |drv, dom, list| drv.domain_set_memory_parameters(dom, list, flags),
+        )
+    }
+}
+
 /// The scheduler parameters, with `VIR_DOMAIN_AFFECT_*` flags.
 ///
 /// # Safety
@@ -1205,6 +1589,43 @@ pub unsafe extern "C" fn virDomainGetSchedulerParametersFlags(
     }
 }
 
+/// The common checks of the typed-parameter setters: `params` non-NULL and
+/// `nparams` at least `least` (libvirt wants zero or more for scheduler
+/// parameters, one or more for the others), then `apply` on the driver.
+///
+/// # Safety
+/// `params` must be NULL or hold `nparams` elements.
+unsafe fn set_params(
+    domain: virDomainPtr,
+    params: virTypedParameterPtr,
+    nparams: c_int,
+    least: c_int,
+    func: &str,
+    apply: impl FnOnce(&dyn Driver, &DomainRef, &[TypedParam]) -> Result<()>,
+) -> c_int {
+    change(domain, func, |d| {
+        if params.is_null() {
+            return Err(Error::null_arg(FROM, func, "params"));
+        }
+        if nparams < least {
+            let bound = if least > 0 {
+                "greater than zero"
+            } else {
+                "zero or greater"
+            };
+            return Err(Error::arg_check(
+                FROM,
+                format!("nparams in {func} must be {bound}"),
+                func,
+                "nparams",
+            ));
+        }
+        // SAFETY: `params` holds `nparams` elements by the caller's contract.
+        let parsed = unsafe { params_from_c(params, nparams, FROM) }?;
+        apply(d.conn.conn.driver(), &d.reference(), &parsed).map(|_| 0)
+    })
+}
+
 /// # Safety
 /// `params` must be NULL or hold `nparams` elements.
 unsafe fn set_sched(
@@ -1214,27 +1635,13 @@ unsafe fn set_sched(
     flags: c_uint,
     func: &str,
 ) -> c_int {
-    change(domain, func, |d| {
-        if params.is_null() {
-            return Err(Error::null_arg(FROM, func, "params"));
-        }
-        // Unlike the getter, libvirt leaves LIVE|CONFIG to the driver here.
-        if nparams < 0 {
-            return Err(Error::arg_check(
-                FROM,
-                format!("nparams in {func} must be zero or greater"),
-                func,
-                "nparams",
-            ));
-        }
-        // SAFETY: `params` holds `nparams` elements by the caller's contract.
-        let parsed = unsafe { params_from_c(params, nparams, FROM) }?;
-        d.conn
-            .conn
-            .driver()
-            .domain_set_scheduler_parameters(&d.reference(), &parsed, flags)
-            .map(|_| 0)
-    })
+    // Unlike the getter, libvirt leaves LIVE|CONFIG to the driver here.
+    // SAFETY: forwarded contract.
+    unsafe {
+        set_params(domain, params, nparams, 0, func, |drv, dom, list| {
+            drv.domain_set_scheduler_parameters(dom, list, flags)
+        })
+    }
 }
 
 /// Changes scheduler parameters.

@@ -272,6 +272,14 @@ pub unsafe extern "C" fn virConnectGetMaxVcpus(conn: virConnectPtr, type_: *cons
     })
 }
 
+/// The host's free memory (0 on failure, as libvirt).
+#[no_mangle]
+pub extern "C" fn virNodeGetFreeMemory(conn: virConnectPtr) -> c_ulonglong {
+    with_conn(conn, "virNodeGetFreeMemory", |c| {
+        c.conn.driver().node_get_free_memory()
+    })
+}
+
 /// Fills `info` with the host's CPU and memory summary.
 ///
 /// # Safety

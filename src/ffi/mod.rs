@@ -19,6 +19,7 @@ pub mod handle;
 pub mod network;
 pub mod objects;
 pub mod storage;
+pub mod stream;
 
 mod host;
 mod stubs;

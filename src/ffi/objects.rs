@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::ffi::boundary::{entry, Ctx, Failure};
 use crate::ffi::common::alloc_ptr_array;
 use crate::ffi::handle::{ConnHandle, Registry, Released, CONNECTIONS};
+use crate::stream::Stream;
 
 /// What a `virNetworkPtr`, `virStoragePoolPtr` or `virStorageVolPtr` points to.
 pub struct ObjHandle<R> {
@@ -33,6 +34,8 @@ pub type NetHandle = ObjHandle<NetworkRef>;
 pub type PoolHandle = ObjHandle<NetworkRef>;
 /// A storage volume handle.
 pub type VolHandle = ObjHandle<VolRef>;
+/// A stream handle.
+pub type StreamHandle = ObjHandle<Stream>;
 
 /// All network handles.
 pub static NETWORKS: Lazy<Registry<NetHandle>> = Lazy::new(Registry::new);
@@ -40,6 +43,8 @@ pub static NETWORKS: Lazy<Registry<NetHandle>> = Lazy::new(Registry::new);
 pub static POOLS: Lazy<Registry<PoolHandle>> = Lazy::new(Registry::new);
 /// All storage volume handles.
 pub static VOLUMES: Lazy<Registry<VolHandle>> = Lazy::new(Registry::new);
+/// All stream handles.
+pub static STREAMS: Lazy<Registry<StreamHandle>> = Lazy::new(Registry::new);
 
 /// A new handle in `registry` for `obj` (named `name`, keyed `key`) on the
 /// connection `conn_ptr`.
@@ -109,6 +114,11 @@ pub const BAD_POOL: Invalid = Invalid {
 pub const BAD_VOL: Invalid = Invalid {
     from: VIR_FROM_STORAGE,
     code: VIR_ERR_INVALID_STORAGE_VOL,
+};
+/// Stream handles' invalid-pointer error.
+pub const BAD_STREAM: Invalid = Invalid {
+    from: VIR_FROM_STREAMS,
+    code: VIR_ERR_INVALID_STREAM,
 };
 
 impl Ctx {

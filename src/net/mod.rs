@@ -4,6 +4,7 @@
 //! the session cookies of one connection.
 
 mod cookies;
+pub mod ntlm;
 mod proxy;
 
 use std::collections::HashMap;
@@ -61,6 +62,8 @@ pub struct HttpResponse {
     pub status: u16,
     /// The `Content-Type` header, if any.
     pub content_type: Option<String>,
+    /// The `WWW-Authenticate` headers (schemes offered, or a challenge).
+    pub authenticate: Vec<String>,
     /// The body.
     pub body: Vec<u8>,
 }
@@ -166,6 +169,13 @@ impl HttpClient {
             .get("content-type")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let authenticate = response
+            .headers()
+            .get_all("www-authenticate")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_string)
+            .collect();
         let mut body = Vec::new();
         response
             .body_mut()
@@ -177,6 +187,7 @@ impl HttpClient {
         Ok(HttpResponse {
             status,
             content_type,
+            authenticate,
             body,
         })
     }

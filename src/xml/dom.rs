@@ -93,6 +93,27 @@ impl ParseError {
     }
 }
 
+/// The part of a qualified name after its prefix (servers differ in the
+/// prefixes they pick, so SOAP replies are read by local names).
+pub fn local(name: &str) -> &str {
+    name.rsplit_once(':').map_or(name, |(_, l)| l)
+}
+
+/// The first child of `el` with local name `name`.
+pub fn child<'a>(el: &'a Element, name: &str) -> Option<&'a Element> {
+    el.elements().find(|e| local(&e.name) == name)
+}
+
+/// All children of `el` with local name `name`.
+pub fn children<'a>(el: &'a Element, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+    el.elements().filter(move |e| local(&e.name) == name)
+}
+
+/// The trimmed text of the child `name`.
+pub fn child_text(el: &Element, name: &str) -> Option<String> {
+    child(el, name).map(|e| e.text().trim().to_string())
+}
+
 impl Element {
     /// An attribute's value.
     pub fn attr(&self, name: &str) -> Option<&str> {

@@ -205,4 +205,21 @@ impl Oracle {
             .find(|v| v["name"] == name)
             .unwrap_or_else(|| panic!("the simulator has no VM {name}"))
     }
+
+    /// The hosts of the simulator's clusters, sorted: (reference, the
+    /// `datacenter/cluster/host` path a vpx:// URI names them by).
+    pub fn cluster_hosts(&self) -> Vec<(String, String)> {
+        let hosts = self.objects("HostSystem", &["name", "parent"]);
+        let clusters = self.objects("ClusterComputeResource", &["name"]);
+        let dc = &self.objects("Datacenter", &["name"])[0]["name"];
+        let mut out: Vec<(String, String)> = hosts
+            .iter()
+            .filter_map(|h| {
+                let c = clusters.iter().find(|c| c["_ref"] == h["parent"])?;
+                Some((h["_ref"].clone(), format!("{dc}/{}/{}", c["name"], h["name"])))
+            })
+            .collect();
+        out.sort();
+        out
+    }
 }

@@ -1242,8 +1242,198 @@ def misuse():
     conn.close()
 
 
+def memory_tunables():
+    section("memory tunables and the host's free memory")
+    conn = libvirt.open("test:///default")
+    attempt("getFreeMemory", conn.getFreeMemory)
+    attempt("getFreeMemory (node file)", lambda: libvirt.open("test://" + fleet_node()).getFreeMemory())
+    d = conn.lookupByName("test")
+    for flags in (0, libvirt.VIR_DOMAIN_AFFECT_LIVE, libvirt.VIR_DOMAIN_AFFECT_CONFIG, 3, 4, 8):
+        attempt("memoryParameters(%d)" % flags, d.memoryParameters, flags, sort=True)
+    steps = [({"hard_limit": 4000000}, 0), ({"soft_limit": 5000000}, 0), ({"swap_hard_limit": 100}, 0),
+             ({"swap_hard_limit": 6000000}, 0), ({"hard_limit": 7000000}, 0),
+             ({"hard_limit": 1000, "soft_limit": 500}, libvirt.VIR_DOMAIN_AFFECT_CONFIG),
+             ({"hard_limit": 2 ** 60}, 0), ({"hard_limit": 5}, 3), ({"hard_limit": 5}, 8),
+             ({"min_guarantee": 5}, 0)]
+    for params, flags in steps:
+        attempt("setMemoryParameters(%s, %d)" % (sorted(params.items()), flags), d.setMemoryParameters, params, flags)
+        attempt("  live", d.memoryParameters, libvirt.VIR_DOMAIN_AFFECT_LIVE, sort=True)
+        attempt("  config", d.memoryParameters, libvirt.VIR_DOMAIN_AFFECT_CONFIG, sort=True)
+    attempt("memtune in XML", lambda: re.findall("<memtune>.*</memtune>", d.XMLDesc(0).replace("\n", "")))
+    off = conn.defineXML(domxml("tunables-off", 1301))
+    attempt("inactive memoryParameters", off.memoryParameters, 0, sort=True)
+    attempt("inactive memoryParameters(LIVE)", off.memoryParameters, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    attempt("inactive setMemoryParameters", off.setMemoryParameters, {"hard_limit": 5000}, 0)
+    attempt("inactive setMemoryParameters(LIVE)", off.setMemoryParameters, {"hard_limit": 5000},
+            libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    attempt("inactive memoryParameters after", off.memoryParameters, 0, sort=True)
+    off.undefine()
+    del d, off
+    conn.close()
+
+
+def interface_addresses():
+    section("interface addresses the test driver makes up")
+    conn = libvirt.open("test:///default")
+    conn.networkCreateXML("<network><name>wide</name><bridge name='virbr9'/><ip address='10.1.2.1' "
+                          "netmask='255.255.0.0'><dhcp><range start='10.1.2.100' end='10.1.2.200'/></dhcp></ip></network>")
+    conn.networkCreateXML("<network><name>plain</name><bridge name='virbr8'/><ip address='10.9.0.1' prefix='16'/>"
+                          "</network>")
+    conn.networkCreateXML("<network><name>six</name><bridge name='virbr7'/><ip family='ipv6' address='2001:db8::1' "
+                          "prefix='64'/></network>")
+    d = conn.lookupByName("test")
+    for source in (0, 1, 2, 3):
+        attempt("interfaceAddresses(%d)" % source, d.interfaceAddresses, source)
+    attempt("interfaceAddresses(flags=1)", d.interfaceAddresses, 0, 1)
+
+    def nic(kind, mac, extra):
+        return "<interface type='%s'><mac address='52:54:00:00:00:%02x'/>%s</interface>" % (kind, mac, extra)
+    nics = [nic("network", 1, "<source network='wide'/><target dev='vnet7'/>"), nic("user", 2, ""),
+            nic("bridge", 3, "<source bridge='br0'/><target dev='tap3'/>"), nic("network", 4, "<source network='plain'/>"),
+            nic("ethernet", 5, ""), nic("network", 6, "<source network='default'/>"),
+            nic("network", 7, "<source network='six'/>")]
+    for i in range(3):
+        conn.createXML(domxml("pad%d" % i, 1400 + i), 0)
+    g = conn.createXML(domxml("many-nics", 1410, extra="<devices>%s</devices>" % "".join(nics)), 0)
+    attempt("id", g.ID)
+    attempt("target devs", lambda: re.findall("<target dev=[^>]*>", g.XMLDesc(0)))
+    attempt("interfaceAddresses", g.interfaceAddresses, 0)
+    attempt("missing network", conn.createXML,
+            domxml("lost", 1411, extra="<devices>%s</devices>" % nic("network", 8, "<source network='nowhere'/>")), 0)
+    g.destroy()
+    attempt("inactive", d.interfaceAddresses, 0) if d.destroy() == 0 else None
+    ro = libvirt.openReadOnly("test:///default").lookupByName("test")
+    for source in (0, 1, 2):
+        attempt("read-only interfaceAddresses(%d)" % source, ro.interfaceAddresses, source)
+    del d, g, ro
+    conn.close()
+
+
+def domain_stats():
+    section("domain statistics (the test driver reports states)")
+    conn = libvirt.open("test:///default")
+    other = libvirt.open("test:///default")
+    paused = conn.createXML(domxml("stats-paused", 1501), 0)
+    paused.suspend()
+    conn.defineXML(domxml("stats-off", 1502))
+
+    def records(f, *args):
+        return sorted((d.name(), sorted(s.items())) for d, s in f(*args))
+    flags = {"ACTIVE": 1, "INACTIVE": 2, "PERSISTENT": 4, "TRANSIENT": 8, "RUNNING": 16, "PAUSED": 32,
+             "SHUTOFF": 64, "OTHER": 128, "ACTIVE|INACTIVE": 3, "NOWAIT": 1 << 29, "BACKING": 1 << 30,
+             "unknown": 1 << 20}
+    attempt("getAllDomainStats()", records, conn.getAllDomainStats, 0, 0)
+    for name, value in flags.items():
+        attempt("getAllDomainStats(%s)" % name, records, conn.getAllDomainStats, 0, value)
+    for stats in (1, 2, 4, 8, 2048, 1 << 20):
+        attempt("getAllDomainStats(stats=%#x)" % stats, records, conn.getAllDomainStats, stats, 0)
+        attempt("getAllDomainStats(stats=%#x, ENFORCE)" % stats, records, conn.getAllDomainStats, stats, 1 << 31)
+    test = conn.lookupByName("test")
+    attempt("domainListGetStats", records, conn.domainListGetStats, [test, conn.lookupByName("stats-off")], 0, 0)
+    attempt("domainListGetStats([])", records, conn.domainListGetStats, [], 0, 0)
+    attempt("domainListGetStats(two connections)", records, conn.domainListGetStats,
+            [test, other.lookupByName("test")], 0, 0)
+    attempt("domainListGetStats(ACTIVE)", records, conn.domainListGetStats, [test], 0, 1)
+    attempt("domainListGetStats(ENFORCE, balloon)", records, conn.domainListGetStats, [test], 4, 1 << 31)
+    ro = libvirt.openReadOnly("test:///default")
+    attempt("read-only getAllDomainStats", records, ro.getAllDomainStats, 0, 0)
+    paused.destroy()
+    conn.lookupByName("stats-off").undefine()
+    del paused, test
+    for c in (ro, other, conn):
+        c.close()
+
+
+def png_summary(data):
+    """Whether `data` is a PNG whose image data inflates, and its colour type
+    (the pictures themselves differ between libraries)."""
+    import struct
+    import zlib
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return "not a PNG"
+    pos, idat, ihdr = 8, b"", None
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if zlib.crc32(kind + body) != struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])[0]:
+            return "bad CRC in " + kind.decode()
+        if kind == b"IHDR":
+            ihdr = struct.unpack(">IIBB", body[:10])
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    width, height, depth, colour = ihdr
+    raw = zlib.decompress(idat)
+    return "PNG, %d-bit, image data %s" % (depth, "complete" if len(raw) >= height else "short")
+
+
+def screenshots():
+    section("screenshots through streams")
+    conn = libvirt.open("test:///default")
+    d = conn.lookupByName("test")
+    st = conn.newStream(0)
+    attempt("recv before anything", st.recv, 16)
+    attempt("finish before anything", st.finish)
+    attempt("abort before anything", st.abort)
+    st = conn.newStream(0)
+    attempt("screenshot", d.screenshot, st, 0, 0)
+    chunks = []
+    while True:
+        piece = st.recv(1000)
+        if not piece:
+            break
+        chunks.append(piece)
+    attempt("received", lambda: png_summary(b"".join(chunks)))
+    attempt("recv at the end", st.recv, 16)
+    attempt("send", st.send, b"x")
+    attempt("finish", st.finish)
+    attempt("recv after finish", st.recv, 16)
+    attempt("finish again", st.finish)
+    st = conn.newStream(libvirt.VIR_STREAM_NONBLOCK)
+    attempt("screenshot of screen 1", d.screenshot, st, 1, 0)
+    attempt("recvAll", lambda: png_summary(b"".join(_recv_all(st))))
+    attempt("abort", st.abort)
+    attempt("recv after abort", st.recv, 16)
+    attempt("screenshot flags=1", d.screenshot, conn.newStream(0), 0, 1)
+    attempt("stream of another connection", d.screenshot, libvirt.open("test:///default").newStream(0), 0, 0)
+    ro = libvirt.openReadOnly("test:///default")
+    attempt("read-only screenshot", ro.lookupByName("test").screenshot, ro.newStream(0), 0, 0)
+    d.destroy()
+    attempt("screenshot of an inactive domain", d.screenshot, conn.newStream(0), 0, 0)
+    del d
+    conn.close()
+
+
+def _recv_all(st):
+    out = []
+    st.recvAll(lambda stream, data, acc: acc.append(data) or 0, out)
+    return out
+
+
+def migration():
+    section("migration between two connections (the test driver has none)")
+    conn = libvirt.open("test:///default")
+    dconn = libvirt.open("test:///default")
+    ro = libvirt.openReadOnly("test:///default")
+    d = conn.lookupByName("test")
+    flag_sets = [0, libvirt.VIR_MIGRATE_LIVE, libvirt.VIR_MIGRATE_PEER2PEER, libvirt.VIR_MIGRATE_TUNNELLED,
+                 libvirt.VIR_MIGRATE_TUNNELLED | libvirt.VIR_MIGRATE_PEER2PEER, libvirt.VIR_MIGRATE_OFFLINE,
+                 libvirt.VIR_MIGRATE_NON_SHARED_DISK | libvirt.VIR_MIGRATE_NON_SHARED_INC,
+                 libvirt.VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES, 1 << 30]
+    for flags in flag_sets:
+        attempt("migrate(flags=%#x)" % flags, d.migrate, dconn, flags, None, None, 0)
+        attempt("migrate2(flags=%#x)" % flags, d.migrate2, dconn, None, flags, None, None, 0)
+    attempt("migrate(uri, dname)", d.migrate, dconn, 0, "other", "test:///default", 0)
+    attempt("migrate2(dxml)", d.migrate2, dconn, "<domain/>", 0, None, None, 0)
+    attempt("migrate(to read-only)", d.migrate, ro, 0, None, None, 0)
+    attempt("migrate(from read-only)", ro.lookupByName("test").migrate, dconn, 0, None, None, 0)
+    del d
+    for c in (ro, dconn, conn):
+        c.close()
+
+
 SECTIONS = [lookups, properties, listing, creation, transitions, memory_and_vcpus, saving, snapshots, checkpoints,
-            undefine_flags, scheduler, references, events, read_only, misuse]
+            undefine_flags, scheduler, references, events, read_only, misuse, memory_tunables, interface_addresses, screenshots, domain_stats, migration]
 
 
 def main():

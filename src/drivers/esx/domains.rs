@@ -1,11 +1,13 @@
 //! Listing and looking up domains, and what a domain reports about itself.
 
+use super::soap::{child, child_text, children};
 use super::vms::{self, Power, Vm};
 use super::EsxDriver;
 use crate::abi::*;
 use crate::domain::Uuid;
-use crate::driver::{DomainInfo, DomainRef};
+use crate::driver::{DomainInfo, DomainRef, GuestInterface};
 use crate::error::{Error, Result};
+use crate::xml::dom::Element;
 
 /// The listing flags `virConnectListAllDomains` understands here.
 const LIST_FLAGS: u32 = VIR_CONNECT_LIST_DOMAINS_ACTIVE
@@ -28,14 +30,23 @@ const LIST_FLAGS: u32 = VIR_CONNECT_LIST_DOMAINS_ACTIVE
 impl EsxDriver {
     /// All VMs of the host with `extra` properties (one round trip).
     pub(super) fn vms(&self, extra: &[&str]) -> Result<Vec<Vm>> {
-        let vms = vms::list(&self.session, &self.placement.host, extra)?;
-        self.vm_cache.remember(&vms);
-        Ok(vms)
+        vms::list_into(&self.session, &self.placement, &self.vm_cache, extra)
+    }
+
+    /// The VM `pick` chooses: from a recent listing when it has one there,
+    /// else from a new listing (what is not in a recent listing may have
+    /// appeared since).
+    fn lookup(&self, pick: impl Fn(&Vm) -> bool) -> Result<Option<Vm>> {
+        let recent = self.vm_cache.recent(self.session.changes(), &[]);
+        if let Some(vm) = recent.and_then(|listing| listing.vms.iter().find(|vm| pick(vm)).cloned()) {
+            return Ok(Some(vm));
+        }
+        Ok(self.vms(&[])?.into_iter().find(pick))
     }
 
     /// The VM of a domain handle with `extra` properties.
     pub(super) fn vm(&self, dom: &DomainRef, extra: &[&str]) -> Result<Vm> {
-        vms::find(&self.session, &self.placement.host, &self.vm_cache, dom, extra)
+        vms::find(&self.session, &self.placement, &self.vm_cache, dom, extra)
     }
 
     /// The ids of the running domains.
@@ -129,27 +140,21 @@ impl EsxDriver {
 
     /// The domain running (or suspended) with this id.
     pub(super) fn lookup_id(&self, id: i32) -> Result<DomainRef> {
-        self.vms(&[])?
-            .into_iter()
-            .find(|vm| vm.power != Power::Off && vm.number() == id)
+        self.lookup(|vm| vm.power != Power::Off && vm.number() == id)?
             .map(|vm| vm.domain_ref())
             .ok_or_else(|| vms::no_id(id))
     }
 
     /// The domain with this name.
     pub(super) fn lookup_name(&self, name: &str) -> Result<DomainRef> {
-        self.vms(&[])?
-            .into_iter()
-            .find(|vm| vm.name == name)
+        self.lookup(|vm| vm.name == name)?
             .map(|vm| vm.domain_ref())
             .ok_or_else(|| vms::no_name(name))
     }
 
     /// The domain with this UUID.
     pub(super) fn lookup_uuid(&self, uuid: &Uuid) -> Result<DomainRef> {
-        self.vms(&[])?
-            .into_iter()
-            .find(|vm| vm.uuid == *uuid)
+        self.lookup(|vm| vm.uuid == *uuid)?
             .map(|vm| vm.domain_ref())
             .ok_or_else(|| vms::no_uuid(uuid))
     }
@@ -216,5 +221,81 @@ impl EsxDriver {
                     "hostname unavailable: the guest does not report it (are VMware Tools running?)",
                 )
             })
+    }
+
+    /// The guest's interfaces and addresses as VMware Tools report them
+    /// (the only source ESX has: it keeps no leases and no ARP table).
+    pub(super) fn interface_addresses(
+        &self,
+        dom: &DomainRef,
+        source: u32,
+        flags: u32,
+    ) -> Result<Vec<GuestInterface>> {
+        if flags != 0 {
+            return Err(Error::bad_flags(
+                VIR_FROM_ESX,
+                "esxDomainInterfaceAddresses",
+                flags,
+            ));
+        }
+        if source != VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT as u32 {
+            return Err(Error::with(
+                VIR_FROM_ESX,
+                VIR_ERR_ARGUMENT_UNSUPPORTED,
+                format!("IP address data source {source} is not available: only the guest agent (VMware Tools) reports addresses"),
+            ));
+        }
+        let vm = self.vm(dom, &["guest.net"])?;
+        let Some(list) = vm.props.get("guest.net") else {
+            return Ok(Vec::new());
+        };
+        Ok(list
+            .elements()
+            .enumerate()
+            .map(|(i, nic)| guest_interface(i, nic))
+            .collect())
+    }
+}
+
+/// One `GuestNicInfo`: named `ethernetN` after its device (keys count from
+/// 4000, as the VMX names them), its addresses from `ipConfig` where the
+/// tools report prefixes, else from the plain address list.
+fn guest_interface(position: usize, nic: &Element) -> GuestInterface {
+    let index = child_text(nic, "deviceConfigId")
+        .and_then(|k| k.trim().parse::<i64>().ok())
+        .filter(|k| *k >= 4000)
+        .map(|k| (k - 4000) as usize)
+        .unwrap_or(position);
+    let kind = |a: &str| {
+        if a.contains(':') {
+            VIR_IP_ADDR_TYPE_IPV6
+        } else {
+            VIR_IP_ADDR_TYPE_IPV4
+        }
+    };
+    let mut addrs: Vec<(i32, String, u32)> = child(nic, "ipConfig")
+        .map(|c| {
+            children(c, "ipAddress")
+                .filter_map(|a| {
+                    let addr = child_text(a, "ipAddress")?;
+                    let prefix = child_text(a, "prefixLength")
+                        .and_then(|p| p.trim().parse().ok())
+                        .unwrap_or(0);
+                    Some((kind(&addr), addr, prefix))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if addrs.is_empty() {
+        addrs = children(nic, "ipAddress")
+            .map(|a| a.text().trim().to_string())
+            .filter(|a| !a.is_empty())
+            .map(|a| (kind(&a), a, 0))
+            .collect();
+    }
+    GuestInterface {
+        name: format!("ethernet{index}"),
+        hwaddr: child_text(nic, "macAddress"),
+        addrs,
     }
 }

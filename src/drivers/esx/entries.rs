@@ -4,7 +4,7 @@
 use super::{host::pack_version, tune, EsxDriver};
 use crate::abi::*;
 use crate::domain::Uuid;
-use crate::driver::{DomainInfo, DomainRef, Driver, NodeInfo, SnapshotRef};
+use crate::driver::{DomainInfo, DomainRef, Driver, GuestInterface, NodeInfo, SnapshotRef};
 use crate::error::{Error, Result};
 use crate::typed_params::TypedParam;
 
@@ -43,6 +43,72 @@ impl Driver for EsxDriver {
 
     fn close(&self, _owner: usize) {
         self.logout_once();
+    }
+
+    fn domain_interface_addresses(
+        &self,
+        dom: &DomainRef,
+        source: u32,
+        flags: u32,
+    ) -> Result<Vec<GuestInterface>> {
+        self.interface_addresses(dom, source, flags)
+    }
+
+    fn get_all_domain_stats(
+        &self,
+        doms: Option<&[DomainRef]>,
+        stats: u32,
+        flags: u32,
+    ) -> Result<Vec<(DomainRef, Vec<TypedParam>)>> {
+        crate::stats::state_records(
+            self,
+            doms,
+            stats,
+            flags,
+            "esxConnectGetAllDomainStats",
+            VIR_FROM_ESX,
+        )
+    }
+
+    fn domain_screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<(String, Vec<u8>)> {
+        self.screenshot(dom, screen, flags)
+    }
+
+    fn node_get_free_memory(&self) -> Result<u64> {
+        self.free_memory()
+    }
+
+    fn domain_get_memory_parameters(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
+        self.memory_params(dom, flags)
+    }
+
+    fn domain_set_memory_parameters(&self, dom: &DomainRef, params: &[TypedParam], flags: u32) -> Result<()> {
+        self.set_memory_params(dom, params, flags)
+    }
+
+    fn supports_feature(&self, feature: i32) -> Result<bool> {
+        Ok(feature == crate::driver::feature::MIGRATION_V1 && self.can_migrate())
+    }
+
+    fn domain_migrate_prepare(
+        &self,
+        uri_in: Option<&str>,
+        flags: u64,
+        _dname: Option<&str>,
+        _bandwidth: u64,
+    ) -> Result<Option<String>> {
+        self.migrate_prepare(uri_in, flags)
+    }
+
+    fn domain_migrate_perform(
+        &self,
+        dom: &DomainRef,
+        uri: &str,
+        flags: u64,
+        dname: Option<&str>,
+        _bandwidth: u64,
+    ) -> Result<()> {
+        self.migrate_perform(dom, uri, flags, dname)
     }
 
     fn num_of_domains(&self) -> Result<i32> {

@@ -23,6 +23,8 @@ pub struct Placement {
     pub datacenter_path: String,
     /// The datacenter's VM folder.
     pub vm_folder: Option<MoRef>,
+    /// The host's inventory path (`dc/cluster/host`), as vpx:// URIs name it.
+    pub path: String,
 }
 
 struct Node {
@@ -33,35 +35,29 @@ struct Node {
 /// Walks the inventory and picks the host `path` names (`""` for an ESX
 /// server: its only host).
 pub fn locate(session: &Session, path: &str) -> Result<Placement> {
-    let cr_paths = ["name", "parent", "host", "resourcePool"];
-    let specs = [
-        prop_spec("Folder", &["name", "parent"]),
-        prop_spec("Datacenter", &["name", "parent", "vmFolder", "hostFolder"]),
-        prop_spec("ComputeResource", &cr_paths),
-        prop_spec("ClusterComputeResource", &cr_paths),
-        prop_spec("HostSystem", &["name", "parent"]),
-        object_spec(
-            &session.content.root_folder,
-            false,
-            &[
-                traversal(
-                    "folderToChild",
-                    "Folder",
-                    "childEntity",
-                    &["folderToChild", "dcToHostFolder", "crToHost", "ccrToHost"],
-                ),
-                traversal("dcToHostFolder", "Datacenter", "hostFolder", &["folderToChild"]),
-                traversal("crToHost", "ComputeResource", "host", &[]),
-                traversal("ccrToHost", "ClusterComputeResource", "host", &[]),
-            ],
-        ),
-    ]
-    .concat();
+    let specs = inventory_specs(session);
     let objects = session.retrieve(&specs)?;
     pick(&objects, &session.content.root_folder, path)
 }
 
-fn pick(objects: &[ObjectContent], root: &MoRef, path: &str) -> Result<Placement> {
+/// Where the host `host` of `session`'s inventory is.
+pub fn locate_host(session: &Session, host: &MoRef) -> Result<Placement> {
+    let objects = session.retrieve(&inventory_specs(session))?;
+    candidates(&objects, &session.content.root_folder)
+        .into_iter()
+        .map(|(_, placement, _)| placement)
+        .find(|p| p.host == *host)
+        .ok_or_else(|| {
+            Error::internal(
+                VIR_FROM_ESX,
+                format!("Could not find host system '{}' in the inventory", host.value),
+            )
+        })
+}
+
+/// Every host with its placement: (compute resource path, placement, the
+/// number of hosts of its compute resource).
+fn candidates(objects: &[ObjectContent], root: &MoRef) -> Vec<(String, Placement, usize)> {
     let nodes: HashMap<&MoRef, Node> = objects
         .iter()
         .map(|o| {
@@ -123,6 +119,7 @@ fn pick(objects: &[ObjectContent], root: &MoRef, path: &str) -> Result<Placement
             format!("{dc_path}/{cr_path}"),
             Placement {
                 host: host.obj.clone(),
+                path: format!("{dc_path}/{cr_path}/{host_name}"),
                 host_name,
                 resource_pool: cr.moref("resourcePool", Some("ResourcePool")),
                 datacenter_path: dc_path,
@@ -131,6 +128,39 @@ fn pick(objects: &[ObjectContent], root: &MoRef, path: &str) -> Result<Placement
             cr.morefs("host", Some("HostSystem")).len(),
         ));
     }
+    candidates
+}
+
+/// One retrieval of the folders, datacenters, compute resources and hosts.
+fn inventory_specs(session: &Session) -> String {
+    let cr_paths = ["name", "parent", "host", "resourcePool"];
+    [
+        prop_spec("Folder", &["name", "parent"]),
+        prop_spec("Datacenter", &["name", "parent", "vmFolder", "hostFolder"]),
+        prop_spec("ComputeResource", &cr_paths),
+        prop_spec("ClusterComputeResource", &cr_paths),
+        prop_spec("HostSystem", &["name", "parent"]),
+        object_spec(
+            &session.content.root_folder,
+            false,
+            &[
+                traversal(
+                    "folderToChild",
+                    "Folder",
+                    "childEntity",
+                    &["folderToChild", "dcToHostFolder", "crToHost", "ccrToHost"],
+                ),
+                traversal("dcToHostFolder", "Datacenter", "hostFolder", &["folderToChild"]),
+                traversal("crToHost", "ComputeResource", "host", &[]),
+                traversal("ccrToHost", "ClusterComputeResource", "host", &[]),
+            ],
+        ),
+    ]
+    .concat()
+}
+
+fn pick(objects: &[ObjectContent], root: &MoRef, path: &str) -> Result<Placement> {
+    let mut candidates = candidates(objects, root);
     if path.is_empty() {
         // An ESX server holds exactly one host.
         return match candidates.len() {

@@ -18,6 +18,7 @@ mod domains;
 mod entries;
 mod host;
 mod inventory;
+mod migrate;
 mod params;
 mod power;
 mod snapshots;
@@ -41,6 +42,7 @@ pub use host::pack_version;
 pub use params::{remote_transport_error, EsxParams, Product};
 pub use soap::{parse_reply, Fault, MoRef, Reply};
 pub use vi::RequestCounter;
+pub use vms::RECENT;
 
 use inventory::Placement;
 use vi::Session;

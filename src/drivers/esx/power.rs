@@ -4,6 +4,7 @@
 
 use super::soap::{MoRef, Reply};
 use super::tasks::{self, Outcome};
+use super::vi::Session;
 use super::vms::{Power, Vm};
 use super::EsxDriver;
 use crate::abi::*;
@@ -37,7 +38,20 @@ impl EsxDriver {
         vm: Option<&MoRef>,
         what: &str,
     ) -> Result<Option<String>> {
-        let task = match self.session.call_raw(method, obj, args)? {
+        let reply = self.session.call_raw(method, obj, args)?;
+        self.await_task(&self.session, method, reply, vm, what)
+    }
+
+    /// Waits for the task a `*_Task` call on `session` returned in `reply`.
+    pub(super) fn await_task(
+        &self,
+        session: &Session,
+        method: &str,
+        reply: Reply,
+        vm: Option<&MoRef>,
+        what: &str,
+    ) -> Result<Option<String>> {
+        let task = match reply {
             Reply::Ok(el) => super::soap::child(&el, "returnval")
                 .and_then(|r| MoRef::from_element(r, Some("Task")))
                 .ok_or_else(|| {
@@ -45,7 +59,7 @@ impl EsxDriver {
                 })?,
             Reply::Fault(status, fault) => return Err(super::soap::fault_error(method, status, &fault)),
         };
-        match tasks::wait(&self.session, &task, vm, self.params.auto_answer)? {
+        match tasks::wait(session, &task, vm, self.params.auto_answer)? {
             Outcome::Success(result) => Ok(result),
             Outcome::Failed(msg) => Err(Error::internal(VIR_FROM_ESX, format!("{what}: {msg}"))),
         }
@@ -138,5 +152,38 @@ impl EsxDriver {
             }
             Reply::Fault(status, fault) => Err(super::soap::fault_error(method, status, &fault)),
         }
+    }
+}
+
+impl EsxDriver {
+    /// A screenshot of a running VM's console, as the host's `/screen`
+    /// page serves it (PNG).
+    pub(super) fn screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<(String, Vec<u8>)> {
+        if flags != 0 {
+            return Err(Error::bad_flags(VIR_FROM_ESX, "esxDomainScreenshot", flags));
+        }
+        if screen != 0 {
+            return Err(Error::invalid_arg(VIR_FROM_ESX, "Screen cannot be selected"));
+        }
+        let vm = self.vm(dom, &[])?;
+        if vm.power != Power::On {
+            return Err(wrong_state("Domain is not powered on"));
+        }
+        let url = format!("{}/screen?id={}", self.session.base(), vm.obj.value);
+        self.session.count_request();
+        let reply = self.session.http().request("GET", &url, &[], None)?;
+        if reply.status != 200 {
+            return Err(Error::internal(
+                VIR_FROM_ESX,
+                format!("HTTP response code {} for screenshot from '{url}'", reply.status),
+            ));
+        }
+        if !reply.body.starts_with(b"\x89PNG\r\n\x1a\n") {
+            return Err(Error::internal(
+                VIR_FROM_ESX,
+                format!("The screenshot from '{url}' is not a PNG image"),
+            ));
+        }
+        Ok(("image/png".to_string(), reply.body))
     }
 }

@@ -54,25 +54,7 @@ impl MoRef {
     }
 }
 
-/// The part of a qualified name after its prefix.
-pub fn local(name: &str) -> &str {
-    name.rsplit_once(':').map_or(name, |(_, l)| l)
-}
-
-/// The first child of `el` with local name `name`.
-pub fn child<'a>(el: &'a Element, name: &str) -> Option<&'a Element> {
-    el.elements().find(|e| local(&e.name) == name)
-}
-
-/// All children of `el` with local name `name`.
-pub fn children<'a>(el: &'a Element, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
-    el.elements().filter(move |e| local(&e.name) == name)
-}
-
-/// The trimmed text of the child `name`.
-pub fn child_text(el: &Element, name: &str) -> Option<String> {
-    child(el, name).map(|e| e.text().trim().to_string())
-}
+pub use crate::xml::dom::{child, child_text, children, local};
 
 /// The element at a dotted path of local names below `el`.
 pub fn path<'a>(el: &'a Element, dotted: &str) -> Option<&'a Element> {

@@ -33,10 +33,23 @@ pub fn wait(session: &Session, task: &MoRef, vm: Option<&MoRef>, auto_answer: bo
         specs.push_str(&prop_spec("VirtualMachine", &["runtime.question"]));
         specs.push_str(&object_spec(vm, false, &[]));
     }
+    let outcome = poll(session, task, vm, auto_answer, &specs);
+    // Whatever the task did is done now: anything read before is stale.
+    session.changed();
+    outcome
+}
+
+fn poll(
+    session: &Session,
+    task: &MoRef,
+    vm: Option<&MoRef>,
+    auto_answer: bool,
+    specs: &str,
+) -> Result<Outcome> {
     let start = Instant::now();
     let mut pause = Duration::from_millis(10);
     loop {
-        let objects = session.retrieve(&specs)?;
+        let objects = session.retrieve(specs)?;
         let task_obj = objects
             .iter()
             .find(|o| o.obj == *task)

@@ -195,6 +195,78 @@ impl EsxDriver {
         )
     }
 
+    /// The memory parameters: the reservation as `min_guarantee` (KiB).
+    pub(super) fn memory_params(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
+        if flags != 0 {
+            return Err(Error::bad_flags(
+                VIR_FROM_ESX,
+                "esxDomainGetMemoryParameters",
+                flags,
+            ));
+        }
+        let vm = self.vm(dom, &["config.memoryAllocation.reservation"])?;
+        let mb = vm
+            .props
+            .int("config.memoryAllocation.reservation")
+            .unwrap_or(0)
+            .max(0) as u64;
+        Ok(vec![TypedParam::new(
+            VIR_DOMAIN_MEMORY_MIN_GUARANTEE,
+            TypedValue::ULLong(mb * 1024),
+        )?])
+    }
+
+    /// Changes the memory reservation (`min_guarantee`, KiB rounded up to MiB).
+    pub(super) fn set_memory_params(&self, dom: &DomainRef, params: &[TypedParam], flags: u32) -> Result<()> {
+        if flags != 0 {
+            return Err(Error::bad_flags(
+                VIR_FROM_ESX,
+                "esxDomainSetMemoryParameters",
+                flags,
+            ));
+        }
+        typed_params::validate(params, &[(VIR_DOMAIN_MEMORY_MIN_GUARANTEE, ParamType::ULLong)]).map_err(
+            |mut e| {
+                e.domain = VIR_FROM_ESX;
+                e
+            },
+        )?;
+        let Some(kib) = typed_params::get::<u64>(params, VIR_DOMAIN_MEMORY_MIN_GUARANTEE)? else {
+            return Ok(());
+        };
+        let vm = self.vm_for_task(dom, &[])?;
+        self.reconfigure(
+            &vm.obj,
+            &format!(
+                "<memoryAllocation><reservation>{}</reservation></memoryAllocation>",
+                kib.div_ceil(1024)
+            ),
+            "Could not change memory parameters",
+        )
+    }
+
+    /// The memory the host can still reserve for VMs, in bytes (its
+    /// resource pool's unreserved memory).
+    pub(super) fn free_memory(&self) -> Result<u64> {
+        let pool = self
+            .placement
+            .resource_pool
+            .clone()
+            .ok_or_else(|| Error::internal(VIR_FROM_ESX, "The host has no resource pool"))?;
+        let found = self.session.retrieve_one(&pool, &["runtime.memory"])?;
+        found
+            .get("runtime.memory")
+            .and_then(|m| child_text(m, "unreservedForVm"))
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .map(|v| v.max(0) as u64)
+            .ok_or_else(|| {
+                Error::internal(
+                    VIR_FROM_ESX,
+                    "Missing or invalid 'runtime.memory.unreservedForVm' property",
+                )
+            })
+    }
+
     /// Sets the memory limit, or with VIR_DOMAIN_MEM_MAXIMUM the maximum.
     pub(super) fn set_memory(&self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
         let known = VIR_DOMAIN_MEM_MAXIMUM | VIR_DOMAIN_AFFECT_LIVE;

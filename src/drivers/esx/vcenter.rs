@@ -14,7 +14,7 @@ use crate::net::HttpOptions;
 
 /// The IPv4 address `name` resolves to, as text (the form in which hosts
 /// report their vCenter).
-fn resolve(name: &str) -> Result<String> {
+pub(super) fn resolve(name: &str) -> Result<String> {
     (name, 443)
         .to_socket_addrs()
         .ok()

@@ -32,6 +32,8 @@ pub struct ServiceContent {
     pub property_collector: MoRef,
     /// The session manager.
     pub session_manager: MoRef,
+    /// The search index (finds VMs and hosts by UUID or address).
+    pub search_index: Option<MoRef>,
     /// The product description.
     pub about: About,
 }
@@ -117,6 +119,15 @@ pub fn object_spec(obj: &MoRef, skip: bool, select: &[String]) -> String {
 /// the driver went into a connection.
 pub type RequestCounter = Arc<AtomicU64>;
 
+/// The methods the driver calls that change nothing on the server.
+const READ_ONLY_METHODS: [&str; 5] = [
+    "RetrieveServiceContent",
+    "RetrievePropertiesEx",
+    "ContinueRetrievePropertiesEx",
+    "Login",
+    "Logout",
+];
+
 /// A session with one endpoint.
 pub struct Session {
     http: HttpClient,
@@ -127,6 +138,9 @@ pub struct Session {
     /// The credentials of the last login, to log in again when the server
     /// ended the session (vSphere drops idle sessions).
     credentials: Mutex<Option<(String, String)>>,
+    /// Bumped around every call that may change something on the server,
+    /// so that answers kept from a listing are known to be out of date.
+    changes: AtomicU64,
     /// The endpoint's service content.
     pub content: ServiceContent,
 }
@@ -142,10 +156,12 @@ impl Session {
             action: Mutex::new("urn:vim25".to_string()),
             requests,
             credentials: Mutex::new(None),
+            changes: AtomicU64::new(0),
             content: ServiceContent {
                 root_folder: MoRef::new("Folder", "group-d1"),
                 property_collector: MoRef::new("PropertyCollector", "propertyCollector"),
                 session_manager: MoRef::new("SessionManager", "SessionManager"),
+                search_index: None,
                 about: About::default(),
             },
         };
@@ -171,9 +187,31 @@ impl Session {
         self.requests.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// How many times something may have changed on the server through
+    /// this session so far.
+    pub fn changes(&self) -> u64 {
+        self.changes.load(Ordering::SeqCst)
+    }
+
+    /// Notes that something may have changed on the server (a call, or a
+    /// task that ended).
+    pub fn changed(&self) {
+        self.changes.fetch_add(1, Ordering::SeqCst);
+    }
+
     /// Calls `method` on `this`: the response element, or the fault.
     pub fn call_raw(&self, method: &str, this: &MoRef, args: &str) -> Result<Reply> {
-        let reply = self.send(method, this, args)?;
+        // Counted before and after: a listing made while the call is on
+        // its way is as out of date as one made before it.
+        let changing = !READ_ONLY_METHODS.contains(&method);
+        if changing {
+            self.changed();
+        }
+        let reply = self.send(method, this, args);
+        if changing {
+            self.changed();
+        }
+        let reply = reply?;
         match &reply {
             Reply::Fault(_, f)
                 if f.kind.as_deref() == Some("NotAuthenticated") && self.relogin(method)? =>
@@ -342,6 +380,7 @@ fn parse_service_content(reply: &Element) -> Result<ServiceContent> {
             .ok_or_else(|| missing("propertyCollector"))?,
         session_manager: reference("sessionManager", "SessionManager")
             .ok_or_else(|| missing("sessionManager"))?,
+        search_index: reference("searchIndex", "SearchIndex"),
         about,
     })
 }

@@ -1,11 +1,15 @@
 //! The virtual machines of the connection's host: one retrieval from the
 //! host along its `vm` property brings every VM with the properties asked
-//! for, so listing N domains with their state costs one round trip.
+//! for, so listing N domains with their state costs one round trip, and
+//! asking each of them for its state or info right after costs none.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
+use super::inventory::Placement;
 use super::soap::MoRef;
 use super::vi::{object_spec, prop_spec, traversal, unescape_name, ObjectContent, Session};
 use crate::abi::*;
@@ -91,8 +95,18 @@ pub fn moref_number(value: &str) -> i32 {
     digits.parse::<i32>().ok().filter(|n| *n >= 0).unwrap_or(-1)
 }
 
-/// The properties every listing brings.
-const BASE: [&str; 4] = ["name", "config.uuid", "runtime.powerState", "config.template"];
+/// The properties every listing brings: what identifies a VM and its host, and what
+/// virDomainGetInfo reports, so that a recent listing can answer it.
+const BASE: [&str; 8] = [
+    "name",
+    "runtime.host",
+    "config.uuid",
+    "runtime.powerState",
+    "config.template",
+    "config.hardware.memoryMB",
+    "config.hardware.numCPU",
+    "config.memoryAllocation.limit",
+];
 
 /// The property paths of a retrieval: the base ones and `extra`.
 fn paths<'a>(extra: &[&'a str]) -> Vec<&'a str> {
@@ -118,53 +132,148 @@ fn to_vm(obj: ObjectContent) -> Option<Vm> {
     })
 }
 
-/// Every VM of `host` with the base properties and `extra`.
-pub fn list(session: &Session, host: &MoRef, extra: &[&str]) -> Result<Vec<Vm>> {
-    let specs = format!(
-        "{}{}",
-        prop_spec("VirtualMachine", &paths(extra)),
-        object_spec(host, true, &[traversal("hostToVm", "HostSystem", "vm", &[])])
-    );
-    Ok(session.retrieve(&specs)?.into_iter().filter_map(to_vm).collect())
+/// Every VM running on (or registered with) `host` with the base
+/// properties and `extra`.  They are found through the resource pools of
+/// the host's compute resource, where every VM of the host has its place,
+/// and kept by `runtime.host`: a server's per-host `vm` lists can lag behind
+/// a migration (the vSphere simulator never updates them).
+pub fn list(session: &Session, place: &Placement, extra: &[&str]) -> Result<Vec<Vm>> {
+    let start = match &place.resource_pool {
+        Some(pool) => {
+            let nested = ["rpToRp", "rpToVm", "vappToRp", "vappToVm"];
+            object_spec(
+                pool,
+                false,
+                &[
+                    traversal("rpToRp", "ResourcePool", "resourcePool", &nested),
+                    traversal("rpToVm", "ResourcePool", "vm", &[]),
+                    traversal("vappToRp", "VirtualApp", "resourcePool", &nested),
+                    traversal("vappToVm", "VirtualApp", "vm", &[]),
+                ],
+            )
+        }
+        None => object_spec(
+            &place.host,
+            true,
+            &[traversal("hostToVm", "HostSystem", "vm", &[])],
+        ),
+    };
+    let specs = format!("{}{}", prop_spec("VirtualMachine", &paths(extra)), start);
+    Ok(session
+        .retrieve(&specs)?
+        .into_iter()
+        .filter(|o| {
+            o.obj.kind == "VirtualMachine"
+                && o.moref("runtime.host", Some("HostSystem"))
+                    .is_none_or(|h| h == place.host)
+        })
+        .filter_map(to_vm)
+        .collect())
 }
 
-/// Which VM reference each UUID had when last seen, so that one VM's
-/// properties can be asked of it directly rather than of every VM.
+/// How long a listing answers for the state and figures of its VMs, so
+/// that listing N domains and then asking each for its state or info costs
+/// one request, not N + 1.  Any call that may change something on the
+/// server ends the window at once.
+pub const RECENT: Duration = Duration::from_secs(1);
+
+/// What the connection remembers of its last listing: which reference each
+/// UUID had (to ask one VM directly), and the listing itself while recent.
 #[derive(Default)]
-pub struct VmCache(Mutex<HashMap<Uuid, MoRef>>);
+pub struct VmCache {
+    refs: Mutex<HashMap<Uuid, MoRef>>,
+    recent: Mutex<Option<Arc<Listing>>>,
+}
+
+/// A listing and when it was asked for.
+pub struct Listing {
+    asked: Instant,
+    changes: u64,
+    paths: Vec<String>,
+    /// The VMs listed.
+    pub vms: Vec<Vm>,
+    by_uuid: HashMap<Uuid, usize>,
+}
+
+impl Listing {
+    /// The listed VM with this UUID.
+    pub fn by_uuid(&self, uuid: &Uuid) -> Option<&Vm> {
+        self.by_uuid.get(uuid).map(|i| &self.vms[*i])
+    }
+}
 
 impl VmCache {
-    /// Remembers the references of a listing.
-    pub fn remember(&self, vms: &[Vm]) {
-        let mut map = self.0.lock();
+    /// Remembers a listing of `paths` asked for at `asked`, when the
+    /// session's change count was `changes`.
+    pub fn remember(&self, vms: &[Vm], paths: &[&str], asked: Instant, changes: u64) {
+        let mut map = self.refs.lock();
         map.clear();
         map.extend(vms.iter().map(|vm| (vm.uuid, vm.obj.clone())));
+        *self.recent.lock() = Some(Arc::new(Listing {
+            asked,
+            changes,
+            paths: paths.iter().map(|p| p.to_string()).collect(),
+            vms: vms.to_vec(),
+            by_uuid: vms.iter().enumerate().map(|(i, vm)| (vm.uuid, i)).collect(),
+        }));
+    }
+
+    /// The last listing, if it is recent, nothing changed since (the
+    /// session's count is still `changes`), and it has the `extra` properties.
+    pub fn recent(&self, changes: u64, extra: &[&str]) -> Option<Arc<Listing>> {
+        let listing = self.recent.lock().clone()?;
+        let fresh = listing.changes == changes && listing.asked.elapsed() < RECENT;
+        let complete = extra
+            .iter()
+            .all(|p| BASE.contains(p) || listing.paths.iter().any(|q| q == p));
+        (fresh && complete).then_some(listing)
     }
 
     fn get(&self, uuid: &Uuid) -> Option<MoRef> {
-        self.0.lock().get(uuid).cloned()
+        self.refs.lock().get(uuid).cloned()
     }
 }
 
-/// The VM a domain handle names (by UUID), with `extra` properties: asked
-/// of the remembered reference when there is one and it still is that VM on
-/// `host`, else found in a listing.
-pub fn find(session: &Session, host: &MoRef, cache: &VmCache, dom: &DomainRef, extra: &[&str]) -> Result<Vm> {
+/// Every VM of `host` with the base properties and `extra`, remembered in
+/// `cache`.
+pub fn list_into(session: &Session, place: &Placement, cache: &VmCache, extra: &[&str]) -> Result<Vec<Vm>> {
+    // Read before asking: a change made while the listing is on its way
+    // makes it stale.
+    let changes = session.changes();
+    let asked = Instant::now();
+    let vms = list(session, place, extra)?;
+    cache.remember(&vms, &paths(extra), asked, changes);
+    Ok(vms)
+}
+
+/// The VM a domain handle names (by UUID), with `extra` properties: from a
+/// recent listing, else asked of the remembered reference when there is one
+/// and it still is that VM on `host`, else found in a new listing.
+pub fn find(
+    session: &Session,
+    place: &Placement,
+    cache: &VmCache,
+    dom: &DomainRef,
+    extra: &[&str],
+) -> Result<Vm> {
+    if let Some(vm) = cache
+        .recent(session.changes(), extra)
+        .and_then(|listing| listing.by_uuid(&dom.uuid).cloned())
+    {
+        return Ok(vm);
+    }
     if let Some(obj) = cache.get(&dom.uuid) {
-        let mut wanted = paths(extra);
-        wanted.push("runtime.host");
-        if let Ok(found) = session.retrieve_one(&obj, &wanted) {
+        if let Ok(found) = session.retrieve_one(&obj, &paths(extra)) {
             let on_host = found
                 .moref("runtime.host", Some("HostSystem"))
-                .is_none_or(|h| h == *host);
+                .is_none_or(|h| h == place.host);
             if let Some(vm) = to_vm(found).filter(|vm| vm.uuid == dom.uuid && on_host) {
                 return Ok(vm);
             }
         }
     }
-    let vms = list(session, host, extra)?;
-    cache.remember(&vms);
-    vms.into_iter()
+    list_into(session, place, cache, extra)?
+        .into_iter()
         .find(|vm| vm.uuid == dom.uuid)
         .ok_or_else(|| no_uuid(&dom.uuid))
 }

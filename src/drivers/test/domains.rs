@@ -6,6 +6,7 @@ use crate::domain::{self, metadata, DomainDef, FormatOptions, ParseOptions, Prof
 use crate::domain_events::{DomainEvent, DomainEventState};
 use crate::driver::{DomainInfo, DomainRef, MetadataEdit, VcpuInfo};
 use crate::error::{Error, Result};
+use crate::typed_params::{self, ParamType, TypedParam, TypedValue};
 
 use super::checkpoints::Checkpoints;
 use super::snapshots::Snapshots;
@@ -273,10 +274,23 @@ pub fn parse_def(xml: &str) -> Result<DomainDef> {
             format!("invalid domain type {}", def.virt_type),
         ));
     }
-    for (i, net) in def.devices.interfaces.iter_mut().enumerate() {
-        if net.target_dev.is_none() {
-            net.target_dev = Some(format!("testnet{i}"));
+    // Each unnamed interface takes the lowest `testnetN` no interface of the
+    // domain has yet.
+    for i in 0..def.devices.interfaces.len() {
+        if def.devices.interfaces[i].target_dev.is_some() {
+            continue;
         }
+        let taken = |name: &str| {
+            def.devices
+                .interfaces
+                .iter()
+                .any(|n| n.target_dev.as_deref() == Some(name))
+        };
+        let name = (0..)
+            .map(|k| format!("testnet{k}"))
+            .find(|n| !taken(n))
+            .unwrap_or_default();
+        def.devices.interfaces[i].target_dev = Some(name);
     }
     Ok(def)
 }
@@ -927,6 +941,77 @@ impl Domains {
                 "No memory balloon device configured, can not set the collection period",
             )),
         }
+    }
+
+    /// `virDomainGetMemoryParameters`: the limits of `<memtune>`.
+    pub fn memory_parameters(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
+        check_flags(
+            flags,
+            VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_TYPED_PARAM_STRING_OKAY,
+            "testDomainGetMemoryParameters",
+        )?;
+        one_def(flags)?;
+        let obj = self.get(dom)?;
+        let (live, _) = Self::affected(obj, flags)?;
+        let m = if live {
+            &obj.def.memtune
+        } else {
+            &obj.persistent_def().memtune
+        };
+        Ok(vec![
+            TypedParam::new(VIR_DOMAIN_MEMORY_HARD_LIMIT, TypedValue::ULLong(m.hard_limit))?,
+            TypedParam::new(VIR_DOMAIN_MEMORY_SOFT_LIMIT, TypedValue::ULLong(m.soft_limit))?,
+            TypedParam::new(
+                VIR_DOMAIN_MEMORY_SWAP_HARD_LIMIT,
+                TypedValue::ULLong(m.swap_hard_limit),
+            )?,
+        ])
+    }
+
+    /// `virDomainSetMemoryParameters`: the hard limit may not exceed the
+    /// swap hard limit; the soft limit is taken as given.
+    pub fn set_memory_parameters(
+        &mut self,
+        dom: &DomainRef,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(
+            flags,
+            VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG,
+            "testDomainSetMemoryParameters",
+        )?;
+        typed_params::validate(
+            params,
+            &[
+                (VIR_DOMAIN_MEMORY_HARD_LIMIT, ParamType::ULLong),
+                (VIR_DOMAIN_MEMORY_SOFT_LIMIT, ParamType::ULLong),
+                (VIR_DOMAIN_MEMORY_SWAP_HARD_LIMIT, ParamType::ULLong),
+            ],
+        )?;
+        one_def(flags)?;
+        let hard: Option<u64> = typed_params::get(params, VIR_DOMAIN_MEMORY_HARD_LIMIT)?;
+        let soft: Option<u64> = typed_params::get(params, VIR_DOMAIN_MEMORY_SOFT_LIMIT)?;
+        let swap: Option<u64> = typed_params::get(params, VIR_DOMAIN_MEMORY_SWAP_HARD_LIMIT)?;
+        let obj = self.get_mut(dom)?;
+        let (live, _) = Self::affected(obj, flags)?;
+        let m = if live {
+            &mut obj.def.memtune
+        } else {
+            &mut obj.persistent_def_mut().memtune
+        };
+        if (hard.is_some() || swap.is_some())
+            && hard.unwrap_or(m.hard_limit) > swap.unwrap_or(m.swap_hard_limit)
+        {
+            return Err(Error::invalid_arg(
+                VIR_FROM_TEST,
+                "memory hard_limit tunable value must be lower than or equal to swap_hard_limit",
+            ));
+        }
+        m.hard_limit = hard.unwrap_or(m.hard_limit);
+        m.soft_limit = soft.unwrap_or(m.soft_limit);
+        m.swap_hard_limit = swap.unwrap_or(m.swap_hard_limit);
+        Ok(())
     }
 
     /// `virDomainSetMemoryFlags` (and SetMemory / SetMaxMemory).

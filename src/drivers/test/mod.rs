@@ -2,12 +2,14 @@
 //! libvirt's built-in configuration, shared by every such connection in the
 //! process; `test:///PATH.xml` loads a node file into a private state.
 
+mod addresses;
 mod builtin;
 mod checkpoints;
 mod domains;
 mod moments;
 mod networks;
 mod node;
+mod screenshot;
 mod snapshots;
 mod storage;
 
@@ -21,8 +23,8 @@ use crate::auth::Auth;
 use crate::domain::Uuid;
 use crate::domain_events::{DomainEventState, Subscription};
 use crate::driver::{
-    CheckpointRef, DomainInfo, DomainRef, Driver, MetadataEdit, NetworkRef, NodeInfo, PoolInfo, PoolRef,
-    SnapshotRef, VcpuInfo, VolInfo, VolRef,
+    CheckpointRef, DomainInfo, DomainRef, Driver, GuestInterface, MetadataEdit, NetworkRef, NodeInfo,
+    PoolInfo, PoolRef, SnapshotRef, VcpuInfo, VolInfo, VolRef,
 };
 use crate::error::{Error, Result};
 use crate::network::NetworkDef;
@@ -201,6 +203,12 @@ impl Driver for TestDriver {
 
     fn node_info(&self) -> Result<NodeInfo> {
         Ok(self.state.lock().node.info.clone())
+    }
+
+    fn node_get_free_memory(&self) -> Result<u64> {
+        // libvirt's test host has half of each NUMA cell free (and a node
+        // file's host no cells); the figure is in KiB, as libvirt's is.
+        Ok(self.state.lock().node.cells.iter().map(|c| c.memory / 2).sum())
     }
 
     fn is_alive(&self) -> Result<bool> {
@@ -415,6 +423,50 @@ impl Driver for TestDriver {
 
     fn domain_set_memory_flags(&self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
         self.state.lock().domains.set_memory(dom, kib, flags)
+    }
+
+    fn get_all_domain_stats(
+        &self,
+        doms: Option<&[DomainRef]>,
+        stats: u32,
+        flags: u32,
+    ) -> Result<Vec<(DomainRef, Vec<TypedParam>)>> {
+        crate::stats::state_records(
+            self,
+            doms,
+            stats,
+            flags,
+            "testConnectGetAllDomainStats",
+            VIR_FROM_TEST,
+        )
+    }
+
+    fn domain_screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<(String, Vec<u8>)> {
+        let _ = screen;
+        domains::check_flags(flags, 0, "testDomainScreenshot")?;
+        self.state.lock().domains.get(dom)?;
+        Ok((screenshot::MIME.to_string(), screenshot::png()))
+    }
+
+    fn domain_interface_addresses(
+        &self,
+        dom: &DomainRef,
+        source: u32,
+        flags: u32,
+    ) -> Result<Vec<GuestInterface>> {
+        let st = self.state.lock();
+        addresses::interface_addresses(st.domains.get(dom)?, &st.networks, source, flags)
+    }
+
+    fn domain_get_memory_parameters(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
+        self.state.lock().domains.memory_parameters(dom, flags)
+    }
+
+    fn domain_set_memory_parameters(&self, dom: &DomainRef, params: &[TypedParam], flags: u32) -> Result<()> {
+        self.state
+            .lock()
+            .domains
+            .set_memory_parameters(dom, params, flags)
     }
 
     fn domain_set_vcpus_flags(&self, dom: &DomainRef, n: u32, flags: u32) -> Result<()> {

@@ -6,21 +6,6 @@ use crate::abi::*;
 use crate::ffi::boundary::{unsupported, Subject};
 
 #[no_mangle]
-pub unsafe extern "C" fn virConnectGetAllDomainStats(
-    conn: virConnectPtr,
-    stats: c_uint,
-    retStats: *mut *mut virDomainStatsRecordPtr,
-    flags: c_uint,
-) -> c_int {
-    let _ = (stats, retStats, flags);
-    unsupported(
-        c"virConnectGetAllDomainStats",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virConnectGetDomainCapabilities(
     conn: virConnectPtr,
     emulatorbin: *const c_char,
@@ -717,21 +702,6 @@ pub unsafe extern "C" fn virDomainGetLaunchSecurityInfo(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainGetMemoryParameters(
-    domain: virDomainPtr,
-    params: virTypedParameterPtr,
-    nparams: *mut c_int,
-    flags: c_uint,
-) -> c_int {
-    let _ = (params, nparams, flags);
-    unsupported(
-        c"virDomainGetMemoryParameters",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainGetMessages(
     domain: virDomainPtr,
     msgs: *mut *mut *mut c_char,
@@ -839,21 +809,6 @@ pub unsafe extern "C" fn virDomainInjectNMI(domain: virDomainPtr, flags: c_uint)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainInterfaceAddresses(
-    dom: virDomainPtr,
-    ifaces: *mut *mut virDomainInterfacePtr,
-    source: c_uint,
-    flags: c_uint,
-) -> c_int {
-    let _ = (ifaces, source, flags);
-    unsupported(
-        c"virDomainInterfaceAddresses",
-        Subject::Domain(dom.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainInterfaceStats(
     dom: virDomainPtr,
     device: *const c_char,
@@ -919,41 +874,6 @@ pub unsafe extern "C" fn virDomainMemoryStats(
     unsupported(
         c"virDomainMemoryStats",
         Subject::Domain(dom.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainMigrate(
-    domain: virDomainPtr,
-    dconn: virConnectPtr,
-    flags: c_ulong,
-    dname: *const c_char,
-    uri: *const c_char,
-    bandwidth: c_ulong,
-) -> virDomainPtr {
-    let _ = (dconn, flags, dname, uri, bandwidth);
-    unsupported(
-        c"virDomainMigrate",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainMigrate2(
-    domain: virDomainPtr,
-    dconn: virConnectPtr,
-    dxml: *const c_char,
-    flags: c_ulong,
-    dname: *const c_char,
-    uri: *const c_char,
-    bandwidth: c_ulong,
-) -> virDomainPtr {
-    let _ = (dconn, dxml, flags, dname, uri, bandwidth);
-    unsupported(
-        c"virDomainMigrate2",
-        Subject::Domain(domain.cast()),
         VIR_FROM_DOMAIN,
     )
 }
@@ -1293,38 +1213,6 @@ pub unsafe extern "C" fn virDomainSaveParams(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virDomainScreenshot(
-    domain: virDomainPtr,
-    stream: virStreamPtr,
-    screen: c_uint,
-    flags: c_uint,
-) -> *mut c_char {
-    let _ = (stream, screen, flags);
-    unsupported(
-        c"virDomainScreenshot",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainSendKey(
-    domain: virDomainPtr,
-    codeset: c_uint,
-    holdtime: c_uint,
-    keycodes: *mut c_uint,
-    nkeycodes: c_int,
-    flags: c_uint,
-) -> c_int {
-    let _ = (codeset, holdtime, keycodes, nkeycodes, flags);
-    unsupported(
-        c"virDomainSendKey",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virDomainSendProcessSignal(
     domain: virDomainPtr,
     pid_value: c_longlong,
@@ -1457,21 +1345,6 @@ pub unsafe extern "C" fn virDomainSetLifecycleAction(
     let _ = (type_, action, flags);
     unsupported(
         c"virDomainSetLifecycleAction",
-        Subject::Domain(domain.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virDomainSetMemoryParameters(
-    domain: virDomainPtr,
-    params: virTypedParameterPtr,
-    nparams: c_int,
-    flags: c_uint,
-) -> c_int {
-    let _ = (params, nparams, flags);
-    unsupported(
-        c"virDomainSetMemoryParameters",
         Subject::Domain(domain.cast()),
         VIR_FROM_DOMAIN,
     )

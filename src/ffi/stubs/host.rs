@@ -161,15 +161,6 @@ pub unsafe extern "C" fn virNodeGetCellsFreeMemory(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virNodeGetFreeMemory(conn: virConnectPtr) -> c_ulonglong {
-    unsupported(
-        c"virNodeGetFreeMemory",
-        Subject::Connect(conn.cast()),
-        VIR_FROM_DOMAIN,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virNodeGetFreePages(
     conn: virConnectPtr,
     npages: c_uint,

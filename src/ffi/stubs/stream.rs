@@ -6,15 +6,6 @@ use crate::abi::*;
 use crate::ffi::boundary::{unsupported, Subject};
 
 #[no_mangle]
-pub unsafe extern "C" fn virStreamAbort(stream: virStreamPtr) -> c_int {
-    unsupported(
-        c"virStreamAbort",
-        Subject::Stream(stream.cast()),
-        VIR_FROM_STREAMS,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virStreamEventAddCallback(
     stream: virStreamPtr,
     events: c_int,
@@ -50,61 +41,6 @@ pub unsafe extern "C" fn virStreamEventUpdateCallback(stream: virStreamPtr, even
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virStreamFinish(stream: virStreamPtr) -> c_int {
-    unsupported(
-        c"virStreamFinish",
-        Subject::Stream(stream.cast()),
-        VIR_FROM_STREAMS,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virStreamFree(stream: virStreamPtr) -> c_int {
-    unsupported(c"virStreamFree", Subject::Stream(stream.cast()), VIR_FROM_STREAMS)
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virStreamNew(conn: virConnectPtr, flags: c_uint) -> virStreamPtr {
-    let _ = flags;
-    unsupported(c"virStreamNew", Subject::Connect(conn.cast()), VIR_FROM_STREAMS)
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virStreamRecv(stream: virStreamPtr, data: *mut c_char, nbytes: usize) -> c_int {
-    let _ = (data, nbytes);
-    unsupported(c"virStreamRecv", Subject::Stream(stream.cast()), VIR_FROM_STREAMS)
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virStreamRecvAll(
-    stream: virStreamPtr,
-    handler: virStreamSinkFunc,
-    opaque: *mut c_void,
-) -> c_int {
-    let _ = (handler, opaque);
-    unsupported(
-        c"virStreamRecvAll",
-        Subject::Stream(stream.cast()),
-        VIR_FROM_STREAMS,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virStreamRecvFlags(
-    stream: virStreamPtr,
-    data: *mut c_char,
-    nbytes: usize,
-    flags: c_uint,
-) -> c_int {
-    let _ = (data, nbytes, flags);
-    unsupported(
-        c"virStreamRecvFlags",
-        Subject::Stream(stream.cast()),
-        VIR_FROM_STREAMS,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virStreamRecvHole(
     stream: virStreamPtr,
     length: *mut c_longlong,
@@ -116,17 +52,6 @@ pub unsafe extern "C" fn virStreamRecvHole(
         Subject::Stream(stream.cast()),
         VIR_FROM_STREAMS,
     )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virStreamRef(stream: virStreamPtr) -> c_int {
-    unsupported(c"virStreamRef", Subject::Stream(stream.cast()), VIR_FROM_STREAMS)
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virStreamSend(stream: virStreamPtr, data: *const c_char, nbytes: usize) -> c_int {
-    let _ = (data, nbytes);
-    unsupported(c"virStreamSend", Subject::Stream(stream.cast()), VIR_FROM_STREAMS)
 }
 
 #[no_mangle]
