@@ -389,6 +389,7 @@ tuple!(A 0, B 1);
 tuple!(A 0, B 1, C 2);
 tuple!(A 0, B 1, C 2, D 3);
 tuple!(A 0, B 1, C 2, D 3, E 4);
+tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
 
 /// `remote_uuid`: 16 bytes, no length.
 impl Xdr for crate::domain::Uuid {

@@ -1040,9 +1040,12 @@ class Events:
         else:
             self.expired = True
 
-    def pump(self, expect):
+    def pump(self, expect, by_connection=False):
         """Runs the default loop until `expect` events came (or 2 s went by),
-        then once more for any that should not have, and prints them."""
+        then once more for any that should not have, and prints them (with
+        `by_connection`, grouped by the callback's tag: two connections
+        each get their events in order, but which connection's come first
+        is up to the sockets, for libvirt's remote driver too)."""
         start = len(self.seen)
         self.expired = False
         timer = libvirt.virEventAddTimeout(2000, self._tick, "deadline")
@@ -1054,7 +1057,10 @@ class Events:
         while not self.marker:
             libvirt.virEventRunDefaultImpl()
         libvirt.virEventRemoveTimeout(timer)
-        for line in self.seen[start:]:
+        lines = self.seen[start:]
+        if by_connection:
+            lines = sorted(lines, key=lambda l: l.split("]")[0])
+        for line in lines:
             out("    " + line)
         if len(self.seen) - start < expect:
             out("    (%d fewer than expected)" % (expect - len(self.seen) + start))
@@ -1145,9 +1151,9 @@ def events():
     a.domainEventRegisterAny(None, LC, ev.lifecycle, "conn-a")
     b.domainEventRegisterAny(None, LC, ev.lifecycle, "conn-b")
     dd = b.defineXML(domxml("shared", 1006))
-    ev.pump(2)
+    ev.pump(2, by_connection=True)
     dd.undefine()
-    ev.pump(2)
+    ev.pump(2, by_connection=True)
     n = libvirt.open("test://" + fleet_node())
     n.domainEventRegisterAny(None, LC, ev.lifecycle, "node")
     n.lookupByName("paused").resume()

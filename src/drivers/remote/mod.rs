@@ -2,6 +2,7 @@
 //! socket, TCP, ssh or an external command.
 
 pub mod client;
+pub mod events;
 pub mod protocol;
 pub mod transport;
 
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use crate::abi::*;
 use crate::auth::Auth;
 use crate::domain::Uuid;
+use crate::domain_events::Subscription;
 use crate::driver::*;
 use crate::error::{Error, Result};
 use crate::typed_params::TypedParam;
@@ -17,8 +19,9 @@ use crate::uri::Uri;
 
 use client::Client;
 use protocol::{
-    proc_::*, Bytes, List, NodeInfoRet, CPUMAPS_MAX, CPUMAP_MAX, DOMAIN_LIST_MAX, SCHEDULER_PARAMETERS_MAX,
-    SNAPSHOT_LIST_MAX, VCPUINFO_MAX, OBJECT_LIST_MAX,
+    proc_::*, Bytes, List, NodeInfoRet, ALL_DOMAIN_STATS_MAX, CHECKPOINT_LIST_MAX, CPUMAPS_MAX, CPUMAP_MAX,
+    DOMAIN_LIST_MAX, INTERFACE_MAX, MEMORY_PARAMETERS_MAX, OBJECT_LIST_MAX, SCHEDULER_PARAMETERS_MAX,
+    SEND_KEY_MAX, SNAPSHOT_LIST_MAX, VCPUINFO_MAX,
 };
 use transport::{Target, Transport};
 
@@ -28,6 +31,7 @@ const FEATURE_PROGRAM_KEEPALIVE: i32 = 10;
 /// A connection to a daemon.
 pub struct RemoteDriver {
     client: Arc<Client>,
+    events: events::RemoteEvents,
     kind: &'static str,
     transport: Transport,
     uri: Option<String>,
@@ -66,8 +70,11 @@ impl RemoteDriver {
             Some(_) => None,
         };
         let kind = intern(client.call::<_, (String,)>(CONNECT_GET_TYPE, &())?.0);
+        let events = events::RemoteEvents::new();
+        client.set_event_sink(events::RemoteEvents::sink(events.state.clone()));
         Ok(RemoteDriver {
             client,
+            events,
             kind,
             transport: target.transport,
             uri,
@@ -171,7 +178,7 @@ impl Driver for RemoteDriver {
     }
 
     fn close(&self, owner: usize) {
-        let _ = owner;
+        self.events.state.remove_owner(owner);
         let _: Result<()> = self.unit(CONNECT_CLOSE, &());
         self.client.shutdown();
     }
@@ -384,7 +391,10 @@ impl Driver for RemoteDriver {
     }
 
     fn domain_restore(&self, path: &str, xml: Option<&str>, flags: u32) -> Result<()> {
-        self.unit(DOMAIN_RESTORE_FLAGS, &(path.to_string(), xml.map(str::to_string), flags))
+        self.unit(
+            DOMAIN_RESTORE_FLAGS,
+            &(path.to_string(), xml.map(str::to_string), flags),
+        )
     }
 
     fn domain_save_image_get_xml_desc(&self, path: &str, flags: u32) -> Result<String> {
@@ -392,7 +402,10 @@ impl Driver for RemoteDriver {
     }
 
     fn domain_save_image_define_xml(&self, path: &str, xml: &str, flags: u32) -> Result<()> {
-        self.unit(DOMAIN_SAVE_IMAGE_DEFINE_XML, &(path.to_string(), xml.to_string(), flags))
+        self.unit(
+            DOMAIN_SAVE_IMAGE_DEFINE_XML,
+            &(path.to_string(), xml.to_string(), flags),
+        )
     }
 
     fn node_get_cpu_map(&self, flags: u32) -> Result<(i32, Vec<bool>)> {
@@ -421,7 +434,10 @@ impl Driver for RemoteDriver {
                 cpu_time,
                 cpu,
                 affinity: (0..cpus)
-                    .map(|c| maps.get(i * maplen + c / 8).is_some_and(|b| b & (1 << (c % 8)) != 0))
+                    .map(|c| {
+                        maps.get(i * maplen + c / 8)
+                            .is_some_and(|b| b & (1 << (c % 8)) != 0)
+                    })
                     .collect(),
             })
             .collect())
@@ -467,7 +483,13 @@ impl Driver for RemoteDriver {
         ))
     }
 
-    fn snapshot_list(&self, dom: &DomainRef, parent: Option<&str>, flags: u32, api: &str) -> Result<Vec<String>> {
+    fn snapshot_list(
+        &self,
+        dom: &DomainRef,
+        parent: Option<&str>,
+        flags: u32,
+        api: &str,
+    ) -> Result<Vec<String>> {
         // One procedure per public call, so the daemon's errors name the
         // function libvirt's would.
         let snap = parent.map(|p| SnapshotRef {
@@ -486,10 +508,16 @@ impl Driver for RemoteDriver {
                 Ok(vec![String::new(); n.max(0) as usize])
             }
             ("virDomainSnapshotListNames", _) => Ok(self
-                .one::<_, List<String, SNAPSHOT_LIST_MAX>>(DOMAIN_SNAPSHOT_LIST_NAMES, &(dom.clone(), max, flags))?
+                .one::<_, List<String, SNAPSHOT_LIST_MAX>>(
+                    DOMAIN_SNAPSHOT_LIST_NAMES,
+                    &(dom.clone(), max, flags),
+                )?
                 .0),
             ("virDomainSnapshotListChildrenNames", Some(s)) => Ok(self
-                .one::<_, List<String, SNAPSHOT_LIST_MAX>>(DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES, &(s, max, flags))?
+                .one::<_, List<String, SNAPSHOT_LIST_MAX>>(
+                    DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES,
+                    &(s, max, flags),
+                )?
                 .0),
             (_, None) => {
                 let (List(refs), _): (List<SnapshotRef, SNAPSHOT_LIST_MAX>, i32) =
@@ -544,6 +572,162 @@ impl Driver for RemoteDriver {
         self.unit(DOMAIN_SNAPSHOT_DELETE, &(snap.clone(), flags))
     }
 
+    fn domain_set_metadata(&self, dom: &DomainRef, edit: &MetadataEdit, flags: u32) -> Result<()> {
+        let owned = |v: Option<&str>| v.map(str::to_string);
+        self.unit(
+            DOMAIN_SET_METADATA,
+            &(
+                dom.clone(),
+                edit.kind,
+                owned(edit.value),
+                owned(edit.key),
+                owned(edit.uri),
+                flags,
+            ),
+        )
+    }
+
+    fn domain_get_metadata(
+        &self,
+        dom: &DomainRef,
+        kind: i32,
+        uri: Option<&str>,
+        flags: u32,
+    ) -> Result<String> {
+        self.one(
+            DOMAIN_GET_METADATA,
+            &(dom.clone(), kind, uri.map(str::to_string), flags),
+        )
+    }
+
+    fn domain_set_memory_stats_period(&self, dom: &DomainRef, period: i32, flags: u32) -> Result<()> {
+        self.unit(DOMAIN_SET_MEMORY_STATS_PERIOD, &(dom.clone(), period, flags))
+    }
+
+    fn node_get_free_memory(&self) -> Result<u64> {
+        self.one(NODE_GET_FREE_MEMORY, &())
+    }
+
+    fn domain_get_memory_parameters(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
+        // As libvirt's callers do: ask how many, then fetch that many.
+        let (List(_), n): (List<TypedParam, MEMORY_PARAMETERS_MAX>, i32) =
+            self.call(DOMAIN_GET_MEMORY_PARAMETERS, &(dom.clone(), 0i32, flags))?;
+        if n <= 0 {
+            return Ok(Vec::new());
+        }
+        let (List(params), _): (List<TypedParam, MEMORY_PARAMETERS_MAX>, i32) =
+            self.call(DOMAIN_GET_MEMORY_PARAMETERS, &(dom.clone(), n, flags))?;
+        Ok(params)
+    }
+
+    fn domain_set_memory_parameters(&self, dom: &DomainRef, params: &[TypedParam], flags: u32) -> Result<()> {
+        let list = List::<TypedParam, MEMORY_PARAMETERS_MAX>(params.to_vec());
+        self.unit(DOMAIN_SET_MEMORY_PARAMETERS, &(dom.clone(), list, flags))
+    }
+
+    fn domain_interface_addresses(
+        &self,
+        dom: &DomainRef,
+        source: u32,
+        flags: u32,
+    ) -> Result<Vec<GuestInterface>> {
+        type Addr = (i32, String, u32);
+        type Iface = (String, Option<String>, List<Addr, INTERFACE_MAX>);
+        let List(ifaces): List<Iface, INTERFACE_MAX> =
+            self.one(DOMAIN_INTERFACE_ADDRESSES, &(dom.clone(), source, flags))?;
+        Ok(ifaces
+            .into_iter()
+            .map(|(name, hwaddr, List(addrs))| GuestInterface { name, hwaddr, addrs })
+            .collect())
+    }
+
+    fn get_all_domain_stats(
+        &self,
+        doms: Option<&[DomainRef]>,
+        stats: u32,
+        flags: u32,
+    ) -> Result<Vec<(DomainRef, Vec<TypedParam>)>> {
+        let doms = List::<DomainRef, DOMAIN_LIST_MAX>(doms.map(<[DomainRef]>::to_vec).unwrap_or_default());
+        let List(records): List<(DomainRef, List<TypedParam, ALL_DOMAIN_STATS_MAX>), ALL_DOMAIN_STATS_MAX> =
+            self.one(CONNECT_GET_ALL_DOMAIN_STATS, &(doms, stats, flags))?;
+        Ok(records.into_iter().map(|(d, List(p))| (d, p)).collect())
+    }
+
+    fn domain_send_key(
+        &self,
+        dom: &DomainRef,
+        codeset: u32,
+        holdtime: u32,
+        keycodes: &[u32],
+        flags: u32,
+    ) -> Result<()> {
+        let keys = List::<u32, SEND_KEY_MAX>(keycodes.to_vec());
+        self.unit(DOMAIN_SEND_KEY, &(dom.clone(), codeset, holdtime, keys, flags))
+    }
+
+    fn supports_feature(&self, feature: i32) -> Result<bool> {
+        Ok(self.one::<_, i32>(CONNECT_SUPPORTS_FEATURE, &(feature,))? != 0)
+    }
+
+    fn checkpoint_create_xml(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<CheckpointRef> {
+        self.one(
+            DOMAIN_CHECKPOINT_CREATE_XML,
+            &(dom.clone(), xml.to_string(), flags),
+        )
+    }
+
+    fn checkpoint_list(
+        &self,
+        dom: &DomainRef,
+        parent: Option<&str>,
+        flags: u32,
+        api: &str,
+    ) -> Result<Vec<String>> {
+        let _ = api;
+        let (List(refs), _): (List<CheckpointRef, CHECKPOINT_LIST_MAX>, i32) = match parent {
+            None => self.call(DOMAIN_LIST_ALL_CHECKPOINTS, &(dom.clone(), 1i32, flags))?,
+            Some(p) => {
+                let cp = CheckpointRef {
+                    domain: dom.clone(),
+                    name: p.to_string(),
+                };
+                self.call(DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN, &(cp, 1i32, flags))?
+            }
+        };
+        Ok(refs.into_iter().map(|c| c.name).collect())
+    }
+
+    fn checkpoint_lookup_by_name(&self, dom: &DomainRef, name: &str, flags: u32) -> Result<CheckpointRef> {
+        self.one(
+            DOMAIN_CHECKPOINT_LOOKUP_BY_NAME,
+            &(dom.clone(), name.to_string(), flags),
+        )
+    }
+
+    fn checkpoint_get_xml_desc(&self, cp: &CheckpointRef, flags: u32) -> Result<String> {
+        self.one(DOMAIN_CHECKPOINT_GET_XML_DESC, &(cp.clone(), flags))
+    }
+
+    fn checkpoint_get_parent(&self, cp: &CheckpointRef, flags: u32) -> Result<CheckpointRef> {
+        self.one(DOMAIN_CHECKPOINT_GET_PARENT, &(cp.clone(), flags))
+    }
+
+    fn checkpoint_delete(&self, cp: &CheckpointRef, flags: u32) -> Result<()> {
+        self.unit(DOMAIN_CHECKPOINT_DELETE, &(cp.clone(), flags))
+    }
+
+    fn domain_event_register(&self, sub: Subscription) -> Result<i32> {
+        self.events.register(&self.client, sub)
+    }
+
+    fn domain_event_deregister(&self, owner: usize, id: i32) -> Result<()> {
+        self.events.deregister(&self.client, owner, id)
+    }
+
+    fn domain_event_deregister_legacy(&self, owner: usize, key: usize) -> Result<i32> {
+        self.events.deregister_legacy(&self.client, owner, key)
+    }
+
     fn list_networks(&self, active: bool) -> Result<Vec<String>> {
         let (num, list) = if active {
             (CONNECT_NUM_OF_NETWORKS, CONNECT_LIST_NETWORKS)
@@ -569,13 +753,19 @@ impl Driver for RemoteDriver {
     }
 
     fn network_define_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
-        let _ = flags;
-        self.one(NETWORK_DEFINE_XML, &(xml.to_string(),))
+        if flags == 0 {
+            self.one(NETWORK_DEFINE_XML, &(xml.to_string(),))
+        } else {
+            self.one(NETWORK_DEFINE_XML_FLAGS, &(xml.to_string(), flags))
+        }
     }
 
     fn network_create_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
-        let _ = flags;
-        self.one(NETWORK_CREATE_XML, &(xml.to_string(),))
+        if flags == 0 {
+            self.one(NETWORK_CREATE_XML, &(xml.to_string(),))
+        } else {
+            self.one(NETWORK_CREATE_XML_FLAGS, &(xml.to_string(), flags))
+        }
     }
 
     fn network_undefine(&self, net: &NetworkRef) -> Result<()> {
@@ -619,7 +809,10 @@ impl Driver for RemoteDriver {
         let (num, list) = if active {
             (CONNECT_NUM_OF_STORAGE_POOLS, CONNECT_LIST_STORAGE_POOLS)
         } else {
-            (CONNECT_NUM_OF_DEFINED_STORAGE_POOLS, CONNECT_LIST_DEFINED_STORAGE_POOLS)
+            (
+                CONNECT_NUM_OF_DEFINED_STORAGE_POOLS,
+                CONNECT_LIST_DEFINED_STORAGE_POOLS,
+            )
         };
         let n: i32 = self.one(num, &())?;
         Ok(self.one::<_, List<String, OBJECT_LIST_MAX>>(list, &(n,))?.0)
@@ -751,7 +944,8 @@ impl Driver for RemoteDriver {
     }
 
     fn vol_get_info(&self, vol: &VolRef) -> Result<VolInfo> {
-        let (vol_type, capacity, allocation): (i32, u64, u64) = self.call(STORAGE_VOL_GET_INFO, &(vol.clone(),))?;
+        let (vol_type, capacity, allocation): (i32, u64, u64) =
+            self.call(STORAGE_VOL_GET_INFO, &(vol.clone(),))?;
         Ok(VolInfo {
             vol_type,
             capacity,
