@@ -190,6 +190,9 @@ pub struct GuestInterface {
     pub addrs: Vec<(i32, String, u32)>,
 }
 
+/// What runs when a connection breaks, with the `VIR_CONNECT_CLOSE_REASON_*`.
+pub type CloseFn = Box<dyn Fn(i32) + Send + Sync>;
+
 /// A hypervisor connection as a driver serves it.
 pub trait Driver: Send + Sync {
     /// The hypervisor type `virConnectGetType` reports ("TEST", "ESX", ...).
@@ -250,6 +253,12 @@ pub trait Driver: Send + Sync {
     fn set_keep_alive(&self, interval: i32, count: u32) -> Result<()> {
         let _ = (interval, count);
         unsupported("virConnectSetKeepAlive")
+    }
+
+    /// Sets (None: removes) what runs when the connection breaks; a driver
+    /// whose connections cannot break keeps nothing, as libvirt's.
+    fn set_close_callback(&self, cb: Option<CloseFn>) {
+        let _ = cb;
     }
 
     /// Releases the driver's resources; called once, when the last reference

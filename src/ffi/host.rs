@@ -339,6 +339,38 @@ pub extern "C" fn virConnectSetKeepAlive(conn: virConnectPtr, interval: c_int, c
     })
 }
 
+/// Which close callback each connection (by handle address) has: libvirt
+/// keeps one per connection.
+static CLOSE_CALLBACKS: parking_lot::Mutex<Vec<(usize, usize)>> = parking_lot::Mutex::new(Vec::new());
+
+/// A registered close callback; its free function runs when it goes.
+struct CloseCallback {
+    conn: usize,
+    cb: unsafe extern "C" fn(virConnectPtr, c_int, *mut c_void),
+    opaque: usize,
+    freecb: virFreeCallback,
+}
+
+impl CloseCallback {
+    fn fire(&self, reason: i32) {
+        // libvirt calls a close callback once and then forgets it.
+        CLOSE_CALLBACKS.lock().retain(|(c, _)| *c != self.conn);
+        // SAFETY: the application registered this function for this
+        // connection and opaque pointer.
+        unsafe { (self.cb)(self.conn as virConnectPtr, reason, self.opaque as *mut c_void) }
+    }
+}
+
+impl Drop for CloseCallback {
+    fn drop(&mut self) {
+        if let Some(free) = self.freecb {
+            // SAFETY: libvirt's contract: the free callback gets the opaque
+            // pointer once, when the registration ends.
+            unsafe { free(self.opaque as *mut c_void) }
+        }
+    }
+}
+
 /// Registers a callback for connections that close unexpectedly; drivers
 /// whose connections cannot break accept it and never call it, as libvirt's.
 #[no_mangle]
@@ -348,11 +380,29 @@ pub extern "C" fn virConnectRegisterCloseCallback(
     opaque: *mut c_void,
     freecb: virFreeCallback,
 ) -> c_int {
-    let _ = (opaque, freecb);
-    with_conn(conn, "virConnectRegisterCloseCallback", |_| {
-        if cb.is_none() {
+    with_conn(conn, "virConnectRegisterCloseCallback", |c| {
+        let Some(cb) = cb else {
             return Err(Error::null_arg(FROM, "virConnectRegisterCloseCallback", "cb"));
+        };
+        let mut registered = CLOSE_CALLBACKS.lock();
+        if registered.iter().any(|(k, _)| *k == conn as usize) {
+            return Err(Error::with(
+                FROM,
+                VIR_ERR_OPERATION_INVALID,
+                "A close callback is already registered",
+            ));
         }
+        registered.push((conn as usize, cb as usize));
+        drop(registered);
+        let data = CloseCallback {
+            conn: conn as usize,
+            cb,
+            opaque: opaque as usize,
+            freecb,
+        };
+        c.conn
+            .driver()
+            .set_close_callback(Some(Box::new(move |reason| data.fire(reason))));
         Ok(0)
     })
 }
@@ -360,10 +410,24 @@ pub extern "C" fn virConnectRegisterCloseCallback(
 /// Removes a close callback.
 #[no_mangle]
 pub extern "C" fn virConnectUnregisterCloseCallback(conn: virConnectPtr, cb: virConnectCloseFunc) -> c_int {
-    with_conn(conn, "virConnectUnregisterCloseCallback", |_| {
-        if cb.is_none() {
+    with_conn(conn, "virConnectUnregisterCloseCallback", |c| {
+        let Some(cb) = cb else {
             return Err(Error::null_arg(FROM, "virConnectUnregisterCloseCallback", "cb"));
-        }
+        };
+        let mut registered = CLOSE_CALLBACKS.lock();
+        let Some(pos) = registered
+            .iter()
+            .position(|(k, f)| *k == conn as usize && *f == cb as usize)
+        else {
+            return Err(Error::with(
+                FROM,
+                VIR_ERR_OPERATION_INVALID,
+                "A different callback was requested",
+            ));
+        };
+        registered.remove(pos);
+        drop(registered);
+        c.conn.driver().set_close_callback(None);
         Ok(0)
     })
 }

@@ -169,18 +169,30 @@ pub fn encode(header: &Header, payload: &[u8]) -> Result<Vec<u8>> {
 /// The number of bytes that follow a length word, validated.
 pub fn body_len(word: [u8; 4]) -> Result<usize> {
     let len = u32::from_be_bytes(word) as usize;
+    // libvirt's wording; it only demands the length word itself, a short
+    // header then fails to decode.
     if len < LEN_SIZE + HEADER_SIZE {
+        let want = if len < LEN_SIZE {
+            LEN_SIZE
+        } else {
+            LEN_SIZE + HEADER_SIZE
+        };
         return Err(Error::new(
             VIR_FROM_RPC,
             VIR_ERR_RPC,
-            Some(&format!("packet length {len} is too small")),
+            Some(&format!(
+                "packet {len} bytes received from server too small, want {want}"
+            )),
         ));
     }
     if len - LEN_SIZE > MESSAGE_MAX {
         return Err(Error::new(
             VIR_FROM_RPC,
             VIR_ERR_RPC,
-            Some(&format!("packet received from server too large ({len})")),
+            Some(&format!(
+                "packet {} bytes received from server too large, want {MESSAGE_MAX}",
+                len - LEN_SIZE
+            )),
         ));
     }
     Ok(len - LEN_SIZE)

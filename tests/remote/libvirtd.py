@@ -61,6 +61,8 @@ class Daemon:
         env = dict(os.environ)
         env["LIBVIRT_DRIVER_DIR"] = drivers
         env.pop("LIBVIRT_DEFAULT_URI", None)
+        # The daemon always runs on Debian's library, whichever the client uses.
+        env.pop("LD_LIBRARY_PATH", None)
         self.socket = os.path.join(self.sockdir, "libvirt-sock")
         self.proc = subprocess.Popen(
             [LIBVIRTD, "--listen", "-f", conf, "-p", os.path.join(self.dir, "libvirtd.pid")],

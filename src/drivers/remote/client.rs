@@ -5,9 +5,10 @@
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
@@ -34,8 +35,16 @@ pub struct Channel {
 /// Called for every server-sent MESSAGE packet of the REMOTE program:
 /// procedure and payload.
 pub type EventSink = Box<dyn Fn(i32, &[u8]) + Send + Sync>;
-/// Called once when the connection is lost (not on an orderly close).
+/// Called once when the connection is lost (not on an orderly close), with
+/// the `VIR_CONNECT_CLOSE_REASON_*`.
 pub type CloseSink = Box<dyn Fn(i32) + Send + Sync>;
+
+/// `VIR_CONNECT_CLOSE_REASON_ERROR`.
+const CLOSE_ERROR: i32 = 0;
+/// `VIR_CONNECT_CLOSE_REASON_EOF`.
+const CLOSE_EOF: i32 = 1;
+/// `VIR_CONNECT_CLOSE_REASON_KEEPALIVE`.
+const CLOSE_KEEPALIVE: i32 = 2;
 
 struct Shared {
     writer: Mutex<Box<dyn Write + Send>>,
@@ -45,6 +54,11 @@ struct Shared {
     events: Mutex<Option<EventSink>>,
     on_close: Mutex<Option<CloseSink>>,
     shutdown: Box<dyn Fn() + Send + Sync>,
+    /// When the last packet arrived, in milliseconds since `epoch`.
+    last_rx: AtomicU64,
+    epoch: Instant,
+    /// Keepalive interval (seconds, 0 = off) and unanswered-ping limit.
+    keepalive: Mutex<(u32, u32)>,
 }
 
 /// A multiplexed RPC client.
@@ -52,6 +66,7 @@ pub struct Client {
     shared: Arc<Shared>,
     serial: AtomicU32,
     reader: Mutex<Option<std::thread::JoinHandle<()>>>,
+    pinger: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 /// "client socket is closed", as libvirt reports calls on a dead connection.
@@ -75,6 +90,9 @@ impl Client {
             events: Mutex::new(None),
             on_close: Mutex::new(None),
             shutdown,
+            last_rx: AtomicU64::new(0),
+            epoch: Instant::now(),
+            keepalive: Mutex::new((0, 0)),
         });
         let s = shared.clone();
         let handle = std::thread::Builder::new()
@@ -85,6 +103,7 @@ impl Client {
             shared,
             serial: AtomicU32::new(0),
             reader: Mutex::new(Some(handle)),
+            pinger: Mutex::new(None),
         })
     }
 
@@ -142,10 +161,24 @@ impl Client {
         }
     }
 
-    /// Sends a keepalive ping (the reader answers the server's own pings).
-    pub fn ping(&self) -> Result<()> {
-        self.shared
-            .write(&packet::encode(&Header::keepalive(packet::KEEPALIVE_PING), &[])?)
+    /// Sends a ping every `interval` seconds of silence from the server and
+    /// gives the connection up after `count` of them go unanswered
+    /// (`interval <= 0` stops pinging; the server's pings are always answered).
+    pub fn set_keepalive(&self, interval: i32, count: u32) -> Result<()> {
+        *self.shared.keepalive.lock() = (interval.max(0) as u32, count);
+        let mut pinger = self.pinger.lock();
+        if interval > 0 && pinger.is_none() {
+            let s = self.shared.clone();
+            *pinger = Some(
+                std::thread::Builder::new()
+                    .name("virt-rpc-keepalive".into())
+                    .spawn(move || keepalive_loop(&s))
+                    .map_err(|e| {
+                        Error::internal(VIR_FROM_RPC, format!("cannot start the keepalive thread: {e}"))
+                    })?,
+            );
+        }
+        Ok(())
     }
 
     /// Stops the reader and releases the transport; later calls fail.
@@ -153,9 +186,11 @@ impl Client {
         self.shared.closing.store(true, Ordering::SeqCst);
         self.shared.dead.store(true, Ordering::SeqCst);
         (self.shared.shutdown)();
-        if let Some(h) = self.reader.lock().take() {
-            if h.thread().id() != std::thread::current().id() {
-                let _ = h.join();
+        for slot in [&self.reader, &self.pinger] {
+            if let Some(h) = slot.lock().take() {
+                if h.thread().id() != std::thread::current().id() {
+                    let _ = h.join();
+                }
             }
         }
     }
@@ -179,17 +214,24 @@ impl Shared {
         })
     }
 
-    /// Marks the connection dead and fails every waiting caller with `err`.
-    fn die(&self, err: Error) {
-        self.dead.store(true, Ordering::SeqCst);
+    /// Milliseconds since the client started.
+    fn now(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// Marks the connection dead and fails every waiting caller with `err`;
+    /// the close callback learns `reason`.
+    fn die(&self, err: Error, reason: i32) {
+        if self.dead.swap(true, Ordering::SeqCst) && self.pending.lock().is_empty() {
+            return;
+        }
         let waiting: Vec<_> = self.pending.lock().drain().collect();
         for (_, tx) in waiting {
             let _ = tx.send(Err(err.clone()));
         }
         if !self.closing.load(Ordering::SeqCst) {
-            if let Some(cb) = self.on_close.lock().take() {
-                // VIR_CONNECT_CLOSE_REASON_EOF or _ERROR.
-                let reason = if err.code == VIR_ERR_SYSTEM_ERROR { 0 } else { 1 };
+            let cb = self.on_close.lock().take();
+            if let Some(cb) = cb {
                 cb(reason);
             }
         }
@@ -211,14 +253,62 @@ fn read_exact(r: &mut dyn Read, buf: &mut [u8]) -> Result<()> {
 }
 
 fn read_loop(shared: &Shared, mut reader: Box<dyn Read + Send>) {
-    let err = loop {
-        if let Err(e) = read_one(shared, &mut *reader) {
-            break e;
+    let (err, reason) = loop {
+        match read_one(shared, &mut *reader) {
+            Ok(()) => shared.last_rx.store(shared.now(), Ordering::SeqCst),
+            Err(e) => {
+                // libvirt reports any socket failure as the peer's end.
+                let reason = if e.code == VIR_ERR_SYSTEM_ERROR {
+                    CLOSE_EOF
+                } else {
+                    CLOSE_ERROR
+                };
+                break (e, reason);
+            }
         }
     };
-    shared.die(err);
+    // Shutting the socket down lets the transport's child (ssh, ext) go too.
+    if !shared.closing.load(Ordering::SeqCst) {
+        (shared.shutdown)();
+    }
+    shared.die(err, reason);
 }
 
+/// Pings a silent server every interval; after `count` unanswered pings the
+/// connection is given up, as libvirt's keepalive does.
+fn keepalive_loop(shared: &Shared) {
+    let mut sent = 0u32;
+    let mut last_ping = shared.now();
+    while !shared.dead.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(100));
+        let (interval, count) = *shared.keepalive.lock();
+        let now = shared.now();
+        let last_rx = shared.last_rx.load(Ordering::SeqCst);
+        if interval == 0 || last_rx > last_ping {
+            // Off, or the server spoke since the last ping: it is alive.
+            sent = 0;
+        }
+        if interval == 0 || now.saturating_sub(last_rx.max(last_ping)) < interval as u64 * 1000 {
+            continue;
+        }
+        if sent >= count {
+            // Fail the callers first so they see this error, not the
+            // end-of-file the shutdown makes the reader see.
+            shared.die(
+                Error::internal(VIR_FROM_RPC, "connection closed due to keepalive timeout"),
+                CLOSE_KEEPALIVE,
+            );
+            (shared.shutdown)();
+            return;
+        }
+        let ping = packet::encode(&Header::keepalive(packet::KEEPALIVE_PING), &[]);
+        if ping.and_then(|p| shared.write(&p)).is_err() {
+            return;
+        }
+        sent += 1;
+        last_ping = now;
+    }
+}
 fn read_one(shared: &Shared, reader: &mut dyn Read) -> Result<()> {
     let mut word = [0u8; 4];
     read_exact(reader, &mut word)?;
@@ -240,6 +330,15 @@ fn read_one(shared: &Shared, reader: &mut dyn Read) -> Result<()> {
             "End of file while reading data",
         ));
     }
+    let word = |i: usize| u32::from_be_bytes([body[i], body[i + 1], body[i + 2], body[i + 3]]);
+    let (prog, vers, proc_, kind) = (word(0), word(4), word(8) as i32, word(12) as i32);
+    let rpc_error = |msg: String| Error::with(VIR_FROM_RPC, VIR_ERR_RPC, msg);
+    // libvirt dispatches on the type before it looks at anything else.
+    if kind != MessageType::Reply as i32 && kind != MessageType::Message as i32 {
+        return Err(rpc_error(format!(
+            "got unexpected RPC call prog {prog} vers {vers} proc {proc_} type {kind}"
+        )));
+    }
     let (h, payload) = packet::decode_body(&body)?;
     match (h.prog, h.kind) {
         (REMOTE_PROGRAM, MessageType::Reply) => {
@@ -249,12 +348,18 @@ fn read_one(shared: &Shared, reader: &mut dyn Read) -> Result<()> {
                     let _ = tx.send(Ok((h.status, payload.to_vec())));
                 }
                 None => {
-                    return Err(Error::internal(
-                        VIR_FROM_RPC,
-                        format!("Unexpected reply with serial {}", h.serial),
-                    ))
+                    return Err(rpc_error(format!(
+                        "no call waiting for reply with prog {prog} vers {vers} serial {}",
+                        h.serial
+                    )))
                 }
             }
+        }
+        (_, MessageType::Reply) => {
+            return Err(rpc_error(format!(
+                "no call waiting for reply with prog {prog} vers {vers} serial {}",
+                h.serial
+            )))
         }
         (REMOTE_PROGRAM, MessageType::Message) => {
             if let Some(sink) = shared.events.lock().as_ref() {
@@ -266,12 +371,9 @@ fn read_one(shared: &Shared, reader: &mut dyn Read) -> Result<()> {
                 shared.write(&packet::encode(&Header::keepalive(packet::KEEPALIVE_PONG), &[])?)?;
             }
         }
-        (prog, kind) => {
-            return Err(Error::internal(
-                VIR_FROM_RPC,
-                format!("Unexpected message type {kind:?} for program {prog:#x}"),
-            ))
-        }
+        // Events of programs this client does not speak are dropped, as
+        // libvirt's client drops them.
+        _ => {}
     }
     Ok(())
 }

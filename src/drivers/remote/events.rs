@@ -26,13 +26,19 @@ pub struct RemoteEvents {
     server: Mutex<HashMap<i32, i32>>,
 }
 
-impl RemoteEvents {
-    /// No callbacks yet.
-    pub fn new() -> Self {
+impl Default for RemoteEvents {
+    fn default() -> Self {
         RemoteEvents {
             state: DomainEventState::new(),
             server: Mutex::new(HashMap::new()),
         }
+    }
+}
+
+impl RemoteEvents {
+    /// No callbacks yet.
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// What the reader thread does with a server-sent message.
@@ -51,11 +57,11 @@ impl RemoteEvents {
         let owner = sub.owner;
         let mut server = self.server.lock();
         let id = self.state.register(sub)?;
-        if !server.contains_key(&event_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = server.entry(event_id) {
             let none: Option<DomainRef> = None;
             match client.call::<_, (i32,)>(CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, &(event_id, none)) {
                 Ok((cb,)) => {
-                    server.insert(event_id, cb);
+                    slot.insert(cb);
                 }
                 Err(e) => {
                     let _ = self.state.deregister(owner, id);

@@ -32,7 +32,8 @@ const FEATURE_PROGRAM_KEEPALIVE: i32 = 10;
 pub struct RemoteDriver {
     client: Arc<Client>,
     events: events::RemoteEvents,
-    kind: &'static str,
+    /// The daemon's hypervisor type, asked for on first use as libvirt does.
+    kind: std::sync::OnceLock<&'static str>,
     transport: Transport,
     uri: Option<String>,
 }
@@ -69,13 +70,12 @@ impl RemoteDriver {
             None => Some(client.call::<_, (String,)>(CONNECT_GET_URI, &())?.0),
             Some(_) => None,
         };
-        let kind = intern(client.call::<_, (String,)>(CONNECT_GET_TYPE, &())?.0);
         let events = events::RemoteEvents::new();
         client.set_event_sink(events::RemoteEvents::sink(events.state.clone()));
         Ok(RemoteDriver {
             client,
             events,
-            kind,
+            kind: std::sync::OnceLock::new(),
             transport: target.transport,
             uri,
         })
@@ -131,7 +131,14 @@ impl Drop for RemoteDriver {
 
 impl Driver for RemoteDriver {
     fn kind(&self) -> &'static str {
-        self.kind
+        if let Some(k) = self.kind.get() {
+            return k;
+        }
+        match self.client.call::<_, (String,)>(CONNECT_GET_TYPE, &()) {
+            Ok((k,)) => self.kind.get_or_init(|| intern(k)),
+            // libvirt then answers with its driver's name.
+            Err(_) => "remote",
+        }
     }
 
     fn version(&self) -> Result<u64> {
@@ -164,6 +171,14 @@ impl Driver for RemoteDriver {
 
     fn is_alive(&self) -> Result<bool> {
         Ok(self.client.is_alive())
+    }
+
+    fn set_keep_alive(&self, interval: i32, count: u32) -> Result<()> {
+        self.client.set_keepalive(interval, count)
+    }
+
+    fn set_close_callback(&self, cb: Option<CloseFn>) {
+        self.client.set_close_sink(cb);
     }
 
     fn is_secure(&self) -> Result<bool> {
