@@ -366,10 +366,8 @@ fn read_one(shared: &Shared, reader: &mut dyn Read) -> Result<()> {
                 sink(h.proc_, payload);
             }
         }
-        (KEEPALIVE_PROGRAM, MessageType::Message) => {
-            if h.proc_ == packet::KEEPALIVE_PING {
-                shared.write(&packet::encode(&Header::keepalive(packet::KEEPALIVE_PONG), &[])?)?;
-            }
+        (KEEPALIVE_PROGRAM, MessageType::Message) if h.proc_ == packet::KEEPALIVE_PING => {
+            shared.write(&packet::encode(&Header::keepalive(packet::KEEPALIVE_PONG), &[])?)?;
         }
         // Events of programs this client does not speak are dropped, as
         // libvirt's client drops them.
