@@ -27,7 +27,9 @@ def main():
         sys.exit(__doc__)
     ours = os.path.join(os.path.abspath(args[0]), "lib")
     suites = args[1:] or ["domains", "netstore"]
-    daemon_dir = "/tmp/virt-remote-difftest"
+    # Per process: another checkout running this at the same time must not
+    # share (and remove) our daemon's socket directory.
+    daemon_dir = "/tmp/virt-remote-difftest-%d" % os.getpid()
     port = free_port()
     failed = []
     for suite in suites:
