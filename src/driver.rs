@@ -261,6 +261,12 @@ pub trait Driver: Send + Sync {
         let _ = cb;
     }
 
+    /// Whether the connection can break, so close callbacks are kept (libvirt
+    /// ignores them, free function and all, for other drivers).
+    fn has_close_callbacks(&self) -> bool {
+        false
+    }
+
     /// Releases the driver's resources; called once, when the last reference
     /// goes.  `owner` identifies the connection (for its event callbacks).
     fn close(&self, owner: usize) {

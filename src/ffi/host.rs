@@ -168,7 +168,10 @@ pub unsafe extern "C" fn virConnectOpenAuth(
 pub extern "C" fn virConnectClose(conn: virConnectPtr) -> c_int {
     entry(|_| match CONNECTIONS.release(conn.cast()) {
         Some(Released::Remaining) => Ok(1),
-        Some(Released::Last(_)) => Ok(0),
+        Some(Released::Last(_)) => {
+            drop_close_callbacks(|(k, _, _)| *k == conn as usize);
+            Ok(0)
+        }
         None => Err(Error::with(
             VIR_FROM_NONE,
             VIR_ERR_INVALID_CONN,
@@ -340,8 +343,22 @@ pub extern "C" fn virConnectSetKeepAlive(conn: virConnectPtr, interval: c_int, c
 }
 
 /// Which close callback each connection (by handle address) has: libvirt
-/// keeps one per connection.
-static CLOSE_CALLBACKS: parking_lot::Mutex<Vec<(usize, usize)>> = parking_lot::Mutex::new(Vec::new());
+/// keeps one per connection, until it is unregistered, fires, or the
+/// connection goes; the driver may hold another reference while it can fire.
+type CloseEntry = (usize, usize, Arc<CloseCallback>);
+static CLOSE_CALLBACKS: parking_lot::Mutex<Vec<CloseEntry>> = parking_lot::Mutex::new(Vec::new());
+
+/// Forgets the close callbacks `gone` picks; their
+/// free functions run (outside the lock) once the driver lets go too.
+fn drop_close_callbacks(mut gone: impl FnMut(&CloseEntry) -> bool) {
+    let removed: Vec<CloseEntry> = {
+        let mut all = CLOSE_CALLBACKS.lock();
+        let (removed, kept) = std::mem::take(&mut *all).into_iter().partition(|e| gone(e));
+        *all = kept;
+        removed
+    };
+    drop(removed);
+}
 
 /// A registered close callback; its free function runs when it goes.
 struct CloseCallback {
@@ -354,7 +371,7 @@ struct CloseCallback {
 impl CloseCallback {
     fn fire(&self, reason: i32) {
         // libvirt calls a close callback once and then forgets it.
-        CLOSE_CALLBACKS.lock().retain(|(c, _)| *c != self.conn);
+        drop_close_callbacks(|(c, _, _)| *c == self.conn);
         // SAFETY: the application registered this function for this
         // connection and opaque pointer.
         unsafe { (self.cb)(self.conn as virConnectPtr, reason, self.opaque as *mut c_void) }
@@ -384,22 +401,31 @@ pub extern "C" fn virConnectRegisterCloseCallback(
         let Some(cb) = cb else {
             return Err(Error::null_arg(FROM, "virConnectRegisterCloseCallback", "cb"));
         };
-        let mut registered = CLOSE_CALLBACKS.lock();
-        if registered.iter().any(|(k, _)| *k == conn as usize) {
-            return Err(Error::with(
-                FROM,
-                VIR_ERR_OPERATION_INVALID,
-                "A close callback is already registered",
-            ));
+        if !c.conn.driver().has_close_callbacks() {
+            return Ok(0);
         }
-        registered.push((conn as usize, cb as usize));
-        drop(registered);
-        let data = CloseCallback {
+        let data = Arc::new(CloseCallback {
             conn: conn as usize,
             cb,
             opaque: opaque as usize,
             freecb,
-        };
+        });
+        {
+            let mut registered = CLOSE_CALLBACKS.lock();
+            if registered.iter().any(|(k, _, _)| *k == conn as usize) {
+                // Not ours to free: the caller keeps its opaque data.
+                let mut data = Arc::into_inner(data);
+                if let Some(d) = data.as_mut() {
+                    d.freecb = None;
+                }
+                return Err(Error::with(
+                    VIR_FROM_REMOTE,
+                    VIR_ERR_OPERATION_INVALID,
+                    "A close callback is already registered",
+                ));
+            }
+            registered.push((conn as usize, cb as usize, data.clone()));
+        }
         c.conn
             .driver()
             .set_close_callback(Some(Box::new(move |reason| data.fire(reason))));
@@ -414,20 +440,22 @@ pub extern "C" fn virConnectUnregisterCloseCallback(conn: virConnectPtr, cb: vir
         let Some(cb) = cb else {
             return Err(Error::null_arg(FROM, "virConnectUnregisterCloseCallback", "cb"));
         };
-        let mut registered = CLOSE_CALLBACKS.lock();
-        let Some(pos) = registered
+        if !c.conn.driver().has_close_callbacks() {
+            return Ok(0);
+        }
+        let known = CLOSE_CALLBACKS
+            .lock()
             .iter()
-            .position(|(k, f)| *k == conn as usize && *f == cb as usize)
-        else {
+            .any(|(k, f, _)| *k == conn as usize && *f == cb as usize);
+        if !known {
             return Err(Error::with(
-                FROM,
+                VIR_FROM_REMOTE,
                 VIR_ERR_OPERATION_INVALID,
                 "A different callback was requested",
             ));
-        };
-        registered.remove(pos);
-        drop(registered);
+        }
         c.conn.driver().set_close_callback(None);
+        drop_close_callbacks(|(k, _, _)| *k == conn as usize);
         Ok(0)
     })
 }

@@ -100,6 +100,11 @@ def kill_during_call():
         conn = libvirt.open(d.unix_uri)
         out("  lookupByName " + in_thread(lambda: conn.lookupByName("test").name()))
         out("  isAlive -> %d" % conn.isAlive())
+        for label, fn in (("registerCloseCallback", lambda: conn.registerCloseCallback(on_close, "a")),
+                          ("registerCloseCallback again", lambda: conn.registerCloseCallback(on_close, "b")),
+                          ("unregisterCloseCallback", conn.unregisterCloseCallback),
+                          ("unregisterCloseCallback again", conn.unregisterCloseCallback)):
+            out("  %s %s" % (label, in_thread(fn)))
         conn.close()
 
 

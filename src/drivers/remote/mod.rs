@@ -181,6 +181,10 @@ impl Driver for RemoteDriver {
         self.client.set_close_sink(cb);
     }
 
+    fn has_close_callbacks(&self) -> bool {
+        true
+    }
+
     fn is_secure(&self) -> Result<bool> {
         let server: i32 = self.one(CONNECT_IS_SECURE, &())?;
         Ok(self.transport.secure() && server != 0)
