@@ -252,9 +252,11 @@ fn read_exact(r: &mut dyn Read, buf: &mut [u8]) -> Result<()> {
     })
 }
 
-fn read_loop(shared: &Shared, mut reader: Box<dyn Read + Send>) {
+fn read_loop(shared: &Shared, reader: Box<dyn Read + Send>) {
+    // Buffered: one read usually brings a whole packet, or several.
+    let mut reader = std::io::BufReader::with_capacity(65536, reader);
     let (err, reason) = loop {
-        match read_one(shared, &mut *reader) {
+        match read_one(shared, &mut reader) {
             Ok(()) => shared.last_rx.store(shared.now(), Ordering::SeqCst),
             Err(e) => {
                 // libvirt reports any socket failure as the peer's end.
