@@ -57,7 +57,7 @@ demo: deps-build stage
 	if [ -n "$$failed" ]; then echo "demo: failed:$$failed"; exit 1; fi
 
 # Debian packages the tests need (installed when missing; needs root).
-TEST_PACKAGES := gcc pkg-config binutils util-linux libvirt0 libvirt-clients libvirt-dev python3-libvirt \
+TEST_PACKAGES := gcc pkg-config binutils util-linux libvirt0 libvirt-clients libvirt-dev libvirt-daemon python3-libvirt \
 	libsys-virt-perl golang-go golang-github-libvirt-libvirt-go-dev golang-github-vmware-govmomi-dev \
 	openssl wsl uuid-runtime libxml2-utils curl python3-winrm
 BUILD_PACKAGES := gcc pkg-config binutils

@@ -196,6 +196,27 @@ impl DomainEventState {
         drop(removed);
     }
 
+    /// The event id registration `id` of `owner` listens to.
+    pub fn event_id_of(&self, owner: usize, id: i32) -> Option<i32> {
+        self.inner
+            .lock()
+            .registrations
+            .iter()
+            .find(|r| r.owner == owner && r.id == id)
+            .map(|r| r.event_id)
+    }
+
+    /// How many registrations listen to `event_id` (a remote client keeps
+    /// one registration with the daemon while this is non-zero).
+    pub fn count(&self, event_id: i32) -> usize {
+        self.inner
+            .lock()
+            .registrations
+            .iter()
+            .filter(|r| r.event_id == event_id)
+            .count()
+    }
+
     /// How many old-style registrations `owner` still has (what libvirt's
     /// `virConnectDomainEventDeregister` returns).
     pub fn legacy_count(&self, owner: usize) -> usize {

@@ -201,6 +201,9 @@ pub struct GuestInterface {
     pub addrs: Vec<(i32, String, u32)>,
 }
 
+/// What runs when a connection breaks, with the `VIR_CONNECT_CLOSE_REASON_*`.
+pub type CloseFn = Box<dyn Fn(i32) + Send + Sync>;
+
 /// A hypervisor connection as a driver serves it.
 pub trait Driver: Send + Sync {
     /// The hypervisor type `virConnectGetType` reports ("TEST", "ESX", ...).
@@ -209,6 +212,16 @@ pub trait Driver: Send + Sync {
     /// The hypervisor version, packed as major * 1,000,000 + minor * 1,000 + micro.
     fn version(&self) -> Result<u64> {
         unsupported("virConnectGetVersion")
+    }
+
+    /// The library version serving the connection (a daemon's, over RPC).
+    fn lib_version(&self) -> Result<u64> {
+        Ok(crate::LIB_VERSION)
+    }
+
+    /// The URI the driver settled on when the caller gave none.
+    fn probed_uri(&self) -> Option<String> {
+        None
     }
 
     /// The host's name.
@@ -251,6 +264,18 @@ pub trait Driver: Send + Sync {
     fn set_keep_alive(&self, interval: i32, count: u32) -> Result<()> {
         let _ = (interval, count);
         unsupported("virConnectSetKeepAlive")
+    }
+
+    /// Sets (None: removes) what runs when the connection breaks; a driver
+    /// whose connections cannot break keeps nothing, as libvirt's.
+    fn set_close_callback(&self, cb: Option<CloseFn>) {
+        let _ = cb;
+    }
+
+    /// Whether the connection can break, so close callbacks are kept (libvirt
+    /// ignores them, free function and all, for other drivers).
+    fn has_close_callbacks(&self) -> bool {
+        false
     }
 
     /// Releases the driver's resources; called once, when the last reference

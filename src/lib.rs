@@ -21,6 +21,7 @@ pub mod migrate;
 pub mod native;
 pub mod net;
 pub mod network;
+pub mod rpc;
 pub mod stats;
 pub mod storage;
 pub mod stream;

@@ -23,7 +23,17 @@ impl Connection {
     /// URI, aliases are resolved unless `VIR_CONNECT_NO_ALIASES`, and the first
     /// driver that claims the URI opens it (with `prompter` for credentials).
     pub fn open(name: Option<&str>, prompter: Option<&dyn Prompter>, flags: u32) -> Result<Connection> {
-        let name = name::resolve(name, flags)?;
+        let Some(name) = name::resolve(name, flags)? else {
+            // No URI anywhere: the local daemon probes one, as libvirt 9.0 does.
+            let auth = Auth::new(prompter, None);
+            let driver = drivers::remote::RemoteDriver::open(None, &auth, flags)?;
+            let uri = driver.probed_uri().unwrap_or_default();
+            return Ok(Connection::new(
+                uri,
+                Box::new(driver),
+                flags & VIR_CONNECT_RO != 0,
+            ));
+        };
         let uri = Uri::parse(&name)?;
         if uri.scheme.is_none() {
             return Err(Error::with(

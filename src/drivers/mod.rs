@@ -2,6 +2,7 @@
 
 pub mod esx;
 pub mod hyperv;
+pub mod remote;
 pub mod test;
 pub mod xen;
 
@@ -10,7 +11,9 @@ use crate::driver::Driver;
 use crate::error::Result;
 use crate::uri::Uri;
 
-/// Opens `uri` with the driver that claims it; `None` when none does.
+/// Opens `uri` with the driver that claims it.  Whatever no local driver
+/// claims goes to a daemon, as libvirt's remote driver takes every URI the
+/// others decline (hostless ones to the local daemon's socket).
 pub fn open(uri: &Uri, auth: &Auth, flags: u32) -> Result<Option<Box<dyn Driver>>> {
     let local = uri.server.as_deref().is_none_or(str::is_empty);
     match uri.scheme.as_deref() {
@@ -44,6 +47,10 @@ pub fn open(uri: &Uri, auth: &Auth, flags: u32) -> Result<Option<Box<dyn Driver>
         {
             Err(hyperv::remote_transport_error(scheme))
         }
-        _ => Ok(None),
+        _ => Ok(Some(Box::new(remote::RemoteDriver::open(
+            Some(uri),
+            auth,
+            flags,
+        )?))),
     }
 }

@@ -168,7 +168,10 @@ pub unsafe extern "C" fn virConnectOpenAuth(
 pub extern "C" fn virConnectClose(conn: virConnectPtr) -> c_int {
     entry(|_| match CONNECTIONS.release(conn.cast()) {
         Some(Released::Remaining) => Ok(1),
-        Some(Released::Last(_)) => Ok(0),
+        Some(Released::Last(_)) => {
+            drop_close_callbacks(|(k, _, _)| *k == conn as usize);
+            Ok(0)
+        }
         None => Err(Error::with(
             VIR_FROM_NONE,
             VIR_ERR_INVALID_CONN,
@@ -229,17 +232,10 @@ pub unsafe extern "C" fn virConnectGetVersion(conn: virConnectPtr, hvVer: *mut c
 /// `libVer` must be NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn virConnectGetLibVersion(conn: virConnectPtr, libVer: *mut c_ulong) -> c_int {
-    with_conn(conn, "virConnectGetLibVersion", |_| {
+    with_conn(conn, "virConnectGetLibVersion", |c| {
+        let v = c.conn.driver().lib_version()?;
         // SAFETY: writable when non-NULL by the caller's contract.
-        unsafe {
-            cstr::put(
-                libVer,
-                crate::LIB_VERSION,
-                FROM,
-                "virConnectGetLibVersion",
-                "libVer",
-            )
-        }?;
+        unsafe { cstr::put(libVer, v as c_ulong, FROM, "virConnectGetLibVersion", "libVer") }?;
         Ok(0)
     })
 }
@@ -391,6 +387,52 @@ pub extern "C" fn virConnectSetKeepAlive(conn: virConnectPtr, interval: c_int, c
     })
 }
 
+/// Which close callback each connection (by handle address) has: libvirt
+/// keeps one per connection, until it is unregistered, fires, or the
+/// connection goes; the driver may hold another reference while it can fire.
+type CloseEntry = (usize, usize, Arc<CloseCallback>);
+static CLOSE_CALLBACKS: parking_lot::Mutex<Vec<CloseEntry>> = parking_lot::Mutex::new(Vec::new());
+
+/// Forgets the close callbacks `gone` picks; their
+/// free functions run (outside the lock) once the driver lets go too.
+fn drop_close_callbacks(mut gone: impl FnMut(&CloseEntry) -> bool) {
+    let removed: Vec<CloseEntry> = {
+        let mut all = CLOSE_CALLBACKS.lock();
+        let (removed, kept) = std::mem::take(&mut *all).into_iter().partition(|e| gone(e));
+        *all = kept;
+        removed
+    };
+    drop(removed);
+}
+
+/// A registered close callback; its free function runs when it goes.
+struct CloseCallback {
+    conn: usize,
+    cb: unsafe extern "C" fn(virConnectPtr, c_int, *mut c_void),
+    opaque: usize,
+    freecb: virFreeCallback,
+}
+
+impl CloseCallback {
+    fn fire(&self, reason: i32) {
+        // libvirt calls a close callback once and then forgets it.
+        drop_close_callbacks(|(c, _, _)| *c == self.conn);
+        // SAFETY: the application registered this function for this
+        // connection and opaque pointer.
+        unsafe { (self.cb)(self.conn as virConnectPtr, reason, self.opaque as *mut c_void) }
+    }
+}
+
+impl Drop for CloseCallback {
+    fn drop(&mut self) {
+        if let Some(free) = self.freecb {
+            // SAFETY: libvirt's contract: the free callback gets the opaque
+            // pointer once, when the registration ends.
+            unsafe { free(self.opaque as *mut c_void) }
+        }
+    }
+}
+
 /// Registers a callback for connections that close unexpectedly; drivers
 /// whose connections cannot break accept it and never call it, as libvirt's.
 #[no_mangle]
@@ -400,11 +442,38 @@ pub extern "C" fn virConnectRegisterCloseCallback(
     opaque: *mut c_void,
     freecb: virFreeCallback,
 ) -> c_int {
-    let _ = (opaque, freecb);
-    with_conn(conn, "virConnectRegisterCloseCallback", |_| {
-        if cb.is_none() {
+    with_conn(conn, "virConnectRegisterCloseCallback", |c| {
+        let Some(cb) = cb else {
             return Err(Error::null_arg(FROM, "virConnectRegisterCloseCallback", "cb"));
+        };
+        if !c.conn.driver().has_close_callbacks() {
+            return Ok(0);
         }
+        let data = Arc::new(CloseCallback {
+            conn: conn as usize,
+            cb,
+            opaque: opaque as usize,
+            freecb,
+        });
+        {
+            let mut registered = CLOSE_CALLBACKS.lock();
+            if registered.iter().any(|(k, _, _)| *k == conn as usize) {
+                // Not ours to free: the caller keeps its opaque data.
+                let mut data = Arc::into_inner(data);
+                if let Some(d) = data.as_mut() {
+                    d.freecb = None;
+                }
+                return Err(Error::with(
+                    VIR_FROM_REMOTE,
+                    VIR_ERR_OPERATION_INVALID,
+                    "A close callback is already registered",
+                ));
+            }
+            registered.push((conn as usize, cb as usize, data.clone()));
+        }
+        c.conn
+            .driver()
+            .set_close_callback(Some(Box::new(move |reason| data.fire(reason))));
         Ok(0)
     })
 }
@@ -412,10 +481,26 @@ pub extern "C" fn virConnectRegisterCloseCallback(
 /// Removes a close callback.
 #[no_mangle]
 pub extern "C" fn virConnectUnregisterCloseCallback(conn: virConnectPtr, cb: virConnectCloseFunc) -> c_int {
-    with_conn(conn, "virConnectUnregisterCloseCallback", |_| {
-        if cb.is_none() {
+    with_conn(conn, "virConnectUnregisterCloseCallback", |c| {
+        let Some(cb) = cb else {
             return Err(Error::null_arg(FROM, "virConnectUnregisterCloseCallback", "cb"));
+        };
+        if !c.conn.driver().has_close_callbacks() {
+            return Ok(0);
         }
+        let known = CLOSE_CALLBACKS
+            .lock()
+            .iter()
+            .any(|(k, f, _)| *k == conn as usize && *f == cb as usize);
+        if !known {
+            return Err(Error::with(
+                VIR_FROM_REMOTE,
+                VIR_ERR_OPERATION_INVALID,
+                "A different callback was requested",
+            ));
+        }
+        c.conn.driver().set_close_callback(None);
+        drop_close_callbacks(|(k, _, _)| *k == conn as usize);
         Ok(0)
     })
 }

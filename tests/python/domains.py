@@ -24,6 +24,10 @@ import libvirt
 
 import mapped
 
+# The connection under test: the local test driver, or (tests/remote) the
+# same test driver behind a libvirtd.
+URI = os.environ.get("VIRT_TEST_URI", "test:///default")
+
 
 mapped.check()
 
@@ -154,7 +158,7 @@ def names(doms):
 
 def lookups():
     section("lookups on test:///default")
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     for i in (1, 0, -1, 2, 2147483647):
         attempt("lookupByID(%d)" % i, conn.lookupByID, i)
     for n in ("test", "nope", "", "TEST", " test", None):
@@ -168,7 +172,7 @@ def lookups():
         attempt("lookupByUUIDString(%r)" % (u,), conn.lookupByUUIDString, u)
     for b in (bytes.fromhex("6695eb01f6a4830479aa97f2502e193f"), bytes(16)):
         attempt("lookupByUUID(%s)" % b.hex(), conn.lookupByUUID, b)
-    ro = libvirt.openReadOnly("test:///default")
+    ro = libvirt.openReadOnly(URI)
     attempt("read-only lookupByName('test')", ro.lookupByName, "test")
     attempt("read-only lookupByID(1)", ro.lookupByID, 1)
     ro.close()
@@ -177,7 +181,7 @@ def lookups():
 
 def properties():
     section("properties of a running domain")
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     d = conn.lookupByName("test")
     for name in ("name", "ID", "UUID", "UUIDString", "OSType", "state", "maxMemory", "maxVcpus", "isActive",
                  "isPersistent", "isUpdated", "autostart", "hostname", "schedulerType", "schedulerParameters",
@@ -310,7 +314,7 @@ def listing():
 
 def creation():
     section("define, create, undefine")
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     d = attempt("defineXML", conn.defineXML, domxml("guest1", 101))
     status(d)
     attempt("defineXML again (same name and UUID)", conn.defineXML, domxml("guest1", 101, memory=131072))
@@ -435,7 +439,7 @@ def creation():
 
 def transitions():
     section("state transitions")
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     d = conn.defineXML(domxml("life", 301, vcpu="<vcpu current='2'>4</vcpu>",
                               extra="<on_reboot>restart</on_reboot>"))
     for name in ("suspend", "resume", "shutdown", "reboot", "reset", "destroy"):
@@ -507,7 +511,7 @@ def transitions():
 
 def memory_and_vcpus():
     section("memory")
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     d = conn.defineXML(domxml("mem", 401, "<currentMemory>524288</currentMemory>", memory=1048576,
                               vcpu="<vcpu current='2'>4</vcpu>"))
     LIVE, CONFIG, CURRENT, MAX = (libvirt.VIR_DOMAIN_AFFECT_LIVE, libvirt.VIR_DOMAIN_AFFECT_CONFIG,
@@ -576,7 +580,7 @@ def memory_and_vcpus():
 
 def saving():
     section("managed save")
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     d = conn.defineXML(domxml("saver", 501))
     attempt("hasManagedSaveImage", d.hasManagedSaveImage)
     attempt("managedSave while shut off", d.managedSave)
@@ -663,7 +667,7 @@ def saving():
 
 def snapshots():
     section("snapshots")
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     d = conn.defineXML(domxml("snapper", 601))
     SN = libvirt
     attempt("hasCurrentSnapshot", d.hasCurrentSnapshot)
@@ -825,7 +829,7 @@ def snapshots():
 
 def checkpoints():
     section("checkpoints")
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     C = libvirt
     d = conn.defineXML(domxml("pointed", 701, DISK))
     attempt("checkpoint of a shut-off domain", d.checkpointCreateXML, "<domaincheckpoint/>")
@@ -884,7 +888,7 @@ def checkpoints():
             "<creationTime>1</creationTime></domaincheckpoint>", C.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE)
     attempt("c1 listAllChildren(DESCENDANTS)", c1.listAllChildren, L.VIR_DOMAIN_CHECKPOINT_LIST_DESCENDANTS,
             sort=True)
-    ro = libvirt.openReadOnly("test:///default")
+    ro = libvirt.openReadOnly(URI)
     rd = ro.lookupByName("pointed")
     attempt("read-only create", rd.checkpointCreateXML, "<domaincheckpoint/>")
     rc = rd.checkpointLookupByName("c2")
@@ -913,7 +917,7 @@ def checkpoints():
 
 def undefine_flags():
     section("undefineFlags")
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     U = libvirt
     for flags in (0, U.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE, U.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
                   U.VIR_DOMAIN_UNDEFINE_NVRAM, U.VIR_DOMAIN_UNDEFINE_KEEP_NVRAM,
@@ -951,7 +955,7 @@ def undefine_flags():
 
 def scheduler():
     section("scheduler")
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     d = conn.defineXML(domxml("sched", 801))
     L, C = libvirt.VIR_DOMAIN_AFFECT_LIVE, libvirt.VIR_DOMAIN_AFFECT_CONFIG
 
@@ -981,9 +985,9 @@ def scheduler():
 
 def references():
     section("references: close() returns what is still held")
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     attempt("close with nothing else", conn.close)
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     d1 = conn.lookupByName("test")
     d2 = conn.lookupByID(1)
     attempt("two handles to one domain have equal UUIDs", lambda: d1.UUID() == d2.UUID())
@@ -992,8 +996,8 @@ def references():
     attempt("and its state", d1.state)
     attempt("connect()", d1.connect)
     del d1, d2
-    conn = libvirt.open("test:///default")
-    other = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
+    other = libvirt.open(URI)
     d = conn.lookupByName("test")
     s = conn.defineXML(domxml("refs", 901)).snapshotCreateXML("<domainsnapshot><name>r1</name></domainsnapshot>", 0)
     attempt("other connection sees the defined domain", lambda: other.lookupByName("refs").name())
@@ -1003,7 +1007,7 @@ def references():
     attempt("snapshot's domain", lambda: s.getDomain().name())
     s.getDomain().undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
     del d, s
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     attempt("lookupByName(refs) after all that", conn.lookupByName, "refs")
     attempt("close", conn.close)
     attempt("close again", conn.close)
@@ -1036,9 +1040,12 @@ class Events:
         else:
             self.expired = True
 
-    def pump(self, expect):
+    def pump(self, expect, by_connection=False):
         """Runs the default loop until `expect` events came (or 2 s went by),
-        then once more for any that should not have, and prints them."""
+        then once more for any that should not have, and prints them (with
+        `by_connection`, grouped by the callback's tag: two connections
+        each get their events in order, but which connection's come first
+        is up to the sockets, for libvirt's remote driver too)."""
         start = len(self.seen)
         self.expired = False
         timer = libvirt.virEventAddTimeout(2000, self._tick, "deadline")
@@ -1050,7 +1057,10 @@ class Events:
         while not self.marker:
             libvirt.virEventRunDefaultImpl()
         libvirt.virEventRemoveTimeout(timer)
-        for line in self.seen[start:]:
+        lines = self.seen[start:]
+        if by_connection:
+            lines = sorted(lines, key=lambda l: l.split("]")[0])
+        for line in lines:
             out("    " + line)
         if len(self.seen) - start < expect:
             out("    (%d fewer than expected)" % (expect - len(self.seen) + start))
@@ -1059,7 +1069,7 @@ class Events:
 def events():
     section("events")
     ev = Events()
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     LC, RB = libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, libvirt.VIR_DOMAIN_EVENT_ID_REBOOT
     ids = {}
     ids["lifecycle"] = attempt("domainEventRegisterAny(LIFECYCLE)", conn.domainEventRegisterAny, None, LC,
@@ -1136,14 +1146,14 @@ def events():
     conn.close()
 
     section("events on a second connection and a node-file connection")
-    a = libvirt.open("test:///default")
-    b = libvirt.open("test:///default")
+    a = libvirt.open(URI)
+    b = libvirt.open(URI)
     a.domainEventRegisterAny(None, LC, ev.lifecycle, "conn-a")
     b.domainEventRegisterAny(None, LC, ev.lifecycle, "conn-b")
     dd = b.defineXML(domxml("shared", 1006))
-    ev.pump(2)
+    ev.pump(2, by_connection=True)
     dd.undefine()
-    ev.pump(2)
+    ev.pump(2, by_connection=True)
     n = libvirt.open("test://" + fleet_node())
     n.domainEventRegisterAny(None, LC, ev.lifecycle, "node")
     n.lookupByName("paused").resume()
@@ -1157,7 +1167,7 @@ def events():
 
 def read_only():
     section("read-only connection refuses writes")
-    ro = libvirt.openReadOnly("test:///default")
+    ro = libvirt.openReadOnly(URI)
     d = ro.lookupByName("test")
     calls = [
         ("defineXML", ro.defineXML, domxml("ro", 1101)),
@@ -1210,7 +1220,7 @@ def read_only():
 
 def misuse():
     section("invalid arguments through the binding")
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     d = conn.lookupByName("test")
     attempt("setMemory(-1)", d.setMemory, -1)
     attempt("setMemory(2**64)", d.setMemory, 2 ** 64)
@@ -1457,7 +1467,7 @@ def main():
     # process: what is left at the end shows every section cleaned up after itself.
     section("left over on test:///default")
     try:
-        conn = libvirt.open("test:///default")
+        conn = libvirt.open(URI)
         for d in sorted(conn.listAllDomains(0), key=lambda d: d.name()):
             status(d)
         conn.close()

@@ -24,6 +24,10 @@ import libvirt
 
 import mapped
 
+# The connection under test: the local test driver, or (tests/remote) the
+# same test driver behind a libvirtd.
+URI = os.environ.get("VIRT_TEST_URI", "test:///default")
+
 
 mapped.check()
 
@@ -197,7 +201,7 @@ BAD_NETWORKS = [
 
 def networks_default():
     section("the default network")
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     net_lists(conn)
     attempt("listAllNetworks", conn.listAllNetworks, 0, sort=True)
     for flags in (1, 2, 4, 8, 16, 32, 3, 0x40):
@@ -220,7 +224,7 @@ def networks_default():
 
 def networks_xml():
     section("network XML: define, read back, errors")
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     for xml in NETWORKS:
         n = attempt("networkDefineXML", conn.networkDefineXML, xml)
         if n is None:
@@ -245,7 +249,7 @@ def networks_xml():
 
 def networks_lifecycle():
     section("network lifecycle")
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     n = conn.networkDefineXML("<network><name>life</name><uuid>11111111-2222-3333-4444-000000000010</uuid>"
                               "<bridge name='virbr7'/><ip address='10.7.0.1' prefix='24'/></network>")
     net_status(n)
@@ -371,7 +375,7 @@ BAD_POOLS = [
 
 def pools_default():
     section("the default pool")
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     pool_lists(conn)
     attempt("listAllStoragePools", conn.listAllStoragePools, 0, sort=True)
     for flags in (1, 2, 4, 8, 16, 32, 64, 128, 66, 1 << 30):
@@ -393,7 +397,7 @@ def pools_default():
 
 def pools_xml():
     section("pool XML: define, read back, errors")
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     for xml in POOLS:
         p = attempt("storagePoolDefineXML", conn.storagePoolDefineXML, xml, 0)
         if p is None:
@@ -415,7 +419,7 @@ def pools_xml():
 
 def pools_lifecycle():
     section("pool lifecycle")
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     p = conn.storagePoolDefineXML("<pool type='dir'><name>life</name>"
                                   "<uuid>11111111-2222-3333-4444-000000000120</uuid>"
                                   "<target><path>/life</path></target></pool>", 0)
@@ -496,7 +500,7 @@ BAD_VOLUMES = [
 
 def volumes():
     section("volumes")
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     p = conn.storagePoolLookupByName("default-pool")
     for xml in VOLUMES:
         v = attempt("createXML", p.createXML, xml, 0)
@@ -581,7 +585,7 @@ TYPED_VOLUMES = [
 
 def volumes_by_pool_type():
     section("volumes in pools of other types")
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     for xml in TYPED_POOLS:
         p = attempt("storagePoolCreateXML", conn.storagePoolCreateXML, xml, 0)
         if p is None:
@@ -602,10 +606,10 @@ def volumes_by_pool_type():
 
 def read_only():
     section("read-only connections")
-    w = libvirt.open("test:///default")
+    w = libvirt.open(URI)
     wp = w.storagePoolLookupByName("default-pool")
     wp.createXML("<volume><name>ro</name><capacity>1</capacity></volume>", 0)
-    c = libvirt.openReadOnly("test:///default")
+    c = libvirt.openReadOnly(URI)
     n = c.networkLookupByName("default")
     p = c.storagePoolLookupByName("default-pool")
     v = p.storageVolLookupByName("ro")
@@ -711,7 +715,7 @@ def main():
         shutil.rmtree(TMP, ignore_errors=True)
     # Every section cleans up after itself on the shared default state.
     section("left over on test:///default")
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(URI)
     for n in sorted(conn.listAllNetworks(0), key=lambda x: x.name()):
         net_status(n)
     for p in sorted(conn.listAllStoragePools(0), key=lambda x: x.name()):

@@ -1,0 +1,380 @@
+//! From a URI to a connected byte stream: which transport, which socket or
+//! host and port, and the name the daemon is asked to open.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::os::unix::net::UnixStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use super::client::Channel;
+use crate::abi::*;
+use crate::error::{Error, Result};
+use crate::uri::Uri;
+
+/// The transports libvirt's remote driver knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// A local unix socket.
+    Unix,
+    /// Plain TCP.
+    Tcp,
+    /// TCP with TLS.
+    Tls,
+    /// The `ssh` binary.
+    Ssh,
+    /// libssh (mapped to the `ssh` binary).
+    Libssh,
+    /// libssh2 (mapped to the `ssh` binary).
+    Libssh2,
+    /// An external command's stdin/stdout.
+    Ext,
+}
+
+impl Transport {
+    /// Whether libvirt marks the transport secure (virConnectIsSecure).
+    pub fn secure(self) -> bool {
+        !matches!(self, Transport::Tcp | Transport::Ext)
+    }
+}
+
+/// Which daemon a unix socket belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Auto,
+    Direct,
+    Legacy,
+}
+
+/// The query parameters the remote driver consumes and hides from the daemon.
+const OWN_PARAMS: &[&str] = &[
+    "name",
+    "command",
+    "socket",
+    "auth",
+    "sshauth",
+    "netcat",
+    "keyfile",
+    "pkipath",
+    "known_hosts",
+    "known_hosts_verify",
+    "tls_priority",
+    "mode",
+    "proxy",
+    "no_sanity",
+    "no_verify",
+    "no_tty",
+    "authfile",
+];
+
+/// Everything needed to connect and open.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// How to reach the daemon.
+    pub transport: Transport,
+    /// What connect_open is given (None: let the daemon probe).
+    pub name: Option<String>,
+    /// The unix socket (unix transport, and the far end for ssh).
+    pub socket: Option<String>,
+    /// Host for network transports.
+    pub host: String,
+    /// Port given in the URI (0: the transport's default).
+    pub port: u32,
+    /// User for ssh.
+    pub user: Option<String>,
+    /// Our own parameters, names lower-cased.
+    params: Vec<(String, String)>,
+}
+
+fn invalid(detail: impl AsRef<str>) -> Error {
+    Error::invalid_arg(VIR_FROM_REMOTE, detail)
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+impl Target {
+    /// Reads `uri` (None: the daemon's default) as the remote driver does.
+    pub fn from_uri(uri: Option<&Uri>, flags: u32) -> Result<Target> {
+        let Some(uri) = uri else {
+            return Ok(Target {
+                transport: Transport::Unix,
+                name: None,
+                socket: Some(unix_socket_path(
+                    None,
+                    Mode::Legacy,
+                    flags & VIR_CONNECT_RO != 0,
+                    !is_root(),
+                )),
+                host: String::new(),
+                port: 0,
+                user: None,
+                params: Vec::new(),
+            });
+        };
+        let scheme = uri.scheme.clone().unwrap_or_default();
+        let (driver, transport) = match scheme.split_once('+') {
+            Some((d, t)) => (d.to_string(), Some(t.to_ascii_lowercase())),
+            None => (scheme.clone(), None),
+        };
+        let host = uri.server.clone().unwrap_or_default();
+        let transport = match transport.as_deref() {
+            None if host.is_empty() => Transport::Unix,
+            None => Transport::Tls,
+            Some("tls") => Transport::Tls,
+            Some("unix") => Transport::Unix,
+            Some("ssh") => Transport::Ssh,
+            Some("libssh2") => Transport::Libssh2,
+            Some("libssh") => Transport::Libssh,
+            Some("ext") => Transport::Ext,
+            Some("tcp") => Transport::Tcp,
+            Some(_) => {
+                return Err(invalid(
+                    "remote_open: transport in URL not recognised (should be tls|unix|ssh|ext|tcp|libssh2|libssh)",
+                ))
+            }
+        };
+        if transport == Transport::Unix && !host.is_empty() {
+            return Err(invalid(format!(
+                "using unix socket and remote server '{host}' is not supported."
+            )));
+        }
+        let mut params = Vec::new();
+        let mut rest = Vec::new();
+        for (n, v) in &uri.params {
+            let lower = n.to_ascii_lowercase();
+            if OWN_PARAMS.contains(&lower.as_str()) {
+                params.push((lower, v.clone()));
+            } else {
+                rest.push((n.clone(), v.clone()));
+            }
+        }
+        let mut target = Target {
+            transport,
+            name: None,
+            socket: None,
+            host,
+            port: uri.port,
+            user: uri.user.clone(),
+            params,
+        };
+        target.name = Some(match target.param("name") {
+            Some(n) => n.to_string(),
+            None if driver == "remote" => String::new(),
+            None => {
+                let mut forwarded = Uri {
+                    scheme: Some(driver.clone()),
+                    path: uri.path.clone(),
+                    fragment: uri.fragment.clone(),
+                    params: rest,
+                    ..Uri::default()
+                };
+                forwarded.sync_query();
+                forwarded.format()
+            }
+        });
+        let mode = match target.param("mode") {
+            None | Some("auto") => Mode::Auto,
+            Some("direct") => Mode::Direct,
+            Some("legacy") => Mode::Legacy,
+            Some(m) => return Err(invalid(format!("Unknown remote mode '{m}'"))),
+        };
+        if target.transport == Transport::Ext && target.param("command").is_none() {
+            return Err(invalid("remote_open: for 'ext' transport, command is required"));
+        }
+        let user = !is_root() && (uri.path.as_deref() == Some("/session") || scheme.starts_with("test+"));
+        let daemon = (driver != "remote").then_some(driver.as_str());
+        target.socket = Some(match target.param("socket") {
+            Some(s) => s.to_string(),
+            None => {
+                let mode = match (mode, target.transport) {
+                    (Mode::Auto, Transport::Unix) => {
+                        let direct =
+                            unix_socket_path(daemon, Mode::Direct, flags & VIR_CONNECT_RO != 0, user);
+                        if daemon.is_some() && std::path::Path::new(&direct).exists() {
+                            Mode::Direct
+                        } else {
+                            Mode::Legacy
+                        }
+                    }
+                    (Mode::Auto, _) => Mode::Legacy,
+                    (m, _) => m,
+                };
+                unix_socket_path(daemon, mode, flags & VIR_CONNECT_RO != 0, user)
+            }
+        });
+        Ok(target)
+    }
+
+    /// One of our own parameters (last one wins, as libvirt keeps the last).
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Connects the transport.
+    pub fn connect(&self) -> Result<Channel> {
+        match self.transport {
+            Transport::Unix => {
+                let path = self.socket.as_deref().unwrap_or_default();
+                let s = UnixStream::connect(path).map_err(|e| {
+                    Error::io(VIR_FROM_RPC, &e, format!("Failed to connect socket to '{path}'"))
+                })?;
+                unix_channel(s)
+            }
+            Transport::Tcp => tcp_connect(&self.host, if self.port == 0 { 16509 } else { self.port }),
+            Transport::Tls => Err(Error::with(
+                VIR_FROM_RPC,
+                VIR_ERR_AUTH_UNAVAILABLE,
+                "the TLS transport is not supported by this client yet",
+            )),
+            Transport::Ssh | Transport::Libssh | Transport::Libssh2 => self.ssh(),
+            Transport::Ext => {
+                let cmd = self.param("command").unwrap_or_default();
+                spawn(Command::new(cmd))
+            }
+        }
+    }
+
+    /// The ssh command line libvirt builds (REMOTE_FACTS §7).
+    fn ssh(&self) -> Result<Channel> {
+        let mut c = Command::new(self.param("command").unwrap_or("ssh"));
+        if self.port != 0 {
+            c.arg("-p").arg(self.port.to_string());
+        }
+        if let Some(u) = &self.user {
+            c.arg("-l").arg(u);
+        }
+        if let Some(k) = self.param("keyfile") {
+            c.arg("-i").arg(k);
+        }
+        c.args(["-T", "-e", "none"]);
+        let flag = |n: &str| self.param(n).is_some_and(|v| v != "0" && !v.is_empty());
+        if flag("no_tty") {
+            c.args(["-o", "BatchMode=yes"]);
+        }
+        if flag("no_verify") {
+            c.args(["-o", "StrictHostKeyChecking=no"]);
+        }
+        let nc = self.param("netcat").unwrap_or("nc");
+        let socket = self.socket.as_deref().unwrap_or("/var/run/libvirt/libvirt-sock");
+        let netcat = format!(
+            "if {nc} -q 2>&1 | grep \"requires an argument\" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;{nc} $ARG -U {socket}",
+            nc = shell_quote(nc),
+            socket = shell_quote(socket)
+        );
+        c.arg("--")
+            .arg(&self.host)
+            .arg(format!("sh -c {}", shell_quote(&netcat)));
+        spawn(c)
+    }
+}
+
+/// Single-quotes `s` for a POSIX shell.
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// The daemon socket for `driver` in `mode` (REMOTE_FACTS §6).
+fn unix_socket_path(driver: Option<&str>, mode: Mode, read_only: bool, user: bool) -> String {
+    let prefix = match (mode, driver) {
+        (Mode::Direct, Some(d)) => format!("virt{d}d"),
+        _ => "libvirt".to_string(),
+    };
+    if user {
+        let dir = std::env::var("XDG_RUNTIME_DIR")
+            .unwrap_or_else(|_| format!("{}/.cache", std::env::var("HOME").unwrap_or_default()));
+        format!("{dir}/libvirt/{prefix}-sock")
+    } else if read_only {
+        format!("/var/run/libvirt/{prefix}-sock-ro")
+    } else {
+        format!("/var/run/libvirt/{prefix}-sock")
+    }
+}
+
+fn unix_channel(s: UnixStream) -> Result<Channel> {
+    let r = s
+        .try_clone()
+        .map_err(|e| Error::io(VIR_FROM_RPC, &e, "Cannot duplicate socket"))?;
+    let w = s
+        .try_clone()
+        .map_err(|e| Error::io(VIR_FROM_RPC, &e, "Cannot duplicate socket"))?;
+    Ok(Channel {
+        reader: Box::new(r),
+        writer: Box::new(w),
+        shutdown: Box::new(move || {
+            let _ = s.shutdown(Shutdown::Both);
+        }),
+    })
+}
+
+fn tcp_connect(host: &str, port: u32) -> Result<Channel> {
+    let fail = |errno: i32| {
+        Error::system(
+            VIR_FROM_RPC,
+            errno,
+            format!("unable to connect to server at '{host}:{port}'"),
+        )
+    };
+    let addrs = (host, port as u16).to_socket_addrs().map_err(|_| {
+        Error::with(
+            VIR_FROM_RPC,
+            VIR_ERR_SYSTEM_ERROR,
+            format!("Unable to resolve address '{host}' service '{port}'"),
+        )
+    })?;
+    let mut last = libc::ECONNREFUSED;
+    for a in addrs {
+        match TcpStream::connect(a) {
+            Ok(s) => {
+                let _ = s.set_nodelay(true);
+                let r = s
+                    .try_clone()
+                    .map_err(|e| Error::io(VIR_FROM_RPC, &e, "Cannot duplicate socket"))?;
+                let w = s
+                    .try_clone()
+                    .map_err(|e| Error::io(VIR_FROM_RPC, &e, "Cannot duplicate socket"))?;
+                return Ok(Channel {
+                    reader: Box::new(r),
+                    writer: Box::new(w),
+                    shutdown: Box::new(move || {
+                        let _ = s.shutdown(Shutdown::Both);
+                    }),
+                });
+            }
+            Err(e) => last = e.raw_os_error().unwrap_or(libc::ECONNREFUSED),
+        }
+    }
+    Err(fail(last))
+}
+
+/// Runs `c` and speaks the protocol over its stdin/stdout.
+fn spawn(mut c: Command) -> Result<Channel> {
+    let prog = c.get_program().to_string_lossy().into_owned();
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| Error::io(VIR_FROM_RPC, &e, format!("Cannot run '{prog}'")))?;
+    let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        return Err(Error::internal(VIR_FROM_RPC, format!("no pipes to {prog}")));
+    };
+    let child: Arc<Mutex<Child>> = Arc::new(Mutex::new(child));
+    Ok(Channel {
+        reader: Box::new(stdout) as Box<dyn Read + Send>,
+        writer: Box::new(stdin) as Box<dyn Write + Send>,
+        shutdown: Box::new(move || {
+            let mut c = child.lock();
+            let _ = c.kill();
+            let _ = c.wait();
+        }),
+    })
+}

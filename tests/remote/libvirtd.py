@@ -1,0 +1,118 @@
+"""Starts Debian's libvirtd 9.0 on a private unix socket directory and a
+loopback TCP port, with a configuration, pid file and logs of its own in a
+temporary directory.  Its built-in test driver is what the remote tests talk
+to, so LIBVIRT_DRIVER_DIR points at an empty folder: the QEMU module fails to
+initialise without its system user, and the network, storage and other state
+drivers take host-wide pid files under /run/libvirt (so two daemons could not
+run at once) and touch host state (bridges, autostarted networks).
+
+    with Daemon() as d:
+        d.unix_uri   # test+unix:///default?socket=...
+        d.tcp_uri    # test+tcp://127.0.0.1:PORT/default
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+LIBVIRTD = "/usr/sbin/libvirtd"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Daemon:
+    def __init__(self, extra_conf="", dir=None, port=None):
+        """`dir` and `port` fixed make two daemons in a row look the same to
+        clients (the socket path and port appear in URIs)."""
+        self.extra_conf = extra_conf
+        self.proc = None
+        self.fixed_dir = dir
+        self.fixed_port = port
+
+    def start(self):
+        if self.fixed_dir:
+            shutil.rmtree(self.fixed_dir, ignore_errors=True)
+            os.makedirs(self.fixed_dir)
+            self.dir = self.fixed_dir
+        else:
+            self.dir = tempfile.mkdtemp(prefix="virt-libvirtd-")
+        drivers = os.path.join(self.dir, "drivers")
+        os.mkdir(drivers)
+        self.port = self.fixed_port or free_port()
+        self.sockdir = os.path.join(self.dir, "run")
+        os.mkdir(self.sockdir)
+        conf = os.path.join(self.dir, "libvirtd.conf")
+        with open(conf, "w") as f:
+            f.write('listen_tcp = 1\nlisten_tls = 0\nauth_tcp = "none"\n'
+                    'tcp_port = "%d"\nlisten_addr = "127.0.0.1"\n'
+                    'unix_sock_dir = "%s"\nauth_unix_rw = "none"\nauth_unix_ro = "none"\n'
+                    'unix_sock_rw_perms = "0700"\n'
+                    'log_outputs = "3:file:%s"\n%s'
+                    % (self.port, self.sockdir, os.path.join(self.dir, "libvirtd.log"), self.extra_conf))
+        env = dict(os.environ)
+        env["LIBVIRT_DRIVER_DIR"] = drivers
+        env.pop("LIBVIRT_DEFAULT_URI", None)
+        # The daemon always runs on Debian's library, whichever the client uses.
+        env.pop("LD_LIBRARY_PATH", None)
+        self.socket = os.path.join(self.sockdir, "libvirt-sock")
+        self.proc = subprocess.Popen(
+            [LIBVIRTD, "--listen", "-f", conf, "-p", os.path.join(self.dir, "libvirtd.pid")],
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=open(os.path.join(self.dir, "stderr"), "w"))
+        for _ in range(400):
+            if self.proc.poll() is not None:
+                raise RuntimeError("libvirtd exited: " + open(os.path.join(self.dir, "stderr")).read())
+            if os.path.exists(self.socket) and self._tcp_up():
+                break
+            time.sleep(0.025)
+        else:
+            raise RuntimeError("libvirtd did not come up")
+        self.unix_uri = "test+unix:///default?socket=" + self.socket
+        self.tcp_uri = "test+tcp://127.0.0.1:%d/default" % self.port
+        return self
+
+    def _tcp_up(self):
+        try:
+            socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+            return True
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+if __name__ == "__main__":
+    # Manual use: print the URIs and serve until interrupted.
+    import sys
+    d = Daemon().start()
+    print(d.unix_uri)
+    print(d.tcp_uri)
+    sys.stdout.flush()
+    try:
+        signal.pause()
+    finally:
+        d.stop()
