@@ -56,7 +56,8 @@ demo: deps-build stage
 
 # Debian packages the tests need (installed when missing; needs root).
 TEST_PACKAGES := gcc pkg-config binutils util-linux libvirt0 libvirt-clients libvirt-dev python3-libvirt \
-	libsys-virt-perl golang-go golang-github-libvirt-libvirt-go-dev golang-github-vmware-govmomi-dev
+	libsys-virt-perl golang-go golang-github-libvirt-libvirt-go-dev golang-github-vmware-govmomi-dev \
+	libvirt-daemon openssl
 BUILD_PACKAGES := gcc pkg-config binutils
 
 deps-build:

@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod protocol;
+pub mod tls;
 pub mod transport;
 
 use std::sync::Arc;
@@ -165,9 +166,9 @@ impl Driver for RemoteDriver {
     }
 
     fn is_encrypted(&self) -> Result<bool> {
-        // Only TLS or SASL sessions count, and neither is spoken yet.
-        let _: i32 = self.one(CONNECT_IS_SECURE, &())?;
-        Ok(false)
+        // Only TLS or SASL sessions count, and SASL is not spoken yet.
+        let server: i32 = self.one(CONNECT_IS_SECURE, &())?;
+        Ok(self.transport == Transport::Tls && server != 0)
     }
 
     fn close(&self, owner: usize) {
@@ -384,7 +385,10 @@ impl Driver for RemoteDriver {
     }
 
     fn domain_restore(&self, path: &str, xml: Option<&str>, flags: u32) -> Result<()> {
-        self.unit(DOMAIN_RESTORE_FLAGS, &(path.to_string(), xml.map(str::to_string), flags))
+        self.unit(
+            DOMAIN_RESTORE_FLAGS,
+            &(path.to_string(), xml.map(str::to_string), flags),
+        )
     }
 
     fn domain_save_image_get_xml_desc(&self, path: &str, flags: u32) -> Result<String> {
@@ -392,7 +396,10 @@ impl Driver for RemoteDriver {
     }
 
     fn domain_save_image_define_xml(&self, path: &str, xml: &str, flags: u32) -> Result<()> {
-        self.unit(DOMAIN_SAVE_IMAGE_DEFINE_XML, &(path.to_string(), xml.to_string(), flags))
+        self.unit(
+            DOMAIN_SAVE_IMAGE_DEFINE_XML,
+            &(path.to_string(), xml.to_string(), flags),
+        )
     }
 
     fn node_get_cpu_map(&self, flags: u32) -> Result<(i32, Vec<bool>)> {
@@ -421,7 +428,10 @@ impl Driver for RemoteDriver {
                 cpu_time,
                 cpu,
                 affinity: (0..cpus)
-                    .map(|c| maps.get(i * maplen + c / 8).is_some_and(|b| b & (1 << (c % 8)) != 0))
+                    .map(|c| {
+                        maps.get(i * maplen + c / 8)
+                            .is_some_and(|b| b & (1 << (c % 8)) != 0)
+                    })
                     .collect(),
             })
             .collect())
@@ -467,7 +477,13 @@ impl Driver for RemoteDriver {
         ))
     }
 
-    fn snapshot_list(&self, dom: &DomainRef, parent: Option<&str>, flags: u32, api: &str) -> Result<Vec<String>> {
+    fn snapshot_list(
+        &self,
+        dom: &DomainRef,
+        parent: Option<&str>,
+        flags: u32,
+        api: &str,
+    ) -> Result<Vec<String>> {
         // One procedure per public call, so the daemon's errors name the
         // function libvirt's would.
         let snap = parent.map(|p| SnapshotRef {
@@ -486,10 +502,16 @@ impl Driver for RemoteDriver {
                 Ok(vec![String::new(); n.max(0) as usize])
             }
             ("virDomainSnapshotListNames", _) => Ok(self
-                .one::<_, List<String, SNAPSHOT_LIST_MAX>>(DOMAIN_SNAPSHOT_LIST_NAMES, &(dom.clone(), max, flags))?
+                .one::<_, List<String, SNAPSHOT_LIST_MAX>>(
+                    DOMAIN_SNAPSHOT_LIST_NAMES,
+                    &(dom.clone(), max, flags),
+                )?
                 .0),
             ("virDomainSnapshotListChildrenNames", Some(s)) => Ok(self
-                .one::<_, List<String, SNAPSHOT_LIST_MAX>>(DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES, &(s, max, flags))?
+                .one::<_, List<String, SNAPSHOT_LIST_MAX>>(
+                    DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES,
+                    &(s, max, flags),
+                )?
                 .0),
             (_, None) => {
                 let (List(refs), _): (List<SnapshotRef, SNAPSHOT_LIST_MAX>, i32) =

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use super::client::Channel;
+use super::tls;
 use crate::abi::*;
 use crate::error::{Error, Result};
 use crate::uri::Uri;
@@ -68,6 +69,9 @@ const OWN_PARAMS: &[&str] = &[
     "no_tty",
     "authfile",
 ];
+
+/// The parameters libvirt reads as integers (on/off switches).
+const NUMERIC_PARAMS: &[&str] = &["no_sanity", "no_verify", "no_tty"];
 
 /// Everything needed to connect and open.
 #[derive(Debug, Clone)]
@@ -183,6 +187,11 @@ impl Target {
             Some("legacy") => Mode::Legacy,
             Some(m) => return Err(invalid(format!("Unknown remote mode '{m}'"))),
         };
+        for n in NUMERIC_PARAMS {
+            if target.param(n).is_some_and(|v| v.trim().parse::<i32>().is_err()) {
+                return Err(invalid(format!("Failed to parse value of URI component {n}")));
+            }
+        }
         if target.transport == Transport::Ext && target.param("command").is_none() {
             return Err(invalid("remote_open: for 'ext' transport, command is required"));
         }
@@ -219,6 +228,14 @@ impl Target {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A numeric on/off parameter: set when present and not 0 (from_uri
+    /// has checked it is a number).
+    fn flag(&self, name: &str) -> bool {
+        self.param(name)
+            .and_then(|v| v.trim().parse::<i32>().ok())
+            .is_some_and(|v| v != 0)
+    }
+
     /// Connects the transport.
     pub fn connect(&self) -> Result<Channel> {
         match self.transport {
@@ -230,11 +247,24 @@ impl Target {
                 unix_channel(s)
             }
             Transport::Tcp => tcp_connect(&self.host, if self.port == 0 { 16509 } else { self.port }),
-            Transport::Tls => Err(Error::with(
-                VIR_FROM_RPC,
-                VIR_ERR_AUTH_UNAVAILABLE,
-                "the TLS transport is not supported by this client yet",
-            )),
+            Transport::Tls => {
+                let files = tls::PkiFiles::locate(
+                    self.param("pkipath"),
+                    is_root(),
+                    std::env::var("HOME").ok().as_deref(),
+                );
+                let opts = tls::TlsOptions {
+                    files,
+                    no_verify: self.flag("no_verify"),
+                    no_sanity: self.flag("no_sanity"),
+                };
+                // The files are read before connecting, as libvirt does, so a
+                // missing CA is reported even when no daemon listens.
+                let config = tls::config(&opts)?;
+                let port = if self.port == 0 { 16514 } else { self.port };
+                let sock = tcp_socket(&self.host, port)?;
+                tls::connect(sock, &self.host, config)
+            }
             Transport::Ssh | Transport::Libssh | Transport::Libssh2 => self.ssh(),
             Transport::Ext => {
                 let cmd = self.param("command").unwrap_or_default();
@@ -256,11 +286,10 @@ impl Target {
             c.arg("-i").arg(k);
         }
         c.args(["-T", "-e", "none"]);
-        let flag = |n: &str| self.param(n).is_some_and(|v| v != "0" && !v.is_empty());
-        if flag("no_tty") {
+        if self.flag("no_tty") {
             c.args(["-o", "BatchMode=yes"]);
         }
-        if flag("no_verify") {
+        if self.flag("no_verify") {
             c.args(["-o", "StrictHostKeyChecking=no"]);
         }
         let nc = self.param("netcat").unwrap_or("nc");
@@ -316,6 +345,24 @@ fn unix_channel(s: UnixStream) -> Result<Channel> {
 }
 
 fn tcp_connect(host: &str, port: u32) -> Result<Channel> {
+    let s = tcp_socket(host, port)?;
+    let r = s
+        .try_clone()
+        .map_err(|e| Error::io(VIR_FROM_RPC, &e, "Cannot duplicate socket"))?;
+    let w = s
+        .try_clone()
+        .map_err(|e| Error::io(VIR_FROM_RPC, &e, "Cannot duplicate socket"))?;
+    Ok(Channel {
+        reader: Box::new(r),
+        writer: Box::new(w),
+        shutdown: Box::new(move || {
+            let _ = s.shutdown(Shutdown::Both);
+        }),
+    })
+}
+
+/// A TCP connection to the first of `host`'s addresses that answers.
+fn tcp_socket(host: &str, port: u32) -> Result<TcpStream> {
     let fail = |errno: i32| {
         Error::system(
             VIR_FROM_RPC,
@@ -335,19 +382,7 @@ fn tcp_connect(host: &str, port: u32) -> Result<Channel> {
         match TcpStream::connect(a) {
             Ok(s) => {
                 let _ = s.set_nodelay(true);
-                let r = s
-                    .try_clone()
-                    .map_err(|e| Error::io(VIR_FROM_RPC, &e, "Cannot duplicate socket"))?;
-                let w = s
-                    .try_clone()
-                    .map_err(|e| Error::io(VIR_FROM_RPC, &e, "Cannot duplicate socket"))?;
-                return Ok(Channel {
-                    reader: Box::new(r),
-                    writer: Box::new(w),
-                    shutdown: Box::new(move || {
-                        let _ = s.shutdown(Shutdown::Both);
-                    }),
-                });
+                return Ok(s);
             }
             Err(e) => last = e.raw_os_error().unwrap_or(libc::ECONNREFUSED),
         }
