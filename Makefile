@@ -57,7 +57,7 @@ demo: deps-build stage
 # Debian packages the tests need (installed when missing; needs root).
 TEST_PACKAGES := gcc pkg-config binutils util-linux libvirt0 libvirt-clients libvirt-dev python3-libvirt \
 	libsys-virt-perl golang-go golang-github-libvirt-libvirt-go-dev golang-github-vmware-govmomi-dev \
-	libvirt-daemon openssl
+	libvirt-daemon openssl openssh-server openssh-client netcat-openbsd
 BUILD_PACKAGES := gcc pkg-config binutils
 
 deps-build:

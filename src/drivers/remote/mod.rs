@@ -2,6 +2,7 @@
 //! socket, TCP, ssh or an external command.
 
 pub mod client;
+pub mod command;
 pub mod protocol;
 pub mod tls;
 pub mod transport;

@@ -22,6 +22,7 @@ use rustls::{
 };
 
 use super::client::Channel;
+use super::command::NoSigpipe;
 use crate::abi::*;
 use crate::error::{Error, Result};
 
@@ -336,7 +337,7 @@ struct Shared {
 impl Shared {
     /// Sends whatever records the session has queued.
     fn flush_records(&self, conn: &mut ClientConnection) -> io::Result<()> {
-        let mut s = &self.sock;
+        let mut s = NoSigpipe(&self.sock);
         while conn.wants_write() {
             conn.write_tls(&mut s)?;
         }

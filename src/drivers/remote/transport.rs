@@ -1,16 +1,11 @@
 //! From a URI to a connected byte stream: which transport, which socket or
 //! host and port, and the name the daemon is asked to open.
 
-use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::os::unix::net::UnixStream;
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-
-use parking_lot::Mutex;
 
 use super::client::Channel;
-use super::tls;
+use super::{command, tls};
 use crate::abi::*;
 use crate::error::{Error, Result};
 use crate::uri::Uri;
@@ -35,6 +30,24 @@ pub enum Transport {
 }
 
 impl Transport {
+    /// The name in URIs and libvirt's messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Unix => "unix",
+            Transport::Tcp => "tcp",
+            Transport::Tls => "tls",
+            Transport::Ssh => "ssh",
+            Transport::Libssh => "libssh",
+            Transport::Libssh2 => "libssh2",
+            Transport::Ext => "ext",
+        }
+    }
+
+    /// The ssh family, which all run the remote proxy command.
+    fn is_ssh(self) -> bool {
+        matches!(self, Transport::Ssh | Transport::Libssh | Transport::Libssh2)
+    }
+
     /// Whether libvirt marks the transport secure (virConnectIsSecure).
     pub fn secure(self) -> bool {
         !matches!(self, Transport::Tcp | Transport::Ext)
@@ -88,6 +101,10 @@ pub struct Target {
     pub port: u32,
     /// User for ssh.
     pub user: Option<String>,
+    /// Opened read-only (the ssh helper and socket say so too).
+    read_only: bool,
+    /// A per-user daemon (libvirt's USER flag).
+    session: bool,
     /// Our own parameters, names lower-cased.
     params: Vec<(String, String)>,
 }
@@ -117,6 +134,8 @@ impl Target {
                 host: String::new(),
                 port: 0,
                 user: None,
+                read_only: flags & VIR_CONNECT_RO != 0,
+                session: !is_root(),
                 params: Vec::new(),
             });
         };
@@ -164,6 +183,8 @@ impl Target {
             host,
             port: uri.port,
             user: uri.user.clone(),
+            read_only: flags & VIR_CONNECT_RO != 0,
+            session: false,
             params,
         };
         target.name = Some(match target.param("name") {
@@ -196,6 +217,18 @@ impl Target {
             return Err(invalid("remote_open: for 'ext' transport, command is required"));
         }
         let user = !is_root() && (uri.path.as_deref() == Some("/session") || scheme.starts_with("test+"));
+        target.session = user;
+        if mode == Mode::Direct && target.transport.is_ssh() {
+            return Err(Error::with(
+                VIR_FROM_REMOTE,
+                VIR_ERR_OPERATION_UNSUPPORTED,
+                format!(
+                    "Cannot use direct socket mode for {} transport",
+                    target.transport.name()
+                ),
+            ));
+        }
+        target.proxy()?;
         let daemon = (driver != "remote").then_some(driver.as_str());
         target.socket = Some(match target.param("socket") {
             Some(s) => s.to_string(),
@@ -268,47 +301,112 @@ impl Target {
             Transport::Ssh | Transport::Libssh | Transport::Libssh2 => self.ssh(),
             Transport::Ext => {
                 let cmd = self.param("command").unwrap_or_default();
-                spawn(Command::new(cmd))
+                command::spawn(command::command(cmd, &[]))
             }
         }
     }
 
-    /// The ssh command line libvirt builds (REMOTE_FACTS §7).
-    fn ssh(&self) -> Result<Channel> {
-        let mut c = Command::new(self.param("command").unwrap_or("ssh"));
+    /// How the far end reaches the daemon: `proxy=`, else netcat when a
+    /// socket or netcat is named, the helper alone for a per-user daemon,
+    /// and otherwise the helper when the host has it.
+    fn proxy(&self) -> Result<Proxy> {
+        let proxy = match self.param("proxy") {
+            Some("netcat") => Proxy::Netcat,
+            Some("native") => Proxy::Native,
+            Some("auto") => Proxy::Auto,
+            None if self.param("socket").is_some() => Proxy::Netcat,
+            None if self.session => Proxy::Native,
+            None => Proxy::Auto,
+            // libvirt's spelling.
+            Some(p) => return Err(invalid(format!("Unnkown proxy type '{p}'"))),
+        };
+        Ok(match proxy {
+            Proxy::Auto if self.param("netcat").is_some() => Proxy::Netcat,
+            p => p,
+        })
+    }
+
+    /// The arguments libvirt gives `ssh` (REMOTE_FACTS §7), the program
+    /// excluded.
+    pub fn ssh_args(&self) -> Result<Vec<String>> {
+        let mut args = Vec::new();
         if self.port != 0 {
-            c.arg("-p").arg(self.port.to_string());
+            args.extend(["-p".to_string(), self.port.to_string()]);
         }
         if let Some(u) = &self.user {
-            c.arg("-l").arg(u);
+            args.extend(["-l".to_string(), u.clone()]);
         }
         if let Some(k) = self.param("keyfile") {
-            c.arg("-i").arg(k);
+            args.extend(["-i".to_string(), k.to_string()]);
         }
-        c.args(["-T", "-e", "none"]);
+        args.extend(["-T", "-e", "none"].map(String::from));
         if self.flag("no_tty") {
-            c.args(["-o", "BatchMode=yes"]);
+            args.extend(["-o", "BatchMode=yes"].map(String::from));
         }
         if self.flag("no_verify") {
-            c.args(["-o", "StrictHostKeyChecking=no"]);
+            args.extend(["-o", "StrictHostKeyChecking=no"].map(String::from));
         }
-        let nc = self.param("netcat").unwrap_or("nc");
-        let socket = self.socket.as_deref().unwrap_or("/var/run/libvirt/libvirt-sock");
+        let host = if self.host.is_empty() {
+            "localhost"
+        } else {
+            &self.host
+        };
+        args.extend(["--".to_string(), host.to_string()]);
+        // The netcat path and the URI pass through two shells (the remote
+        // login shell, then `sh -c`), so they are escaped twice; the socket
+        // path goes in as it is, as libvirt does.
+        let nc = shell_escape(&shell_escape(self.param("netcat").unwrap_or("nc")));
+        let socket = self.socket.as_deref().unwrap_or_default();
         let netcat = format!(
-            "if {nc} -q 2>&1 | grep \"requires an argument\" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;{nc} $ARG -U {socket}",
-            nc = shell_quote(nc),
-            socket = shell_quote(socket)
+            "if '{nc}' -q 2>&1 | grep \"requires an argument\" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;'{nc}' $ARG -U {socket}"
         );
-        c.arg("--")
-            .arg(&self.host)
-            .arg(format!("sh -c {}", shell_quote(&netcat)));
-        spawn(c)
+        let uri = shell_escape(&shell_escape(self.name.as_deref().unwrap_or_default()));
+        let ro = if self.read_only { " -r " } else { " " };
+        let helper = format!("virt-ssh-helper{ro}'{uri}'");
+        let remote = match self.proxy()? {
+            Proxy::Netcat => netcat,
+            Proxy::Native => helper,
+            Proxy::Auto => format!(
+                "which virt-ssh-helper 1>/dev/null 2>&1; if test $? = 0; then     {helper}; else    {netcat}; fi"
+            ),
+        };
+        args.push(format!("sh -c '{remote}'"));
+        Ok(args)
+    }
+
+    /// Runs `ssh` (or `command=`) with libvirt's command line.
+    fn ssh(&self) -> Result<Channel> {
+        let mut c = command::command(self.param("command").unwrap_or("ssh"), command::SSH_ENV);
+        c.args(self.ssh_args()?);
+        command::spawn(c)
     }
 }
 
-/// Single-quotes `s` for a POSIX shell.
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
+/// What runs on the far end of an ssh connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Proxy {
+    /// virt-ssh-helper if the host has it, else netcat.
+    Auto,
+    /// `nc -U socket`.
+    Netcat,
+    /// virt-ssh-helper.
+    Native,
+}
+
+/// A word for a POSIX shell: as it is when nothing in it is special to the
+/// shell, else single-quoted (libvirt's rule, so command lines match).
+fn shell_escape(s: &str) -> String {
+    const SPECIAL: &[char] = &[
+        '|', '&', ';', '<', '>', '(', ')', '$', '`', '\\', '"', '\'', ' ', '\t', '\n', '*', '?', '#', '~',
+        '=', '%',
+    ];
+    if s.is_empty() {
+        "''".to_string()
+    } else if !s.contains(SPECIAL) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 /// The daemon socket for `driver` in `mode` (REMOTE_FACTS §6).
@@ -390,26 +488,34 @@ fn tcp_socket(host: &str, port: u32) -> Result<TcpStream> {
     Err(fail(last))
 }
 
-/// Runs `c` and speaks the protocol over its stdin/stdout.
-fn spawn(mut c: Command) -> Result<Channel> {
-    let prog = c.get_program().to_string_lossy().into_owned();
-    let mut child = c
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| Error::io(VIR_FROM_RPC, &e, format!("Cannot run '{prog}'")))?;
-    let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-        return Err(Error::internal(VIR_FROM_RPC, format!("no pipes to {prog}")));
-    };
-    let child: Arc<Mutex<Child>> = Arc::new(Mutex::new(child));
-    Ok(Channel {
-        reader: Box::new(stdout) as Box<dyn Read + Send>,
-        writer: Box::new(stdin) as Box<dyn Write + Send>,
-        shutdown: Box::new(move || {
-            let mut c = child.lock();
-            let _ = c.kill();
-            let _ = c.wait();
-        }),
-    })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_escape_quotes_only_when_the_shell_would_care() {
+        assert_eq!(shell_escape("qemu:///system"), "qemu:///system");
+        assert_eq!(shell_escape(""), "''");
+        assert_eq!(shell_escape("/my nc"), "'/my nc'");
+        assert_eq!(shell_escape("it's"), "'it'\\''s'");
+        // Twice, as the netcat path and URI are: the empty name libvirt sends
+        // for remote:// URIs.
+        assert_eq!(shell_escape(&shell_escape("")), "''\\'''\\'''");
+    }
+
+    #[test]
+    fn ssh_args_follow_libvirt_for_a_netcat_socket() {
+        let uri =
+            Uri::parse("qemu+ssh://fred@somehost:9000/system?socket=/tmp/socket&netcat=netcat&no_tty=1")
+                .unwrap();
+        let t = Target::from_uri(Some(&uri), 0).unwrap();
+        let args = t.ssh_args().unwrap();
+        assert_eq!(
+            args,
+            [
+                "-p", "9000", "-l", "fred", "-T", "-e", "none", "-o", "BatchMode=yes", "--", "somehost",
+                "sh -c 'if 'netcat' -q 2>&1 | grep \"requires an argument\" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;'netcat' $ARG -U /tmp/socket'"
+            ]
+        );
+    }
 }
