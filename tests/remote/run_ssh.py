@@ -7,8 +7,10 @@ and with ours; outputs must be identical:
   - peer: a private sshd (sshd.py) in front of a private libvirtd
     (libvirtd.py), reached with the netcat proxy (socket=): known host key,
     no_verify with none, unknown and wrong host keys, a key that is not
-    authorised, a socket that does not exist, read-only, and the ext
-    transport through `nc -U`;
+    authorised, a socket that does not exist, read-only, the ext transport
+    through `nc -U`, and libssh/libssh2 URIs (known_hosts, sshauth,
+    known_hosts_verify) which libvirt serves in-process and we map onto
+    the ssh binary;
   - the python transcripts (domains.py, netstore.py) over ssh.  With
     --same-as-unix they run only on our library and must match our run over
     the unix socket (tests/run-all uses that form until the remote driver
@@ -76,8 +78,9 @@ def argv_uris(cmd):
         "test+ext:///default?" + c,
         "test+ext://h:33/default?%s&socket=/x" % c,
         "test+ext:///default",
-        "test+ext:///default?command=/nonexistent/cmd",
-        "test+ssh://h/default?command=/nonexistent/ssh",
+        # A command that cannot run is left out: libvirt itself reports it
+        # either as "Cannot write data: Broken pipe" or as the child's
+        # complaint, depending on which side of the fork gets there first.
     ]
 
 
@@ -98,6 +101,16 @@ def peer_uris(s, socket, work):
         "test+ssh://root@127.0.0.1:%d/default?keyfile=%s&socket=/nonexistent/sock&command=%s"
         % (s.port, s.key, s.ssh_known),
         "test+ext:///default?command=" + nc,
+    ] + [
+        # libssh and libssh2 (in-process in libvirt, the ssh binary here):
+        # the cases whose outcome does not depend on the ssh library's words.
+        "test+%s://root@127.0.0.1:%d/default?keyfile=%s&socket=%s&%s" % (t, s.port, s.key, socket, q)
+        for t in ("libssh", "libssh2")
+        for q in ("known_hosts=" + os.path.join(s.dir, "known_hosts"),
+                  "known_hosts=%s&sshauth=privkey" % os.path.join(s.dir, "known_hosts"),
+                  "known_hosts=%s&sshauth=bogus" % os.path.join(s.dir, "known_hosts"),
+                  "known_hosts=%s&known_hosts_verify=bogus" % os.path.join(s.dir, "known_hosts"),
+                  "known_hosts=%s&known_hosts_verify=ignore" % os.path.join(work, "new_known_hosts"))
     ]
 
 

@@ -340,11 +340,15 @@ impl Target {
             args.extend(["-i".to_string(), k.to_string()]);
         }
         args.extend(["-T", "-e", "none"].map(String::from));
-        if self.flag("no_tty") {
-            args.extend(["-o", "BatchMode=yes"].map(String::from));
-        }
-        if self.flag("no_verify") {
-            args.extend(["-o", "StrictHostKeyChecking=no"].map(String::from));
+        if self.transport == Transport::Ssh {
+            if self.flag("no_tty") {
+                args.extend(["-o", "BatchMode=yes"].map(String::from));
+            }
+            if self.flag("no_verify") {
+                args.extend(["-o", "StrictHostKeyChecking=no"].map(String::from));
+            }
+        } else {
+            args.extend(self.libssh_options()?);
         }
         let host = if self.host.is_empty() {
             "localhost"
@@ -372,6 +376,71 @@ impl Target {
         };
         args.push(format!("sh -c '{remote}'"));
         Ok(args)
+    }
+
+    /// The libssh and libssh2 transports run in libvirt's process; here they
+    /// run the `ssh` binary with options that mean what their parameters
+    /// mean: never prompting, `known_hosts=` (default: libvirt's per-user
+    /// config directory) checked as `known_hosts_verify=` says (normal:
+    /// only known hosts; auto: add new ones; ignore, or no_verify=1: no
+    /// check), and `sshauth=` choosing the methods (agent and privkey are
+    /// both public-key authentication; without agent the agent is not used).
+    fn libssh_options(&self) -> Result<Vec<String>> {
+        let rpc_invalid = |detail: String| Error::invalid_arg(VIR_FROM_RPC, detail);
+        let mut opts = vec!["BatchMode=yes".to_string()];
+        let verify = match self.param("known_hosts_verify") {
+            _ if self.flag("no_verify") => "ignore",
+            None => "normal",
+            Some(v @ ("normal" | "auto" | "ignore")) => v,
+            Some(v) => {
+                return Err(rpc_invalid(format!(
+                    "Invalid host key verification method: '{v}'"
+                )))
+            }
+        };
+        let known = match self.param("known_hosts") {
+            Some(k) => k.to_string(),
+            None => {
+                let config = std::env::var("XDG_CONFIG_HOME")
+                    .unwrap_or_else(|_| format!("{}/.config", std::env::var("HOME").unwrap_or_default()));
+                format!("{config}/libvirt/known_hosts")
+            }
+        };
+        match verify {
+            "normal" => opts.extend([
+                "StrictHostKeyChecking=yes".to_string(),
+                format!("UserKnownHostsFile={known}"),
+            ]),
+            "auto" => opts.extend([
+                "StrictHostKeyChecking=accept-new".to_string(),
+                format!("UserKnownHostsFile={known}"),
+            ]),
+            _ => opts.extend(["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null"].map(String::from)),
+        }
+        if let Some(list) = self.param("sshauth") {
+            let mut methods: Vec<&str> = Vec::new();
+            let mut agent = false;
+            for m in list.split(',') {
+                let ssh = match m {
+                    "agent" => {
+                        agent = true;
+                        "publickey"
+                    }
+                    "privkey" => "publickey",
+                    "password" => "password",
+                    "keyboard-interactive" => "keyboard-interactive",
+                    _ => return Err(rpc_invalid(format!("Invalid authentication method: '{m}'"))),
+                };
+                if !methods.contains(&ssh) {
+                    methods.push(ssh);
+                }
+            }
+            opts.push(format!("PreferredAuthentications={}", methods.join(",")));
+            if !agent {
+                opts.push("IdentityAgent=none".to_string());
+            }
+        }
+        Ok(opts.into_iter().flat_map(|o| ["-o".to_string(), o]).collect())
     }
 
     /// Runs `ssh` (or `command=`) with libvirt's command line.
