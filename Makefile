@@ -59,7 +59,7 @@ demo: deps-build stage
 # Debian packages the tests need (installed when missing; needs root).
 TEST_PACKAGES := gcc pkg-config binutils util-linux libvirt0 libvirt-clients libvirt-dev libvirt-daemon python3-libvirt \
 	libsys-virt-perl golang-go golang-github-libvirt-libvirt-go-dev golang-github-vmware-govmomi-dev \
-	openssl wsl uuid-runtime libxml2-utils curl python3-winrm
+	openssl wsl uuid-runtime libxml2-utils curl python3-winrm openssh-server openssh-client netcat-openbsd
 BUILD_PACKAGES := gcc pkg-config binutils
 
 deps-build:

@@ -9,6 +9,9 @@ run at once) and touch host state (bridges, autostarted networks).
     with Daemon() as d:
         d.unix_uri   # test+unix:///default?socket=...
         d.tcp_uri    # test+tcp://127.0.0.1:PORT/default
+
+    with Daemon(tls=pki) as d:   # pki from tlspki.make_pki
+        d.tls_uri    # test+tls://127.0.0.1:PORT/default (add ?pkipath=...)
 """
 import os
 import shutil
@@ -30,10 +33,13 @@ def free_port():
 
 
 class Daemon:
-    def __init__(self, extra_conf="", dir=None, port=None):
+    def __init__(self, extra_conf="", dir=None, port=None, tls=None, tls_port=None):
         """`dir` and `port` fixed make two daemons in a row look the same to
-        clients (the socket path and port appear in URIs)."""
+        clients (the socket path and port appear in URIs).  `tls` (a
+        tlspki.Pki) also listens for TLS on loopback with its certificates."""
         self.extra_conf = extra_conf
+        self.tls = tls
+        self.fixed_tls_port = tls_port
         self.proc = None
         self.fixed_dir = dir
         self.fixed_port = port
@@ -51,8 +57,13 @@ class Daemon:
         self.sockdir = os.path.join(self.dir, "run")
         os.mkdir(self.sockdir)
         conf = os.path.join(self.dir, "libvirtd.conf")
+        tls_conf = 'listen_tls = 0\n'
+        if self.tls:
+            self.tls_port = self.fixed_tls_port or free_port()
+            tls_conf = ('listen_tls = 1\ntls_port = "%d"\nauth_tls = "none"\n%s'
+                        % (self.tls_port, self.tls.server_conf()))
         with open(conf, "w") as f:
-            f.write('listen_tcp = 1\nlisten_tls = 0\nauth_tcp = "none"\n'
+            f.write(tls_conf + 'listen_tcp = 1\nauth_tcp = "none"\n'
                     'tcp_port = "%d"\nlisten_addr = "127.0.0.1"\n'
                     'unix_sock_dir = "%s"\nauth_unix_rw = "none"\nauth_unix_ro = "none"\n'
                     'unix_sock_rw_perms = "0700"\n'
@@ -71,18 +82,29 @@ class Daemon:
         for _ in range(400):
             if self.proc.poll() is not None:
                 raise RuntimeError("libvirtd exited: " + open(os.path.join(self.dir, "stderr")).read())
-            if os.path.exists(self.socket) and self._tcp_up():
+            if os.path.exists(self.socket) and self._tcp_up() and self._tls_up():
                 break
             time.sleep(0.025)
         else:
             raise RuntimeError("libvirtd did not come up")
         self.unix_uri = "test+unix:///default?socket=" + self.socket
         self.tcp_uri = "test+tcp://127.0.0.1:%d/default" % self.port
+        if self.tls:
+            self.tls_uri = "test+tls://127.0.0.1:%d/default" % self.tls_port
         return self
 
     def _tcp_up(self):
         try:
             socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+            return True
+        except OSError:
+            return False
+
+    def _tls_up(self):
+        if not self.tls:
+            return True
+        try:
+            socket.create_connection(("127.0.0.1", self.tls_port), 0.2).close()
             return True
         except OSError:
             return False

@@ -238,9 +238,17 @@ impl Shared {
     }
 }
 
+/// The error a transport put inside an I/O error (a child's stderr in it,
+/// say), which says more than the errno alone.
+fn transport_error(e: &std::io::Error) -> Option<Error> {
+    e.get_ref()?.downcast_ref::<Error>().cloned()
+}
+
 fn read_exact(r: &mut dyn Read, buf: &mut [u8]) -> Result<()> {
     r.read_exact(buf).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+        if let Some(err) = transport_error(&e) {
+            err
+        } else if e.kind() == std::io::ErrorKind::UnexpectedEof {
             Error::system(VIR_FROM_RPC, libc::EIO, "End of file while reading data")
         } else {
             Error::system(
@@ -319,11 +327,13 @@ fn read_one(shared: &Shared, reader: &mut dyn Read) -> Result<()> {
     // what the peer really sends.
     let mut body = Vec::with_capacity(len.min(65536));
     let got = reader.take(len as u64).read_to_end(&mut body).map_err(|e| {
-        Error::system(
-            VIR_FROM_RPC,
-            e.raw_os_error().unwrap_or(libc::EIO),
-            "Cannot recv data",
-        )
+        transport_error(&e).unwrap_or_else(|| {
+            Error::system(
+                VIR_FROM_RPC,
+                e.raw_os_error().unwrap_or(libc::EIO),
+                "Cannot recv data",
+            )
+        })
     })?;
     if got != len {
         return Err(Error::system(

@@ -2,8 +2,10 @@
 //! socket, TCP, ssh or an external command.
 
 pub mod client;
+pub mod command;
 pub mod events;
 pub mod protocol;
+pub mod tls;
 pub mod transport;
 
 use std::sync::Arc;
@@ -20,8 +22,8 @@ use crate::uri::Uri;
 use client::Client;
 use protocol::{
     proc_::*, Bytes, List, NodeInfoRet, ALL_DOMAIN_STATS_MAX, CHECKPOINT_LIST_MAX, CPUMAPS_MAX, CPUMAP_MAX,
-    DOMAIN_LIST_MAX, INTERFACE_MAX, MEMORY_PARAMETERS_MAX, OBJECT_LIST_MAX, SCHEDULER_PARAMETERS_MAX,
-    NODE_MAX_CELLS, SEND_KEY_MAX, SNAPSHOT_LIST_MAX, VCPUINFO_MAX,
+    DOMAIN_LIST_MAX, INTERFACE_MAX, MEMORY_PARAMETERS_MAX, NODE_MAX_CELLS, OBJECT_LIST_MAX,
+    SCHEDULER_PARAMETERS_MAX, SEND_KEY_MAX, SNAPSHOT_LIST_MAX, VCPUINFO_MAX,
 };
 use transport::{Target, Transport};
 
@@ -191,9 +193,9 @@ impl Driver for RemoteDriver {
     }
 
     fn is_encrypted(&self) -> Result<bool> {
-        // Only TLS or SASL sessions count, and neither is spoken yet.
-        let _: i32 = self.one(CONNECT_IS_SECURE, &())?;
-        Ok(false)
+        // Only TLS or SASL sessions count, and SASL is not spoken yet.
+        let server: i32 = self.one(CONNECT_IS_SECURE, &())?;
+        Ok(self.transport == Transport::Tls && server != 0)
     }
 
     fn close(&self, owner: usize) {

@@ -1,15 +1,11 @@
 //! From a URI to a connected byte stream: which transport, which socket or
 //! host and port, and the name the daemon is asked to open.
 
-use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::os::unix::net::UnixStream;
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-
-use parking_lot::Mutex;
 
 use super::client::Channel;
+use super::{command, tls};
 use crate::abi::*;
 use crate::error::{Error, Result};
 use crate::uri::Uri;
@@ -34,6 +30,24 @@ pub enum Transport {
 }
 
 impl Transport {
+    /// The name in URIs and libvirt's messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Unix => "unix",
+            Transport::Tcp => "tcp",
+            Transport::Tls => "tls",
+            Transport::Ssh => "ssh",
+            Transport::Libssh => "libssh",
+            Transport::Libssh2 => "libssh2",
+            Transport::Ext => "ext",
+        }
+    }
+
+    /// The ssh family, which all run the remote proxy command.
+    fn is_ssh(self) -> bool {
+        matches!(self, Transport::Ssh | Transport::Libssh | Transport::Libssh2)
+    }
+
     /// Whether libvirt marks the transport secure (virConnectIsSecure).
     pub fn secure(self) -> bool {
         !matches!(self, Transport::Tcp | Transport::Ext)
@@ -69,6 +83,9 @@ const OWN_PARAMS: &[&str] = &[
     "authfile",
 ];
 
+/// The parameters libvirt reads as integers (on/off switches).
+const NUMERIC_PARAMS: &[&str] = &["no_sanity", "no_verify", "no_tty"];
+
 /// Everything needed to connect and open.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -84,6 +101,10 @@ pub struct Target {
     pub port: u32,
     /// User for ssh.
     pub user: Option<String>,
+    /// Opened read-only (the ssh helper and socket say so too).
+    read_only: bool,
+    /// A per-user daemon (libvirt's USER flag).
+    session: bool,
     /// Our own parameters, names lower-cased.
     params: Vec<(String, String)>,
 }
@@ -113,6 +134,8 @@ impl Target {
                 host: String::new(),
                 port: 0,
                 user: None,
+                read_only: flags & VIR_CONNECT_RO != 0,
+                session: !is_root(),
                 params: Vec::new(),
             });
         };
@@ -160,6 +183,8 @@ impl Target {
             host,
             port: uri.port,
             user: uri.user.clone(),
+            read_only: flags & VIR_CONNECT_RO != 0,
+            session: false,
             params,
         };
         target.name = Some(match target.param("name") {
@@ -183,10 +208,27 @@ impl Target {
             Some("legacy") => Mode::Legacy,
             Some(m) => return Err(invalid(format!("Unknown remote mode '{m}'"))),
         };
+        for n in NUMERIC_PARAMS {
+            if target.param(n).is_some_and(|v| v.trim().parse::<i32>().is_err()) {
+                return Err(invalid(format!("Failed to parse value of URI component {n}")));
+            }
+        }
         if target.transport == Transport::Ext && target.param("command").is_none() {
             return Err(invalid("remote_open: for 'ext' transport, command is required"));
         }
         let user = !is_root() && (uri.path.as_deref() == Some("/session") || scheme.starts_with("test+"));
+        target.session = user;
+        if mode == Mode::Direct && target.transport.is_ssh() {
+            return Err(Error::with(
+                VIR_FROM_REMOTE,
+                VIR_ERR_OPERATION_UNSUPPORTED,
+                format!(
+                    "Cannot use direct socket mode for {} transport",
+                    target.transport.name()
+                ),
+            ));
+        }
+        target.proxy()?;
         let daemon = (driver != "remote").then_some(driver.as_str());
         target.socket = Some(match target.param("socket") {
             Some(s) => s.to_string(),
@@ -219,6 +261,14 @@ impl Target {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A numeric on/off parameter: set when present and not 0 (from_uri
+    /// has checked it is a number).
+    fn flag(&self, name: &str) -> bool {
+        self.param(name)
+            .and_then(|v| v.trim().parse::<i32>().ok())
+            .is_some_and(|v| v != 0)
+    }
+
     /// Connects the transport.
     pub fn connect(&self) -> Result<Channel> {
         match self.transport {
@@ -230,56 +280,202 @@ impl Target {
                 unix_channel(s)
             }
             Transport::Tcp => tcp_connect(&self.host, if self.port == 0 { 16509 } else { self.port }),
-            Transport::Tls => Err(Error::with(
-                VIR_FROM_RPC,
-                VIR_ERR_AUTH_UNAVAILABLE,
-                "the TLS transport is not supported by this client yet",
-            )),
+            Transport::Tls => {
+                let files = tls::PkiFiles::locate(
+                    self.param("pkipath"),
+                    is_root(),
+                    std::env::var("HOME").ok().as_deref(),
+                );
+                let opts = tls::TlsOptions {
+                    files,
+                    no_verify: self.flag("no_verify"),
+                    no_sanity: self.flag("no_sanity"),
+                };
+                // The files are read before connecting, as libvirt does, so a
+                // missing CA is reported even when no daemon listens.
+                let config = tls::config(&opts)?;
+                let port = if self.port == 0 { 16514 } else { self.port };
+                let sock = tcp_socket(&self.host, port)?;
+                tls::connect(sock, &self.host, config)
+            }
             Transport::Ssh | Transport::Libssh | Transport::Libssh2 => self.ssh(),
             Transport::Ext => {
                 let cmd = self.param("command").unwrap_or_default();
-                spawn(Command::new(cmd))
+                command::spawn(command::command(cmd, &[]))
             }
         }
     }
 
-    /// The ssh command line libvirt builds (REMOTE_FACTS §7).
-    fn ssh(&self) -> Result<Channel> {
-        let mut c = Command::new(self.param("command").unwrap_or("ssh"));
+    /// How the far end reaches the daemon: `proxy=`, else netcat when a
+    /// socket or netcat is named, the helper alone for a per-user daemon,
+    /// and otherwise the helper when the host has it.
+    fn proxy(&self) -> Result<Proxy> {
+        let proxy = match self.param("proxy") {
+            Some("netcat") => Proxy::Netcat,
+            Some("native") => Proxy::Native,
+            Some("auto") => Proxy::Auto,
+            None if self.param("socket").is_some() => Proxy::Netcat,
+            None if self.session => Proxy::Native,
+            None => Proxy::Auto,
+            // libvirt's spelling.
+            Some(p) => return Err(invalid(format!("Unnkown proxy type '{p}'"))),
+        };
+        Ok(match proxy {
+            Proxy::Auto if self.param("netcat").is_some() => Proxy::Netcat,
+            p => p,
+        })
+    }
+
+    /// The arguments libvirt gives `ssh` (REMOTE_FACTS §7), the program
+    /// excluded.
+    pub fn ssh_args(&self) -> Result<Vec<String>> {
+        let mut args = Vec::new();
         if self.port != 0 {
-            c.arg("-p").arg(self.port.to_string());
+            args.extend(["-p".to_string(), self.port.to_string()]);
         }
         if let Some(u) = &self.user {
-            c.arg("-l").arg(u);
+            args.extend(["-l".to_string(), u.clone()]);
         }
         if let Some(k) = self.param("keyfile") {
-            c.arg("-i").arg(k);
+            args.extend(["-i".to_string(), k.to_string()]);
         }
-        c.args(["-T", "-e", "none"]);
-        let flag = |n: &str| self.param(n).is_some_and(|v| v != "0" && !v.is_empty());
-        if flag("no_tty") {
-            c.args(["-o", "BatchMode=yes"]);
+        args.extend(["-T", "-e", "none"].map(String::from));
+        if self.transport == Transport::Ssh {
+            if self.flag("no_tty") {
+                args.extend(["-o", "BatchMode=yes"].map(String::from));
+            }
+            if self.flag("no_verify") {
+                args.extend(["-o", "StrictHostKeyChecking=no"].map(String::from));
+            }
+        } else {
+            args.extend(self.libssh_options()?);
         }
-        if flag("no_verify") {
-            c.args(["-o", "StrictHostKeyChecking=no"]);
-        }
-        let nc = self.param("netcat").unwrap_or("nc");
-        let socket = self.socket.as_deref().unwrap_or("/var/run/libvirt/libvirt-sock");
+        let host = if self.host.is_empty() {
+            "localhost"
+        } else {
+            &self.host
+        };
+        args.extend(["--".to_string(), host.to_string()]);
+        // The netcat path and the URI pass through two shells (the remote
+        // login shell, then `sh -c`), so they are escaped twice; the socket
+        // path goes in as it is, as libvirt does.
+        let nc = shell_escape(&shell_escape(self.param("netcat").unwrap_or("nc")));
+        let socket = self.socket.as_deref().unwrap_or_default();
         let netcat = format!(
-            "if {nc} -q 2>&1 | grep \"requires an argument\" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;{nc} $ARG -U {socket}",
-            nc = shell_quote(nc),
-            socket = shell_quote(socket)
+            "if '{nc}' -q 2>&1 | grep \"requires an argument\" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;'{nc}' $ARG -U {socket}"
         );
-        c.arg("--")
-            .arg(&self.host)
-            .arg(format!("sh -c {}", shell_quote(&netcat)));
-        spawn(c)
+        let uri = shell_escape(&shell_escape(self.name.as_deref().unwrap_or_default()));
+        let ro = if self.read_only { " -r " } else { " " };
+        let helper = format!("virt-ssh-helper{ro}'{uri}'");
+        let remote = match self.proxy()? {
+            Proxy::Netcat => netcat,
+            Proxy::Native => helper,
+            Proxy::Auto => format!(
+                "which virt-ssh-helper 1>/dev/null 2>&1; if test $? = 0; then     {helper}; else    {netcat}; fi"
+            ),
+        };
+        args.push(format!("sh -c '{remote}'"));
+        Ok(args)
+    }
+
+    /// The libssh and libssh2 transports run in libvirt's process; here they
+    /// run the `ssh` binary with options that mean what their parameters
+    /// mean: never prompting, `known_hosts=` (default: libvirt's per-user
+    /// config directory) checked as `known_hosts_verify=` says (normal:
+    /// only known hosts; auto: add new ones; ignore, or no_verify=1: no
+    /// check), and `sshauth=` choosing the methods (agent and privkey are
+    /// both public-key authentication; without agent the agent is not used).
+    fn libssh_options(&self) -> Result<Vec<String>> {
+        let rpc_invalid = |detail: String| Error::invalid_arg(VIR_FROM_RPC, detail);
+        let mut opts = vec!["BatchMode=yes".to_string()];
+        let verify = match self.param("known_hosts_verify") {
+            _ if self.flag("no_verify") => "ignore",
+            None => "normal",
+            Some(v @ ("normal" | "auto" | "ignore")) => v,
+            Some(v) => {
+                return Err(rpc_invalid(format!(
+                    "Invalid host key verification method: '{v}'"
+                )))
+            }
+        };
+        let known = match self.param("known_hosts") {
+            Some(k) => k.to_string(),
+            None => {
+                let config = std::env::var("XDG_CONFIG_HOME")
+                    .unwrap_or_else(|_| format!("{}/.config", std::env::var("HOME").unwrap_or_default()));
+                format!("{config}/libvirt/known_hosts")
+            }
+        };
+        match verify {
+            "normal" => opts.extend([
+                "StrictHostKeyChecking=yes".to_string(),
+                format!("UserKnownHostsFile={known}"),
+            ]),
+            "auto" => opts.extend([
+                "StrictHostKeyChecking=accept-new".to_string(),
+                format!("UserKnownHostsFile={known}"),
+            ]),
+            _ => opts.extend(["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null"].map(String::from)),
+        }
+        if let Some(list) = self.param("sshauth") {
+            let mut methods: Vec<&str> = Vec::new();
+            let mut agent = false;
+            for m in list.split(',') {
+                let ssh = match m {
+                    "agent" => {
+                        agent = true;
+                        "publickey"
+                    }
+                    "privkey" => "publickey",
+                    "password" => "password",
+                    "keyboard-interactive" => "keyboard-interactive",
+                    _ => return Err(rpc_invalid(format!("Invalid authentication method: '{m}'"))),
+                };
+                if !methods.contains(&ssh) {
+                    methods.push(ssh);
+                }
+            }
+            opts.push(format!("PreferredAuthentications={}", methods.join(",")));
+            if !agent {
+                opts.push("IdentityAgent=none".to_string());
+            }
+        }
+        Ok(opts.into_iter().flat_map(|o| ["-o".to_string(), o]).collect())
+    }
+
+    /// Runs `ssh` (or `command=`) with libvirt's command line.
+    fn ssh(&self) -> Result<Channel> {
+        let mut c = command::command(self.param("command").unwrap_or("ssh"), command::SSH_ENV);
+        c.args(self.ssh_args()?);
+        command::spawn(c)
     }
 }
 
-/// Single-quotes `s` for a POSIX shell.
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
+/// What runs on the far end of an ssh connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Proxy {
+    /// virt-ssh-helper if the host has it, else netcat.
+    Auto,
+    /// `nc -U socket`.
+    Netcat,
+    /// virt-ssh-helper.
+    Native,
+}
+
+/// A word for a POSIX shell: as it is when nothing in it is special to the
+/// shell, else single-quoted (libvirt's rule, so command lines match).
+fn shell_escape(s: &str) -> String {
+    const SPECIAL: &[char] = &[
+        '|', '&', ';', '<', '>', '(', ')', '$', '`', '\\', '"', '\'', ' ', '\t', '\n', '*', '?', '#', '~',
+        '=', '%',
+    ];
+    if s.is_empty() {
+        "''".to_string()
+    } else if !s.contains(SPECIAL) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 /// The daemon socket for `driver` in `mode` (REMOTE_FACTS §6).
@@ -316,6 +512,24 @@ fn unix_channel(s: UnixStream) -> Result<Channel> {
 }
 
 fn tcp_connect(host: &str, port: u32) -> Result<Channel> {
+    let s = tcp_socket(host, port)?;
+    let r = s
+        .try_clone()
+        .map_err(|e| Error::io(VIR_FROM_RPC, &e, "Cannot duplicate socket"))?;
+    let w = s
+        .try_clone()
+        .map_err(|e| Error::io(VIR_FROM_RPC, &e, "Cannot duplicate socket"))?;
+    Ok(Channel {
+        reader: Box::new(r),
+        writer: Box::new(w),
+        shutdown: Box::new(move || {
+            let _ = s.shutdown(Shutdown::Both);
+        }),
+    })
+}
+
+/// A TCP connection to the first of `host`'s addresses that answers.
+fn tcp_socket(host: &str, port: u32) -> Result<TcpStream> {
     let fail = |errno: i32| {
         Error::system(
             VIR_FROM_RPC,
@@ -335,19 +549,7 @@ fn tcp_connect(host: &str, port: u32) -> Result<Channel> {
         match TcpStream::connect(a) {
             Ok(s) => {
                 let _ = s.set_nodelay(true);
-                let r = s
-                    .try_clone()
-                    .map_err(|e| Error::io(VIR_FROM_RPC, &e, "Cannot duplicate socket"))?;
-                let w = s
-                    .try_clone()
-                    .map_err(|e| Error::io(VIR_FROM_RPC, &e, "Cannot duplicate socket"))?;
-                return Ok(Channel {
-                    reader: Box::new(r),
-                    writer: Box::new(w),
-                    shutdown: Box::new(move || {
-                        let _ = s.shutdown(Shutdown::Both);
-                    }),
-                });
+                return Ok(s);
             }
             Err(e) => last = e.raw_os_error().unwrap_or(libc::ECONNREFUSED),
         }
@@ -355,26 +557,34 @@ fn tcp_connect(host: &str, port: u32) -> Result<Channel> {
     Err(fail(last))
 }
 
-/// Runs `c` and speaks the protocol over its stdin/stdout.
-fn spawn(mut c: Command) -> Result<Channel> {
-    let prog = c.get_program().to_string_lossy().into_owned();
-    let mut child = c
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| Error::io(VIR_FROM_RPC, &e, format!("Cannot run '{prog}'")))?;
-    let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-        return Err(Error::internal(VIR_FROM_RPC, format!("no pipes to {prog}")));
-    };
-    let child: Arc<Mutex<Child>> = Arc::new(Mutex::new(child));
-    Ok(Channel {
-        reader: Box::new(stdout) as Box<dyn Read + Send>,
-        writer: Box::new(stdin) as Box<dyn Write + Send>,
-        shutdown: Box::new(move || {
-            let mut c = child.lock();
-            let _ = c.kill();
-            let _ = c.wait();
-        }),
-    })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_escape_quotes_only_when_the_shell_would_care() {
+        assert_eq!(shell_escape("qemu:///system"), "qemu:///system");
+        assert_eq!(shell_escape(""), "''");
+        assert_eq!(shell_escape("/my nc"), "'/my nc'");
+        assert_eq!(shell_escape("it's"), "'it'\\''s'");
+        // Twice, as the netcat path and URI are: the empty name libvirt sends
+        // for remote:// URIs.
+        assert_eq!(shell_escape(&shell_escape("")), "''\\'''\\'''");
+    }
+
+    #[test]
+    fn ssh_args_follow_libvirt_for_a_netcat_socket() {
+        let uri =
+            Uri::parse("qemu+ssh://fred@somehost:9000/system?socket=/tmp/socket&netcat=netcat&no_tty=1")
+                .unwrap();
+        let t = Target::from_uri(Some(&uri), 0).unwrap();
+        let args = t.ssh_args().unwrap();
+        assert_eq!(
+            args,
+            [
+                "-p", "9000", "-l", "fred", "-T", "-e", "none", "-o", "BatchMode=yes", "--", "somehost",
+                "sh -c 'if 'netcat' -q 2>&1 | grep \"requires an argument\" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;'netcat' $ARG -U /tmp/socket'"
+            ]
+        );
+    }
 }
