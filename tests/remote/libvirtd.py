@@ -33,11 +33,12 @@ def free_port():
 
 
 class Daemon:
-    def __init__(self, extra_conf="", dir=None, port=None, tls=None, tls_port=None):
+    def __init__(self, extra_conf="", dir=None, port=None, tls=None, tls_port=None, auth_unix="none", auth_tcp="none"):
         """`dir` and `port` fixed make two daemons in a row look the same to
         clients (the socket path and port appear in URIs).  `tls` (a
         tlspki.Pki) also listens for TLS on loopback with its certificates."""
         self.extra_conf = extra_conf
+        self.auth_unix, self.auth_tcp = auth_unix, auth_tcp
         self.tls = tls
         self.fixed_tls_port = tls_port
         self.proc = None
@@ -63,12 +64,13 @@ class Daemon:
             tls_conf = ('listen_tls = 1\ntls_port = "%d"\nauth_tls = "none"\n%s'
                         % (self.tls_port, self.tls.server_conf()))
         with open(conf, "w") as f:
-            f.write(tls_conf + 'listen_tcp = 1\nauth_tcp = "none"\n'
+            f.write(tls_conf + 'listen_tcp = 1\nauth_tcp = "%s"\n'
                     'tcp_port = "%d"\nlisten_addr = "127.0.0.1"\n'
-                    'unix_sock_dir = "%s"\nauth_unix_rw = "none"\nauth_unix_ro = "none"\n'
+                    'unix_sock_dir = "%s"\nauth_unix_rw = "%s"\nauth_unix_ro = "%s"\n'
                     'unix_sock_rw_perms = "0700"\n'
                     'log_outputs = "3:file:%s"\n%s'
-                    % (self.port, self.sockdir, os.path.join(self.dir, "libvirtd.log"), self.extra_conf))
+                    % (self.auth_tcp, self.port, self.sockdir, self.auth_unix, self.auth_unix,
+                       os.path.join(self.dir, "libvirtd.log"), self.extra_conf))
         env = dict(os.environ)
         env["LIBVIRT_DRIVER_DIR"] = drivers
         env.pop("LIBVIRT_DEFAULT_URI", None)

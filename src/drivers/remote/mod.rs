@@ -1,6 +1,7 @@
 //! The remote driver: libvirt's RPC protocol to a libvirtd over a unix
 //! socket, TCP, ssh or an external command.
 
+pub mod auth;
 pub mod client;
 pub mod command;
 pub mod events;
@@ -64,7 +65,7 @@ impl RemoteDriver {
         let _ = auth;
         let target = Target::from_uri(uri, flags)?;
         let client = Arc::new(Client::new(target.connect()?)?);
-        authenticate(&client, &target)?;
+        auth::authenticate(&client, &target)?;
         // libvirt asks before relying on keepalive; an old daemon says no.
         let _: Result<i32> = client.call(CONNECT_SUPPORTS_FEATURE, &(FEATURE_PROGRAM_KEEPALIVE,));
         client.call::<_, ()>(CONNECT_OPEN, &(target.name.clone(), open_flags(flags)))?;
@@ -94,35 +95,6 @@ impl RemoteDriver {
     fn one<A: crate::rpc::xdr::Xdr, R: crate::rpc::xdr::Xdr>(&self, p: i32, args: &A) -> Result<R> {
         Ok(self.client.call::<A, (R,)>(p, args)?.0)
     }
-}
-
-/// Runs the authentication the daemon asks for; only "none" is spoken.
-fn authenticate(client: &Client, target: &Target) -> Result<()> {
-    let types = match client.call::<_, (List<i32, { protocol::AUTH_TYPE_LIST_MAX }>,)>(AUTH_LIST, &()) {
-        Ok((List(t),)) => t,
-        // A daemon too old for auth_list needs none.
-        Err(e) if e.code == VIR_ERR_NO_SUPPORT => Vec::new(),
-        Err(e) => return Err(e),
-    };
-    let wanted = target.param("auth");
-    if types.is_empty() || (types.contains(&0) && wanted.is_none()) {
-        return Ok(());
-    }
-    let name = |t: i32| match t {
-        0 => "none",
-        1 => "sasl",
-        2 => "polkit",
-        _ => "unknown",
-    };
-    let offered: Vec<&str> = types.iter().map(|t| name(*t)).collect();
-    Err(Error::with(
-        VIR_FROM_REMOTE,
-        VIR_ERR_AUTH_UNAVAILABLE,
-        format!(
-            "the server requires {} authentication, which this client does not support",
-            offered.join(" or ")
-        ),
-    ))
 }
 
 impl Drop for RemoteDriver {

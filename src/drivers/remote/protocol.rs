@@ -52,6 +52,8 @@ pub mod proc_ {
     pub const CONNECT_SUPPORTS_FEATURE: i32 = 60;
     pub const AUTH_LIST: i32 = 66;
     pub const AUTH_SASL_INIT: i32 = 67;
+    pub const AUTH_SASL_START: i32 = 68;
+    pub const AUTH_SASL_STEP: i32 = 69;
     pub const AUTH_POLKIT: i32 = 70;
     pub const CONNECT_LIST_DEFINED_NETWORKS: i32 = 36;
     pub const CONNECT_LIST_NETWORKS: i32 = 38;
@@ -188,6 +190,8 @@ pub const DOMAIN_LIST_MAX: usize = 16384;
 pub const NODE_MAX_CELLS: usize = 1024;
 /// `REMOTE_AUTH_TYPE_LIST_MAX`.
 pub const AUTH_TYPE_LIST_MAX: usize = 20;
+/// REMOTE_AUTH_SASL_DATA_MAX: the most bytes one SASL exchange carries.
+pub const AUTH_SASL_DATA_MAX: usize = 65536;
 /// `REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX`.
 pub const SCHEDULER_PARAMETERS_MAX: usize = 16;
 /// `REMOTE_DOMAIN_SNAPSHOT_LIST_MAX`.
