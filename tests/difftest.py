@@ -48,3 +48,15 @@ def both(label, cmd, ourlib, env=None):
         print("%s: the reference run on libvirt failed:\n%s%s" % (label, want[1], want[2]))
         return 1, want
     return (0 if compare(label, want, run(cmd, ourlib, env)) else 1), want
+
+
+def judge(label, want, got, ref="libvirt's", reference_must_pass=True):
+    """Prints the verdict on one pair of runs; True when they match (and,
+    when `reference_must_pass`, the reference run succeeded)."""
+    if want[0] != 0 and reference_must_pass:
+        print("%s: the reference run failed:\n%s%s" % (label, want[1], want[2]))
+        return False
+    if compare(label, want, got):
+        print("%s: %d lines identical to %s" % (label, len(want[1].splitlines()), ref))
+        return True
+    return False

@@ -7,14 +7,13 @@ outcomes (type, or error code, domain and message) must be identical.
 usage: run_auth.py STAGE_DIR
 """
 import os
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
+import difftest  # noqa: E402
 from libvirtd import Daemon  # noqa: E402
 
-SYSTEM_LIBDIR = "/usr/lib/x86_64-linux-gnu"
 PROBE = """
 import sys, libvirt
 libvirt.registerErrorHandler(lambda *a: None, None)
@@ -26,14 +25,6 @@ for uri in sys.argv[1:]:
     except libvirt.libvirtError as e:
         print(uri.split("?")[1:], e.get_error_code(), e.get_error_domain(), e.get_error_message())
 """
-
-
-def outcomes(libdir, uris):
-    env = dict(os.environ, LD_LIBRARY_PATH=libdir)
-    env.pop("LIBVIRT_DEFAULT_URI", None)
-    r = subprocess.run(["/usr/bin/python3", "-c", PROBE] + uris, env=env, capture_output=True, text=True,
-                       timeout=120)
-    return r.returncode, r.stdout
 
 
 def main():
@@ -48,14 +39,10 @@ def main():
                 sep = "&" if "?" in base else "?"
                 uris += [base, base + sep + "auth=sasl", base + sep + "auth=sasl.ANONYMOUS",
                          base + sep + "auth=sasl.GSSAPI", base + sep + "auth=polkit"]
-            want = outcomes(SYSTEM_LIBDIR, uris)
-            got = outcomes(ours, uris)
-            label = "auth %s" % auth
-            if want != got:
+            cmd = ["/usr/bin/python3", "-c", PROBE] + uris
+            want, got = difftest.run(cmd, difftest.SYSTEM_LIBDIR), difftest.run(cmd, ours)
+            if not difftest.judge("auth %s" % auth, want, got):
                 failed = True
-                print("%s: differs\n--- libvirt\n%s\n+++ ours\n%s" % (label, want[1], got[1]))
-            else:
-                print("%s: %d lines identical to libvirt's" % (label, len(want[1].splitlines())))
     if failed:
         print("run_auth: differences")
         return 1

@@ -8,10 +8,11 @@ domain, message) must be identical: the same transport, the same target.
 usage: run_routes.py STAGE_DIR
 """
 import os
-import subprocess
 import sys
 
-SYSTEM_LIBDIR = "/usr/lib/x86_64-linux-gnu"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import difftest  # noqa: E402
+
 URIS = ["xen+unix:///", "xen+unix:///system", "xen+unix:///?socket=/nonexistent/sock",
         "xen+tcp://127.0.0.1:1/", "xen://127.0.0.1:1/", "xen+tls://127.0.0.1:1/?pkipath=/nonexistent",
         "xen+ssh://root@127.0.0.1:1/?no_verify=1", "xen+ext:///?command=/nonexistent"]
@@ -27,22 +28,18 @@ for uri in sys.argv[1:]:
 """
 
 
-def outcomes(libdir):
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/nonexistent", "LD_LIBRARY_PATH": libdir}
-    r = subprocess.run(["/usr/bin/python3", "-c", PROBE] + URIS, env=env, capture_output=True, text=True,
-                       timeout=120)
-    return r.returncode, r.stdout
-
-
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
-    want = outcomes(SYSTEM_LIBDIR)
-    got = outcomes(os.path.join(os.path.abspath(sys.argv[1]), "lib"))
-    if want != got or len(want[1].splitlines()) != len(URIS):
-        print("run_routes: differs\n--- libvirt\n%s\n+++ ours\n%s" % (want[1], got[1]))
+    cmd = ["/usr/bin/python3", "-c", PROBE] + URIS
+    want = difftest.run(cmd, difftest.SYSTEM_LIBDIR)
+    got = difftest.run(cmd, os.path.join(os.path.abspath(sys.argv[1]), "lib"))
+    if len(want[1].splitlines()) != len(URIS):
+        print("run_routes: the reference run printed %d lines for %d URIs:\n%s%s"
+              % (len(want[1].splitlines()), len(URIS), want[1], want[2]))
         return 1
-    print("run_routes: %d Xen remote URIs fail exactly as with libvirt" % len(URIS))
+    if not difftest.judge("run_routes: Xen remote URIs", want, got):
+        return 1
     return 0
 
 
