@@ -1,9 +1,9 @@
 //! Authenticating to the daemon: the types it lists (none, SASL, polkit),
-//! or the one `auth=` asks for.  SASL is spoken with the EXTERNAL mechanism
-//! only (a daemon offers it where it knows the peer's identity, on its unix
-//! socket); a daemon offering
-//! only mechanisms that need a SASL library's plugins gets the error a
-//! client without those plugins reports.
+//! or the one `auth=` asks for.  SASL is spoken with the mechanisms that
+//! need no secret and no security layer: EXTERNAL, and ANONYMOUS where the
+//! channel itself is safe (as libvirt allows it: unix socket, ssh, TLS).
+//! Where the daemon wants more (a security layer on plain TCP, passwords),
+//! the client reports what a client without those SASL plugins reports.
 
 use super::client::Client;
 use super::protocol::{proc_::*, List, AUTH_SASL_DATA_MAX, AUTH_TYPE_LIST_MAX};
