@@ -8,24 +8,18 @@ use std::collections::HashSet;
 
 use esx::oracle::Oracle;
 use esx::sim::{Creds, Sim, SimOpts};
+use esx::{counted, esx_sim, expect_err};
 use virt::abi::*;
 use virt::auth::Auth;
 use virt::connect::Connection;
 use virt::domain::Uuid;
 use virt::drivers::esx::EsxDriver;
-use virt::error::{Error, Result};
+use virt::error::Result;
 use virt::typed_params::{TypedParam, TypedValue};
 use virt::uri::Uri;
 
 fn open(uri: &str, creds: &Creds) -> Result<Connection> {
     Connection::open(Some(uri), Some(creds), 0)
-}
-
-fn esx_sim() -> Sim {
-    Sim::start(SimOpts {
-        esx: true,
-        ..Default::default()
-    })
 }
 
 fn esx_conn(sim: &Sim) -> Connection {
@@ -34,13 +28,6 @@ fn esx_conn(sim: &Sim) -> Connection {
 
 fn oracle(sim: &Sim) -> Oracle {
     Oracle::new(sim.port, false, "root", "pw")
-}
-
-fn expect_err<T>(r: Result<T>) -> Error {
-    match r {
-        Ok(_) => panic!("expected an error, the call succeeded"),
-        Err(e) => e,
-    }
 }
 
 fn state_of(power: &str) -> i32 {
@@ -240,16 +227,6 @@ fn power_transitions() {
     assert!(started.id > 0);
     assert_eq!(power(&o), "poweredOn");
     assert!(d.list_domains().unwrap().contains(&started.id));
-}
-
-/// The driver opened directly, so that its request counter stays readable.
-fn counted(sim: &Sim) -> (Connection, virt::drivers::esx::RequestCounter) {
-    let creds = Creds::new("root", "pw");
-    let uri = Uri::parse(&sim.uri("esx", "", "?no_verify=1")).unwrap();
-    let auth = Auth::new(Some(&creds), None);
-    let driver = EsxDriver::open(&uri, &auth, 0).unwrap();
-    let counter = driver.request_counter();
-    (Connection::new(uri.format(), Box::new(driver), false), counter)
 }
 
 #[test]

@@ -4,19 +4,12 @@
 
 mod esx;
 
+use esx::expect_err;
 use esx::oracle::Oracle;
 use esx::sim::{Creds, Sim, SimOpts};
 use virt::abi::*;
 use virt::connect::Connection;
-use virt::error::{Error, Result};
 use virt::migrate::{migrate, Request};
-
-fn expect_err<T>(r: Result<T>) -> Error {
-    match r {
-        Ok(_) => panic!("expected an error, the call succeeded"),
-        Err(e) => e,
-    }
-}
 
 fn request(flags: u32, dname: Option<&'static str>, uri: Option<&'static str>) -> Request<'static> {
     Request {

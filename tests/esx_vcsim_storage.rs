@@ -11,39 +11,11 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
 use esx::oracle::Oracle;
-use esx::sim::{Creds, Sim, SimOpts};
+use esx::{counted, esx_sim, expect_err};
 use virt::abi::*;
-use virt::auth::Auth;
-use virt::connect::Connection;
 use virt::domain::Uuid;
 use virt::driver::PoolRef;
-use virt::drivers::esx::{EsxDriver, RequestCounter};
-use virt::error::{Error, Result};
 use virt::storage::{PoolDef, VolFormats, VolumeDef};
-use virt::uri::Uri;
-
-fn esx_sim() -> Sim {
-    Sim::start(SimOpts {
-        esx: true,
-        ..Default::default()
-    })
-}
-
-/// The driver opened directly, so that its request counter stays readable.
-fn counted(sim: &Sim) -> (Connection, RequestCounter) {
-    let creds = Creds::new("root", "pw");
-    let uri = Uri::parse(&sim.uri("esx", "", "?no_verify=1")).unwrap();
-    let driver = EsxDriver::open(&uri, &Auth::new(Some(&creds), None), 0).unwrap();
-    let counter = driver.request_counter();
-    (Connection::new(uri.format(), Box::new(driver), false), counter)
-}
-
-fn expect_err<T>(r: Result<T>) -> Error {
-    match r {
-        Ok(_) => panic!("expected an error, the call succeeded"),
-        Err(e) => e,
-    }
-}
 
 fn datastores(o: &Oracle) -> Vec<HashMap<String, String>> {
     o.objects(
