@@ -76,7 +76,8 @@ def exports():
         def calls(name, seen):
             body = bodies.get(name, "")
             found = {c for c in re.findall(r"\.(\w+)\(", body) if c in methods}
-            for helper in re.findall(r"\b(\w+)\(", body):
+            # Free functions only: `s.attach(` is a method, not the file's `attach`.
+            for helper in re.findall(r"(?<![.\w])(\w+)\(", body):
                 if helper in bodies and helper not in seen and not helper.startswith("vir"):
                     seen.add(helper)
                     found |= calls(helper, seen)
