@@ -5,6 +5,7 @@ use crate::abi::*;
 use crate::domain::Uuid;
 use crate::domain_events::Subscription;
 use crate::error::{Error, Result};
+use crate::stream::Payload;
 use crate::typed_params::TypedParam;
 
 /// How a domain handle names its domain: libvirt keeps name, UUID and the id
@@ -483,8 +484,8 @@ pub trait Driver: Send + Sync {
         unsupported("virDomainInterfaceAddresses")
     }
 
-    /// A screenshot of the guest's `screen`: (MIME type, image bytes).
-    fn domain_screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<(String, Vec<u8>)> {
+    /// A screenshot of the guest's `screen`: (MIME type, the image).
+    fn domain_screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<(String, Payload)> {
         let _ = (dom, screen, flags);
         unsupported("virDomainScreenshot")
     }
@@ -1140,6 +1141,19 @@ pub trait Driver: Send + Sync {
     fn vol_wipe(&self, vol: &VolRef, flags: u32) -> Result<()> {
         let _ = (vol, flags);
         unsupported("virStorageVolWipe")
+    }
+
+    /// A transfer of the volume's bytes from `offset` (`length` 0: to the
+    /// end) to the caller.
+    fn vol_download(&self, vol: &VolRef, offset: u64, length: u64, flags: u32) -> Result<Payload> {
+        let _ = (vol, offset, length, flags);
+        unsupported("virStorageVolDownload")
+    }
+
+    /// A transfer of the caller's bytes into the volume at `offset`.
+    fn vol_upload(&self, vol: &VolRef, offset: u64, length: u64, flags: u32) -> Result<Payload> {
+        let _ = (vol, offset, length, flags);
+        unsupported("virStorageVolUpload")
     }
 
     /// The volume's type and sizes.

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::abi::*;
+use crate::driver::{Driver, VolRef};
 use crate::error::{Error, Result};
 use crate::ffi::boundary::{with_conn, writable, Failure};
 use crate::ffi::common::{alloc_str, list_room, put_names};
@@ -12,8 +13,9 @@ use crate::ffi::cstr;
 use crate::ffi::network::{put_uuid, put_uuid_string, uuid_arg, uuidstr_arg};
 use crate::ffi::objects::{
     hand_out_objs, new_pool, new_vol, obj_free, obj_ref, with_obj, PoolHandle, VolHandle, BAD_POOL, BAD_VOL,
-    POOLS, VOLUMES,
+    POOLS, STREAMS, VOLUMES,
 };
+use crate::stream::Payload;
 
 /// Error domain of libvirt-storage.h's functions.
 const FROM: i32 = VIR_FROM_STORAGE;
@@ -611,6 +613,63 @@ pub extern "C" fn virStorageVolWipe(vol: virStorageVolPtr, flags: c_uint) -> c_i
     with_vol(vol, F, |v| {
         writable(&v.conn, FROM, F)?;
         v.conn.conn.driver().vol_wipe(&v.obj, flags).map(|_| 0)
+    })
+}
+
+/// Reads a volume through `stream`: `length` bytes from `offset` (0: to the end).
+#[no_mangle]
+pub extern "C" fn virStorageVolDownload(
+    vol: virStorageVolPtr,
+    stream: virStreamPtr,
+    offset: c_ulonglong,
+    length: c_ulonglong,
+    flags: c_uint,
+) -> c_int {
+    transfer(vol, stream, "virStorageVolDownload", |d, v| {
+        d.vol_download(v, offset, length, flags)
+    })
+}
+
+/// Writes a volume through `stream`: `length` bytes at `offset` (0: to the end).
+#[no_mangle]
+pub extern "C" fn virStorageVolUpload(
+    vol: virStorageVolPtr,
+    stream: virStreamPtr,
+    offset: c_ulonglong,
+    length: c_ulonglong,
+    flags: c_uint,
+) -> c_int {
+    transfer(vol, stream, "virStorageVolUpload", |d, v| {
+        d.vol_upload(v, offset, length, flags)
+    })
+}
+
+/// The checks of a volume transfer (volume, stream, read-only, the stream's
+/// connection), then the driver's payload attached to the stream.
+fn transfer(
+    vol: virStorageVolPtr,
+    stream: virStreamPtr,
+    func: &str,
+    open: impl FnOnce(&dyn Driver, &VolRef) -> Result<Payload>,
+) -> c_int {
+    with_vol(vol, func, |v| {
+        let s = STREAMS
+            .get(stream.cast())
+            .ok_or_else(|| Error::with(VIR_FROM_STREAMS, VIR_ERR_INVALID_STREAM, func))?;
+        writable(&v.conn, FROM, func)?;
+        if !Arc::ptr_eq(&s.conn, &v.conn) {
+            return Err(Error::arg_check(
+                FROM,
+                format!(
+                    "stream in {func} must match connection of volume '{}'",
+                    v.obj.name
+                ),
+                func,
+                "stream",
+            ));
+        }
+        s.obj.attach(open(v.conn.conn.driver(), &v.obj)?);
+        Ok(0)
     })
 }
 

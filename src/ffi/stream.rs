@@ -1,5 +1,5 @@
-//! `libvirt-stream.h`: streams carry data a driver attaches (a screenshot)
-//! to the caller, read with virStreamRecv or virStreamRecvAll.
+//! `libvirt-stream.h`: streams carry the data a driver attaches (a
+//! screenshot, a volume's bytes) to or from the caller.
 
 use std::sync::Arc;
 
@@ -19,13 +19,17 @@ fn with_stream<R: crate::ffi::boundary::Failure>(
     with_obj(&STREAMS, stream.cast(), &BAD_STREAM, func, f)
 }
 
-/// A new stream on the connection (its flags, such as
-/// `VIR_STREAM_NONBLOCK`, change nothing for attached payloads).
+/// A new stream on the connection (`VIR_STREAM_NONBLOCK`: reads that
+/// would wait return -2).
 #[no_mangle]
 pub extern "C" fn virStreamNew(conn: virConnectPtr, flags: c_uint) -> virStreamPtr {
-    let _ = flags;
     with_conn(conn, "virStreamNew", FROM, |c| {
-        Ok(new_obj(&STREAMS, c, conn as usize, Stream::new(), "", "").cast())
+        let stream = if flags & VIR_STREAM_NONBLOCK as c_uint != 0 {
+            Stream::nonblocking()
+        } else {
+            Stream::new()
+        };
+        Ok(new_obj(&STREAMS, c, conn as usize, stream, "", "").cast())
     })
 }
 
@@ -80,6 +84,9 @@ unsafe fn recv(stream: virStreamPtr, data: *mut c_char, nbytes: usize, func: &st
         if data.is_null() {
             return Err(Error::null_arg(FROM, func, "data"));
         }
+        if s.obj.is_nonblocking() && s.obj.would_block() {
+            return Ok(-2);
+        }
         let room = nbytes.min(c_int::MAX as usize);
         let got = s.obj.recv(room)?;
         // SAFETY: `data` has room for `nbytes` >= got.len() bytes.
@@ -88,18 +95,21 @@ unsafe fn recv(stream: virStreamPtr, data: *mut c_char, nbytes: usize, func: &st
     })
 }
 
-/// Writes to a stream: the streams here only carry data to the caller.
+/// Writes `nbytes` of `data` to a stream: how many were sent.
 ///
 /// # Safety
 /// `data` must be NULL or hold `nbytes` bytes.
 #[no_mangle]
 pub unsafe extern "C" fn virStreamSend(stream: virStreamPtr, data: *const c_char, nbytes: usize) -> c_int {
-    let _ = nbytes;
     with_stream(stream, "virStreamSend", |s| {
         if data.is_null() {
             return Err(Error::null_arg(FROM, "virStreamSend", "data"));
         }
-        s.obj.send().map(|_| 0)
+        // SAFETY: the caller's contract: `data` holds `nbytes` bytes.
+        let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), nbytes) };
+        s.obj
+            .send(bytes)
+            .map(|_| nbytes.min(c_int::MAX as usize) as c_int)
     })
 }
 
@@ -118,6 +128,13 @@ pub unsafe extern "C" fn virStreamRecvAll(
         let Some(handler) = handler else {
             return Err(Error::null_arg(FROM, func, "handler"));
         };
+        if s.obj.is_nonblocking() {
+            return Err(Error::with(
+                FROM,
+                VIR_ERR_OPERATION_INVALID,
+                "data sinks cannot be used for non-blocking streams",
+            ));
+        }
         loop {
             let piece = s.obj.recv(64 * 1024)?;
             if piece.is_empty() {
@@ -126,8 +143,50 @@ pub unsafe extern "C" fn virStreamRecvAll(
             // SAFETY: the caller's sink, called with a live buffer.
             let took = unsafe { handler(stream, piece.as_ptr().cast(), piece.len(), opaque) };
             if took < 0 {
-                s.obj.abort();
+                let _ = s.obj.abort();
                 return Err(Error::internal(FROM, "stream sink handler failed"));
+            }
+        }
+    })
+}
+
+/// Sends everything `handler` produces (until it returns 0), then the
+/// caller finishes the stream.
+///
+/// # Safety
+/// `handler` must be a valid source function for `opaque`.
+#[no_mangle]
+pub unsafe extern "C" fn virStreamSendAll(
+    stream: virStreamPtr,
+    handler: virStreamSourceFunc,
+    opaque: *mut c_void,
+) -> c_int {
+    let func = "virStreamSendAll";
+    with_stream(stream, func, |s| {
+        let Some(handler) = handler else {
+            return Err(Error::null_arg(FROM, func, "handler"));
+        };
+        if s.obj.is_nonblocking() {
+            return Err(Error::with(
+                FROM,
+                VIR_ERR_OPERATION_INVALID,
+                "data sources cannot be used for non-blocking streams",
+            ));
+        }
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            // SAFETY: the caller's source, given a live buffer of buf.len() bytes.
+            let got = unsafe { handler(stream, buf.as_mut_ptr().cast(), buf.len(), opaque) };
+            if got == 0 {
+                return Ok(0);
+            }
+            if got < 0 || got as usize > buf.len() {
+                let _ = s.obj.abort();
+                return Err(Error::internal(FROM, "stream source handler failed"));
+            }
+            if let Err(e) = s.obj.send(&buf[..got as usize]) {
+                let _ = s.obj.abort();
+                return Err(e);
             }
         }
     })
@@ -142,8 +201,5 @@ pub extern "C" fn virStreamFinish(stream: virStreamPtr) -> c_int {
 /// Cancels a transfer.
 #[no_mangle]
 pub extern "C" fn virStreamAbort(stream: virStreamPtr) -> c_int {
-    with_stream(stream, "virStreamAbort", |s| {
-        s.obj.abort();
-        Ok(0)
-    })
+    with_stream(stream, "virStreamAbort", |s| s.obj.abort().map(|_| 0))
 }

@@ -6,6 +6,8 @@ run_faults.py compares between Debian's libvirt client and ours:
   keepalive the daemon is SIGSTOPped (hung) with keepalive on: the waiting
             call fails, the close callback says why
   again     a new connection works once a daemon is back
+  stream    the daemon is SIGKILLed during a volume download: reading the
+            stream ends in an error, finishing it too
   fake      a fake server sending garbage, a huge length, a truncated packet
 
 Every call is made from a worker thread the main thread waits for, at most
@@ -14,6 +16,7 @@ Every call is made from a worker thread the main thread waits for, at most
 usage: faults.py     (LD_LIBRARY_PATH picks the library)
 """
 import os
+import shutil
 import signal
 import socket
 import struct
@@ -108,6 +111,40 @@ def kill_during_call():
         conn.close()
 
 
+def kill_during_stream():
+    out("== SIGKILL during a volume download")
+    with Daemon(drivers=["storage"]) as d:
+        conn = libvirt.open("storage+unix:///system?socket=" + d.socket)
+        conn.registerCloseCallback(on_close, "stream")
+        tmp = tempfile.mkdtemp(prefix="faults-")
+        name = "faults-%d" % os.getpid()
+        pool = conn.storagePoolCreateXML("<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>"
+                                         % (name, tmp), 0)
+        vol = pool.createXML("<volume><name>big.img</name><capacity unit='MiB'>8</capacity>"
+                             "<allocation>0</allocation></volume>", 0)
+        st = conn.newStream(0)
+        out("  download " + in_thread(lambda: vol.download(st, 0, 0, 0)))
+        out("  recv 10 " + in_thread(lambda: len(st.recv(10))))
+        os.kill(d.proc.pid, signal.SIGKILL)
+        d.proc.wait()
+
+        def drain():
+            while st.recv(65536):
+                pass
+            return "the end of the data"
+        # What was already on its way may still be read; then the error.
+        out("  recv to the end " + in_thread(drain))
+        wait_close()
+        out("  finish " + in_thread(st.finish))
+        out("  isAlive -> %d" % conn.isAlive())
+        conn.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+        # The killed daemon could not forget its transient pool.
+        for leftover in ("/run/libvirt/storage/%s.xml" % name,):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+
+
 def keepalive_hang():
     out("== SIGSTOP with keepalive(1, 2)")
     with Daemon() as d:
@@ -174,6 +211,7 @@ def main():
     libvirt.virEventRegisterDefaultImpl()
     threading.Thread(target=loop_forever, daemon=True).start()
     kill_during_call()
+    kill_during_stream()
     keepalive_hang()
     fakes()
     out("done")

@@ -12,6 +12,12 @@ run at once) and touch host state (bridges, autostarted networks).
 
     with Daemon(tls=pki) as d:   # pki from tlspki.make_pki
         d.tls_uri    # test+tls://127.0.0.1:PORT/default (add ?pkipath=...)
+
+    with Daemon(drivers=["storage"]) as d:   # with Debian's storage driver
+        d.socket     # storage+unix:///system?socket=... reaches it
+
+A daemon given the storage driver takes its host-wide state under
+/run/libvirt/storage: run one such daemon at a time.
 """
 import os
 import shutil
@@ -22,6 +28,7 @@ import tempfile
 import time
 
 LIBVIRTD = "/usr/sbin/libvirtd"
+DRIVER_MODULES = "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver"
 
 
 def free_port():
@@ -33,12 +40,14 @@ def free_port():
 
 
 class Daemon:
-    def __init__(self, extra_conf="", dir=None, port=None, tls=None, tls_port=None, auth_unix="none", auth_tcp="none"):
+    def __init__(self, extra_conf="", dir=None, port=None, tls=None, tls_port=None, auth_unix="none", auth_tcp="none",
+                 drivers=()):
         """`dir` and `port` fixed make two daemons in a row look the same to
         clients (the socket path and port appear in URIs).  `tls` (a
         tlspki.Pki) also listens for TLS on loopback with its certificates."""
         self.extra_conf = extra_conf
         self.auth_unix, self.auth_tcp = auth_unix, auth_tcp
+        self.drivers = drivers
         self.tls = tls
         self.fixed_tls_port = tls_port
         self.proc = None
@@ -54,6 +63,9 @@ class Daemon:
             self.dir = tempfile.mkdtemp(prefix="virt-libvirtd-")
         drivers = os.path.join(self.dir, "drivers")
         os.mkdir(drivers)
+        for name in self.drivers:
+            module = "libvirt_driver_%s.so" % name
+            os.symlink(os.path.join(DRIVER_MODULES, module), os.path.join(drivers, module))
         self.port = self.fixed_port or free_port()
         self.sockdir = os.path.join(self.dir, "run")
         os.mkdir(self.sockdir)

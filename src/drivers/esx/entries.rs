@@ -9,6 +9,7 @@ use crate::driver::{
     SnapshotRef, VolInfo, VolRef,
 };
 use crate::error::{Error, Result};
+use crate::stream::Payload;
 use crate::typed_params::TypedParam;
 
 impl Driver for EsxDriver {
@@ -73,8 +74,9 @@ impl Driver for EsxDriver {
         )
     }
 
-    fn domain_screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<(String, Vec<u8>)> {
-        self.screenshot(dom, screen, flags)
+    fn domain_screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<(String, Payload)> {
+        let (mime, image) = self.screenshot(dom, screen, flags)?;
+        Ok((mime, image.into()))
     }
 
     fn node_get_free_memory(&self) -> Result<u64> {

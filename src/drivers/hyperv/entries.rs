@@ -7,6 +7,7 @@ use crate::abi::*;
 use crate::domain::Uuid;
 use crate::driver::{DomainInfo, DomainRef, Driver, NetworkRef, NodeInfo, VcpuInfo};
 use crate::error::{Error, Result};
+use crate::stream::Payload;
 use crate::typed_params::TypedParam;
 
 impl Driver for HypervDriver {
@@ -243,8 +244,9 @@ impl Driver for HypervDriver {
         self.attach_device(dom, xml, flags.unwrap_or(0))
     }
 
-    fn domain_screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<(String, Vec<u8>)> {
-        self.screenshot(dom, screen, flags)
+    fn domain_screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<(String, Payload)> {
+        let (mime, image) = self.screenshot(dom, screen, flags)?;
+        Ok((mime, image.into()))
     }
 
     fn domain_get_scheduler_type(&self, dom: &DomainRef) -> Result<(String, i32)> {

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -32,6 +32,15 @@ pub struct Channel {
     pub shutdown: Box<dyn Fn() + Send + Sync>,
 }
 
+/// What the reader hands an open stream: one of its packets, or why no
+/// more will come.
+pub enum StreamEvent {
+    /// A STREAM packet's status and raw payload.
+    Packet(Status, Vec<u8>),
+    /// The connection is gone.
+    Lost(Error),
+}
+
 /// Called for every server-sent MESSAGE packet of the REMOTE program:
 /// procedure and payload.
 pub type EventSink = Box<dyn Fn(i32, &[u8]) + Send + Sync>;
@@ -49,6 +58,8 @@ const CLOSE_KEEPALIVE: i32 = 2;
 struct Shared {
     writer: Mutex<Box<dyn Write + Send>>,
     pending: Mutex<HashMap<u32, SyncSender<Reply>>>,
+    /// Open streams by the serial of the call that opened them.
+    streams: Mutex<HashMap<u32, Sender<StreamEvent>>>,
     dead: AtomicBool,
     closing: AtomicBool,
     events: Mutex<Option<EventSink>>,
@@ -85,6 +96,7 @@ impl Client {
         let shared = Arc::new(Shared {
             writer: Mutex::new(writer),
             pending: Mutex::new(HashMap::new()),
+            streams: Mutex::new(HashMap::new()),
             dead: AtomicBool::new(false),
             closing: AtomicBool::new(false),
             events: Mutex::new(None),
@@ -131,10 +143,31 @@ impl Client {
 
     /// [`Client::call`] returning the undecoded reply payload.
     pub fn call_raw<A: Xdr>(&self, proc_: i32, args: &A) -> Result<Vec<u8>> {
+        let serial = self.serial.fetch_add(1, Ordering::Relaxed);
+        self.round_trip(proc_, serial, args)
+    }
+
+    /// Calls `proc_`, whose success opens a stream on the call's serial:
+    /// the undecoded reply and the stream's port.  The stream is listened
+    /// for before the call goes out, as its data may follow the reply at once.
+    pub fn call_stream<A: Xdr>(&self, proc_: i32, args: &A) -> Result<(Vec<u8>, StreamPort)> {
+        let serial = self.serial.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = channel();
+        self.shared.streams.lock().insert(serial, tx);
+        let port = StreamPort {
+            shared: self.shared.clone(),
+            proc_,
+            serial,
+            rx,
+        };
+        let reply = self.round_trip(proc_, serial, args)?;
+        Ok((reply, port))
+    }
+
+    fn round_trip<A: Xdr>(&self, proc_: i32, serial: u32, args: &A) -> Result<Vec<u8>> {
         if !self.is_alive() {
             return Err(closed_error());
         }
-        let serial = self.serial.fetch_add(1, Ordering::Relaxed);
         let mut e = Header::call(proc_, serial).start();
         args.encode(&mut e);
         let bytes = packet::finish_packet(e)?;
@@ -229,12 +262,47 @@ impl Shared {
         for (_, tx) in waiting {
             let _ = tx.send(Err(err.clone()));
         }
+        // Streams learn only that the socket is gone, as libvirt's do.
+        let streams: Vec<_> = self.streams.lock().drain().collect();
+        for (_, tx) in streams {
+            let _ = tx.send(StreamEvent::Lost(closed_error()));
+        }
         if !self.closing.load(Ordering::SeqCst) {
             let cb = self.on_close.lock().take();
             if let Some(cb) = cb {
                 cb(reason);
             }
         }
+    }
+}
+
+/// One open stream's link to the connection: its packets arrive on `rx`.
+pub struct StreamPort {
+    shared: Arc<Shared>,
+    proc_: i32,
+    serial: u32,
+    /// The stream's packets, in the order the server sent them.
+    pub rx: Receiver<StreamEvent>,
+}
+
+impl StreamPort {
+    /// Sends a STREAM packet of the stream with `status` and raw `data`.
+    pub fn send(&self, status: Status, data: &[u8]) -> Result<()> {
+        if self.shared.dead.load(Ordering::SeqCst) {
+            return Err(closed_error());
+        }
+        let header = Header {
+            kind: MessageType::Stream,
+            status,
+            ..Header::call(self.proc_, self.serial)
+        };
+        self.shared.write(&packet::encode(&header, data)?)
+    }
+}
+
+impl Drop for StreamPort {
+    fn drop(&mut self) {
+        self.shared.streams.lock().remove(&self.serial);
     }
 }
 
@@ -346,7 +414,10 @@ fn read_one(shared: &Shared, reader: &mut dyn Read) -> Result<()> {
     let (prog, vers, proc_, kind) = (word(0), word(4), word(8) as i32, word(12) as i32);
     let rpc_error = |msg: String| Error::with(VIR_FROM_RPC, VIR_ERR_RPC, msg);
     // libvirt dispatches on the type before it looks at anything else.
-    if kind != MessageType::Reply as i32 && kind != MessageType::Message as i32 {
+    if ![MessageType::Reply, MessageType::Message, MessageType::Stream]
+        .iter()
+        .any(|k| *k as i32 == kind)
+    {
         return Err(rpc_error(format!(
             "got unexpected RPC call prog {prog} vers {vers} proc {proc_} type {kind}"
         )));
@@ -372,6 +443,13 @@ fn read_one(shared: &Shared, reader: &mut dyn Read) -> Result<()> {
                 "no call waiting for reply with prog {prog} vers {vers} serial {}",
                 h.serial
             )))
+        }
+        // Data of a stream nobody reads any more is dropped, as libvirt's
+        // client drops it.
+        (REMOTE_PROGRAM, MessageType::Stream) => {
+            if let Some(tx) = shared.streams.lock().get(&h.serial) {
+                let _ = tx.send(StreamEvent::Packet(h.status, payload.to_vec()));
+            }
         }
         (REMOTE_PROGRAM, MessageType::Message) => {
             if let Some(sink) = shared.events.lock().as_ref() {

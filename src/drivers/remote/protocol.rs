@@ -168,6 +168,9 @@ pub mod proc_ {
     pub const DOMAIN_SET_MEMORY_PARAMETERS: i32 = 197;
     pub const DOMAIN_GET_MEMORY_PARAMETERS: i32 = 198;
     pub const DOMAIN_SEND_KEY: i32 = 226;
+    pub const STORAGE_VOL_UPLOAD: i32 = 208;
+    pub const STORAGE_VOL_DOWNLOAD: i32 = 209;
+    pub const DOMAIN_SCREENSHOT: i32 = 211;
     pub const DOMAIN_SET_METADATA: i32 = 264;
     pub const DOMAIN_GET_METADATA: i32 = 265;
     pub const DOMAIN_SET_MEMORY_STATS_PERIOD: i32 = 308;

@@ -29,6 +29,7 @@ use crate::driver::{
 use crate::error::{Error, Result};
 use crate::network::NetworkDef;
 use crate::storage::{volume_formats, PoolDef, VolumeDef};
+use crate::stream::Payload;
 use crate::typed_params::{self, ParamType, TypedParam, TypedValue};
 
 pub use domains::{DomainObj, Domains};
@@ -455,11 +456,11 @@ impl Driver for TestDriver {
         )
     }
 
-    fn domain_screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<(String, Vec<u8>)> {
+    fn domain_screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<(String, Payload)> {
         let _ = screen;
         domains::check_flags(flags, 0, "testDomainScreenshot")?;
         self.state.lock().domains.get(dom)?;
-        Ok((screenshot::MIME.to_string(), screenshot::png()))
+        Ok((screenshot::MIME.to_string(), screenshot::png().into()))
     }
 
     fn domain_interface_addresses(

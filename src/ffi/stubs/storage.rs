@@ -77,22 +77,6 @@ pub unsafe extern "C" fn virStoragePoolLookupByTargetPath(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virStorageVolDownload(
-    vol: virStorageVolPtr,
-    stream: virStreamPtr,
-    offset: c_ulonglong,
-    length: c_ulonglong,
-    flags: c_uint,
-) -> c_int {
-    let _ = (stream, offset, length, flags);
-    unsupported(
-        c"virStorageVolDownload",
-        Subject::StorageVol(vol.cast()),
-        VIR_FROM_STORAGE,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virStorageVolGetInfoFlags(
     vol: virStorageVolPtr,
     info: virStorageVolInfoPtr,
@@ -115,22 +99,6 @@ pub unsafe extern "C" fn virStorageVolResize(
     let _ = (capacity, flags);
     unsupported(
         c"virStorageVolResize",
-        Subject::StorageVol(vol.cast()),
-        VIR_FROM_STORAGE,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virStorageVolUpload(
-    vol: virStorageVolPtr,
-    stream: virStreamPtr,
-    offset: c_ulonglong,
-    length: c_ulonglong,
-    flags: c_uint,
-) -> c_int {
-    let _ = (stream, offset, length, flags);
-    unsupported(
-        c"virStorageVolUpload",
         Subject::StorageVol(vol.cast()),
         VIR_FROM_STORAGE,
     )

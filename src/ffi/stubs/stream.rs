@@ -55,20 +55,6 @@ pub unsafe extern "C" fn virStreamRecvHole(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virStreamSendAll(
-    stream: virStreamPtr,
-    handler: virStreamSourceFunc,
-    opaque: *mut c_void,
-) -> c_int {
-    let _ = (handler, opaque);
-    unsupported(
-        c"virStreamSendAll",
-        Subject::Stream(stream.cast()),
-        VIR_FROM_STREAMS,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virStreamSendHole(stream: virStreamPtr, length: c_longlong, flags: c_uint) -> c_int {
     let _ = (length, flags);
     unsupported(
