@@ -84,7 +84,7 @@ pub enum Kind {
 /// `<bridge>`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Bridge {
-    /// `stp='on|off'`; anything else is dropped.
+    /// `stp='on|off'`.
     pub stp: Option<bool>,
     /// `delay` as written.
     pub delay: Option<String>,
@@ -269,12 +269,21 @@ impl InterfaceDef {
                 let b = el
                     .child("bridge")
                     .ok_or_else(|| xml_error("bridge interface misses the bridge element"))?;
+                let stp = match b.attr("stp") {
+                    None => None,
+                    Some("on") => Some(true),
+                    Some("off") => Some(false),
+                    // libvirt 9.0 reports this stp as an error, yet succeeds
+                    // with the rest of <bridge> (delay, members) unread.
+                    Some(_) => {
+                        return Ok(Self {
+                            kind: Kind::Bridge(Bridge::default()),
+                            ..def
+                        })
+                    }
+                };
                 Kind::Bridge(Bridge {
-                    stp: match b.attr("stp") {
-                        Some("on") => Some(true),
-                        Some("off") => Some(false),
-                        _ => None,
-                    },
+                    stp,
                     delay: b.attr("delay").map(str::to_string),
                     members: members(b, Parent::Bridge)?,
                 })
