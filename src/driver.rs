@@ -971,6 +971,54 @@ pub trait Driver: Send + Sync {
         unsupported("virInterfaceIsActive")
     }
 
+    /// All host interfaces matching the `VIR_CONNECT_LIST_INTERFACES_*` filter.
+    fn list_all_interfaces(&self, flags: u32) -> Result<Vec<InterfaceRef>> {
+        let _ = flags;
+        unsupported("virConnectListAllInterfaces")
+    }
+
+    /// Defines (or redefines) a host interface.
+    fn interface_define_xml(&self, xml: &str, flags: u32) -> Result<InterfaceRef> {
+        let _ = (xml, flags);
+        unsupported("virInterfaceDefineXML")
+    }
+
+    /// Removes a host interface's definition.
+    fn interface_undefine(&self, iface: &InterfaceRef) -> Result<()> {
+        let _ = iface;
+        unsupported("virInterfaceUndefine")
+    }
+
+    /// Brings a host interface up.
+    fn interface_create(&self, iface: &InterfaceRef, flags: u32) -> Result<()> {
+        let _ = (iface, flags);
+        unsupported("virInterfaceCreate")
+    }
+
+    /// Takes a host interface down.
+    fn interface_destroy(&self, iface: &InterfaceRef, flags: u32) -> Result<()> {
+        let _ = (iface, flags);
+        unsupported("virInterfaceDestroy")
+    }
+
+    /// Starts a transaction over the host's interface configuration.
+    fn interface_change_begin(&self, flags: u32) -> Result<()> {
+        let _ = flags;
+        unsupported("virInterfaceChangeBegin")
+    }
+
+    /// Keeps the changes made since the transaction began.
+    fn interface_change_commit(&self, flags: u32) -> Result<()> {
+        let _ = flags;
+        unsupported("virInterfaceChangeCommit")
+    }
+
+    /// Returns the interfaces to where the transaction began.
+    fn interface_change_rollback(&self, flags: u32) -> Result<()> {
+        let _ = flags;
+        unsupported("virInterfaceChangeRollback")
+    }
+
     /// Names of the active (or defined) pools.
     fn list_storage_pools(&self, active: bool) -> Result<Vec<String>> {
         let _ = active;

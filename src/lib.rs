@@ -17,6 +17,7 @@ pub mod error;
 pub mod event;
 pub mod ffi;
 pub mod host;
+pub mod interface;
 pub mod migrate;
 pub mod native;
 pub mod net;

@@ -1,16 +1,16 @@
-//! `libvirt-interface.h`: the host's interfaces (listing, lookup, XML, state)
-//! and their handles.  Defining, starting and transactions stay stubs.
+//! `libvirt-interface.h`: the host's interfaces (listing, lookup, XML, state,
+//! definition, up/down, configuration transactions) and their handles.
 #![allow(non_snake_case)]
 
 use std::sync::Arc;
 
 use crate::abi::*;
 use crate::error::Result;
-use crate::ffi::boundary::{with_conn, Failure};
+use crate::ffi::boundary::{with_conn, writable, Failure};
 use crate::ffi::common::{alloc_str, list_room, put_names};
 use crate::ffi::cstr;
 use crate::ffi::objects::{
-    new_interface, obj_free, obj_ref, with_obj, IfaceHandle, BAD_INTERFACE, INTERFACES,
+    hand_out_objs, new_interface, obj_free, obj_ref, with_obj, IfaceHandle, BAD_INTERFACE, INTERFACES,
 };
 
 /// Error domain of libvirt-interface.h's functions.
@@ -164,5 +164,115 @@ pub extern "C" fn virInterfaceGetXMLDesc(iface: virInterfacePtr, flags: c_uint) 
 pub extern "C" fn virInterfaceIsActive(iface: virInterfacePtr) -> c_int {
     with_iface(iface, "virInterfaceIsActive", |i| {
         Ok(c_int::from(i.conn.conn.driver().interface_is_active(&i.obj)?))
+    })
+}
+
+/// Every host interface matching `flags`, as new handles when `ifaces` is non-NULL.
+///
+/// # Safety
+/// `ifaces` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn virConnectListAllInterfaces(
+    conn: virConnectPtr,
+    ifaces: *mut *mut virInterfacePtr,
+    flags: c_uint,
+) -> c_int {
+    with_conn(conn, "virConnectListAllInterfaces", FROM, |c| {
+        if !ifaces.is_null() {
+            // SAFETY: writable by the caller's contract; NULL whatever happens next.
+            unsafe { ifaces.write(std::ptr::null_mut()) };
+        }
+        let found = c.conn.driver().list_all_interfaces(flags)?;
+        // SAFETY: the caller's contract.
+        unsafe { hand_out_objs(&INTERFACES, found, ifaces, |r| new_interface(c, conn as usize, r)) }
+    })
+}
+
+/// Defines (or redefines) a host interface.
+///
+/// # Safety
+/// `xml` must be NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn virInterfaceDefineXML(
+    conn: virConnectPtr,
+    xml: *const c_char,
+    flags: c_uint,
+) -> virInterfacePtr {
+    const F: &str = "virInterfaceDefineXML";
+    with_conn(conn, F, FROM, |c| {
+        writable(c, FROM, F)?;
+        // SAFETY: the caller's contract.
+        let xml = unsafe { cstr::req(xml, FROM, F, "xml") }?;
+        Ok(new_interface(
+            c,
+            conn as usize,
+            c.conn.driver().interface_define_xml(xml, flags)?,
+        ))
+    })
+}
+
+/// Removes a host interface's definition.
+#[no_mangle]
+pub extern "C" fn virInterfaceUndefine(iface: virInterfacePtr) -> c_int {
+    const F: &str = "virInterfaceUndefine";
+    with_iface(iface, F, |i| {
+        writable(&i.conn, FROM, F)?;
+        i.conn.conn.driver().interface_undefine(&i.obj).map(|_| 0)
+    })
+}
+
+/// Brings a host interface up.
+#[no_mangle]
+pub extern "C" fn virInterfaceCreate(iface: virInterfacePtr, flags: c_uint) -> c_int {
+    const F: &str = "virInterfaceCreate";
+    with_iface(iface, F, |i| {
+        writable(&i.conn, FROM, F)?;
+        i.conn.conn.driver().interface_create(&i.obj, flags).map(|_| 0)
+    })
+}
+
+/// Takes a host interface down.
+#[no_mangle]
+pub extern "C" fn virInterfaceDestroy(iface: virInterfacePtr, flags: c_uint) -> c_int {
+    const F: &str = "virInterfaceDestroy";
+    with_iface(iface, F, |i| {
+        writable(&i.conn, FROM, F)?;
+        i.conn.conn.driver().interface_destroy(&i.obj, flags).map(|_| 0)
+    })
+}
+
+/// Runs one of the three transaction calls after libvirt's checks.
+fn change(
+    conn: virConnectPtr,
+    func: &str,
+    f: impl FnOnce(&dyn crate::driver::Driver) -> Result<()>,
+) -> c_int {
+    with_conn(conn, func, FROM, |c| {
+        writable(c, FROM, func)?;
+        f(c.conn.driver()).map(|_| 0)
+    })
+}
+
+/// Starts a transaction over the host's interface configuration.
+#[no_mangle]
+pub extern "C" fn virInterfaceChangeBegin(conn: virConnectPtr, flags: c_uint) -> c_int {
+    change(conn, "virInterfaceChangeBegin", |d| {
+        d.interface_change_begin(flags)
+    })
+}
+
+/// Keeps the interface changes made since the transaction began.
+#[no_mangle]
+pub extern "C" fn virInterfaceChangeCommit(conn: virConnectPtr, flags: c_uint) -> c_int {
+    change(conn, "virInterfaceChangeCommit", |d| {
+        d.interface_change_commit(flags)
+    })
+}
+
+/// Returns the host's interfaces to where the transaction began.
+#[no_mangle]
+pub extern "C" fn virInterfaceChangeRollback(conn: virConnectPtr, flags: c_uint) -> c_int {
+    change(conn, "virInterfaceChangeRollback", |d| {
+        d.interface_change_rollback(flags)
     })
 }

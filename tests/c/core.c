@@ -258,6 +258,44 @@ static void default_driver(void)
     virSetErrorFunc(NULL, NULL);
 }
 
+static void interfaces(void)
+{
+    virConnectPtr conn, ro;
+    virInterfacePtr *ifaces = (virInterfacePtr *)1;
+    int i, n;
+
+    section("host interfaces: arguments the bindings cannot pass");
+    conn = virConnectOpen("test:///default");
+    ro = virConnectOpenReadOnly("test:///default");
+    virSetErrorFunc(NULL, quiet);
+    printf("  listAll(NULL)=%d\n", virConnectListAllInterfaces(conn, NULL, 0));
+    n = virConnectListAllInterfaces(conn, &ifaces, 0);
+    printf("  listAll=%d\n", n);
+    for (i = 0; i < n; i++) {
+        printf("    %s %s\n", virInterfaceGetName(ifaces[i]), virInterfaceGetMACString(ifaces[i]));
+        virInterfaceFree(ifaces[i]);
+    }
+    printf("  array end NULL: %s\n", ifaces[n] == NULL ? "yes" : "no");
+    free(ifaces);
+    ifaces = (virInterfacePtr *)1;
+    n = virConnectListAllInterfaces(conn, &ifaces, 4);
+    printf("  listAll(bad flags)=%d, array %s\n", n, ifaces == NULL ? "NULL" : "set");
+    show_error("listAll(bad flags)");
+    printf("  defineXML(NULL)=%s\n", virInterfaceDefineXML(conn, NULL, 0) ? "set" : "NULL");
+    show_error("defineXML(NULL)");
+    printf("  read-only defineXML(NULL)=%s\n", virInterfaceDefineXML(ro, NULL, 0) ? "set" : "NULL");
+    show_error("read-only defineXML(NULL)");
+    printf("  changeBegin(NULL)=%d\n", virInterfaceChangeBegin(NULL, 0));
+    show_error("changeBegin(NULL)");
+    printf("  create(NULL)=%d\n", virInterfaceCreate(NULL, 0));
+    show_error("create(NULL)");
+    printf("  lookupByMAC(NULL)=%s\n", virInterfaceLookupByMACString(conn, NULL) ? "set" : "NULL");
+    show_error("lookupByMAC(NULL)");
+    virSetErrorFunc(NULL, NULL);
+    virConnectClose(ro);
+    virConnectClose(conn);
+}
+
 static void node_files(void)
 {
     char uri[4096];
@@ -454,6 +492,7 @@ int main(int argc, char **argv)
     connection_errors();
     null_handles();
     default_driver();
+    interfaces();
     node_files();
     authentication();
     return 0;

@@ -1,5 +1,5 @@
-"""Networks, storage pools and volumes through Debian's unmodified
-python3-libvirt, as a transcript.
+"""Networks, host interfaces, storage pools and volumes through Debian's
+unmodified python3-libvirt, as a transcript.
 
 run_transcript.py runs this once on Debian's libvirt (the reference) and once on
 our library, and requires identical output.  With EXPECT_LIBVIRT_DIR set, the
@@ -48,6 +48,8 @@ def norm(text):
 def show(r, sort=False):
     if isinstance(r, libvirt.virNetwork):
         return "<network %s>" % r.name()
+    if isinstance(r, libvirt.virInterface):
+        return "<interface %s %s>" % (r.name(), r.MACString())
     if isinstance(r, libvirt.virStoragePool):
         return "<pool %s>" % r.name()
     if isinstance(r, libvirt.virStorageVol):
@@ -601,6 +603,422 @@ def volumes_by_pool_type():
 
 
 # --------------------------------------------------------------------------
+# Host interfaces
+# --------------------------------------------------------------------------
+
+# test:///default's eth1, as libvirt's built-in configuration defines it: the
+# sections that change it put it back from this.
+ETH1 = ("<interface type='ethernet' name='eth1'><start mode='onboot'/><mac address='aa:bb:cc:dd:ee:ff'/>"
+        "<mtu size='1492'/><protocol family='ipv4'><ip address='192.168.0.5' prefix='24'/>"
+        "<route gateway='192.168.0.1'/></protocol></interface>")
+
+
+def quiet(f, *args):
+    """f(*args) with stderr (fd 2) muted."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            return f(*args)
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def iface_lists(conn):
+    attempt("  listInterfaces", conn.listInterfaces, sort=True)
+    attempt("  listDefinedInterfaces", conn.listDefinedInterfaces, sort=True)
+    attempt("  numOfInterfaces/numOfDefinedInterfaces",
+            lambda: (conn.numOfInterfaces(), conn.numOfDefinedInterfaces()))
+    attempt("  listAllInterfaces", lambda: sorted("%s:%d" % (i.name(), i.isActive())
+                                                  for i in conn.listAllInterfaces(0)))
+
+
+def iface_status(i):
+    attempt("  %s name/MAC/isActive" % i.name(), lambda: (i.name(), i.MACString(), i.isActive()))
+
+
+def restore_eth1(conn):
+    """eth1 back as test:///default starts: its definition, up, alone."""
+    for i in conn.listAllInterfaces(0):
+        if i.name() != "eth1":
+            i.undefine()
+    eth1 = conn.interfaceDefineXML(ETH1, 0)
+    if not eth1.isActive():
+        eth1.create(0)
+
+
+INTERFACES = [
+    "<interface type='ethernet' name='e0'/>",
+    "<interface type='ethernet' name='e1'><mac address='AA:BB:CC:00:11:22'/><mtu size='1500'/>"
+    "<start mode='hotplug'/><link speed='1000' state='up'/><protocol family='ipv6'><dhcp/><autoconf/>"
+    "<ip address='::1' prefix='64'/><route gateway='fe80::1'/></protocol><protocol family='ipv4'>"
+    "<dhcp peerdns='yes'/><ip address='10.0.0.2'/><ip address='10.0.0.3' prefix='8'/><route gateway='10.0.0.1'/>"
+    "<route gateway='10.0.0.9'/></protocol></interface>",
+    "<interface type='ethernet' name='e2'><start mode='none'/><mtu size=' +9'/><link speed='0' state='unknown'/>"
+    "<protocol family='ipv4'><ip/><ip address='1.2.3.4' prefix='-1'/><dhcp peerdns='no'/><route/></protocol>"
+    "<protocol family='ipv4'/><bogus/><mac address='zz'/><mac address='yy'/></interface>",
+    "<interface type='ethernet' name=''><start mode=''/><mtu size='0'/><mac/><link/></interface>",
+    "<interface type='ethernet' name='a/b'><mtu/><start/></interface>",
+    "<x:interface xmlns:x='urn:x' type='ethernet' name='ns'/>",
+    "<interface type='bridge' name='br0'><start mode='onboot'/><mtu size='1500'/><mac address='00:11:22:33:44:55'/>"
+    "<link speed='10' state='down'/><protocol family='ipv4'><dhcp/></protocol><bridge stp='off' delay='0.01'>"
+    "<interface type='ethernet' name='eth0'><start mode='onboot'/><mtu size='9000'/><link state='up'/>"
+    "<mac address='00:11:22:33:44:55'/><protocol family='ipv4'><dhcp/></protocol></interface>"
+    "<foo/><interface type='vlan' name='eth0.1'><mtu size='9'/><mac address='1'/><link speed='10'/>"
+    "<vlan tag='1'><interface name='eth0'/></vlan></interface><interface type='bond' name='bo'><link state='up'/>"
+    "<bond mode='active-backup'><arpmon interval='1' target='2'/><interface type='ethernet' name='x'>"
+    "<link speed='5'/></interface></bond></interface></bridge></interface>",
+    "<interface type='bridge' name='br1'><bridge/></interface>",
+    "<interface type='bridge' name='br2'><bridge stp='maybe' delay='5'><interface type='ethernet'/></bridge>"
+    "<bridge stp='on'/></interface>",
+    "<interface type='bridge' name='br4'><bridge stp='' delay='1'/></interface>",
+    "<interface type='bridge' name='br3'><bridge stp='on' delay=''/></interface>",
+    "<interface type='bond' name='bond0'><start mode='none'/><protocol family='ipv4'><ip address='192.168.50.7' "
+    "prefix='24'/><route gateway='192.168.50.1'/></protocol><bond mode='active-backup'><miimon freq='100' "
+    "updelay='10' carrier='ioctl'/><interface type='ethernet' name='eth1'><mac address='ab:bb:cc:dd:ee:ff'/>"
+    "</interface><interface type='ethernet' name='eth2'/></bond></interface>",
+    "<interface type='bond' name='bond1'><mac address='00:11:22:33:44:55'/><mtu size='9000'/><link speed='10' "
+    "state='up'/><bond mode='balance-rr'><arpmon interval='100' target='192.168.50.1' validate='active'/>"
+    "<interface type='ethernet' name='eth1'><link state='up'/><mac address='00:00:00:00:00:01'/></interface>"
+    "</bond></interface>",
+    "<interface type='bond' name='bond2'><bond/></interface>",
+    "<interface type='bond' name='bond3'><bond mode='802.3ad'><arpmon interval='5' target='1.1.1.1' "
+    "validate='all'/><miimon freq='3' downdelay='-3' updelay='0' carrier=''/><interface type='ethernet' "
+    "name='e'/></bond></interface>",
+    "<interface type='bond' name='bond4'><bond mode=''><miimon freq=' 5' downdelay='7' carrier='netif'/>"
+    "</bond></interface>",
+    "<interface type='bond' name='bond5'><bond mode='broadcast'><arpmon interval='-1' target='a&amp;b' "
+    "validate=''/></bond></interface>",
+    "<interface type='bond' name='bond6'><bond mode='balance-xor'><miimon freq='0'/></bond></interface>",
+    "<interface type='bond' name='bond7'><bond mode='balance-tlb'/></interface>",
+    "<interface type='bond' name='bond8'><bond mode='balance-alb'/></interface>",
+    "<interface type='vlan' name='eth0.42'><start mode='onboot'/><mtu size='9'/><mac address='00:11:22:33:44:55'/>"
+    "<link speed='10' state='up'/><protocol family='ipv4'><dhcp/></protocol><vlan tag='42'><interface name='eth0'/>"
+    "<interface name='eth1'/></vlan></interface>",
+    "<interface type='vlan' name='v1'><vlan tag='x'><interface/><interface name='&amp;'/></vlan></interface>",
+]
+
+BAD_INTERFACES = [
+    "<interface", "", "<foo/>", "<interface name='x'/>", "<interface type='foo' name='x'/>",
+    "<interface type='ethernet'/>", "<interface type='ethernet'><start mode='bogus'/></interface>",
+    "<interface type='bridge'><link speed='x'/></interface>",
+    "<interface type='ethernet' name='e'><start mode='bogus'/></interface>",
+    "<interface type='ethernet' name='e'><start mode='bogus'/><mtu size='x'/></interface>",
+    "<interface type='ethernet' name='e'><mtu size='x'/></interface>",
+    "<interface type='ethernet' name='e'><mtu size='-1'/></interface>",
+    "<interface type='ethernet' name='e'><mtu size='0x5'/></interface>",
+    "<interface type='ethernet' name='e'><mtu size='4294967296'/></interface>",
+    "<interface type='ethernet' name='e'><mtu size='100001'/></interface>",
+    "<interface type='ethernet' name='e'><mtu size='x'/><protocol family='x'/></interface>",
+    "<interface type='ethernet' name='e'><protocol/></interface>",
+    "<interface type='ethernet' name='e'><protocol family=''/></interface>",
+    "<interface type='ethernet' name='e'><protocol family='IPv4'/></interface>",
+    "<interface type='ethernet' name='e'><protocol family='x'/><link speed='x'/></interface>",
+    "<interface type='ethernet' name='e'><protocol family='ipv4'><ip address='1' prefix='x'/></protocol></interface>",
+    "<interface type='ethernet' name='e'><protocol family='ipv4'><ip address='1' prefix=''/></protocol></interface>",
+    "<interface type='ethernet' name='e'><protocol family='ipv4'><ip address='1' prefix='2147483648'/>"
+    "</protocol></interface>",
+    "<interface type='ethernet' name='e'><protocol family='ipv4'><dhcp peerdns='x'/><ip address='1' prefix='x'/>"
+    "</protocol></interface>",
+    "<interface type='ethernet' name='e'><protocol family='ipv6'><dhcp peerdns='maybe'/></protocol></interface>",
+    "<interface type='ethernet' name='e'><link state='x' speed='y'/></interface>",
+    "<interface type='ethernet' name='e'><link speed='-1'/></interface>",
+    "<interface type='ethernet' name='e'><link speed=''/></interface>",
+    "<interface type='ethernet' name='e'><link speed='4294967296'/></interface>",
+    "<interface type='bridge' name='b'/>",
+    "<interface type='bridge' name='b'><bridge><interface type='bridge' name='b2'><bridge/></interface></bridge>"
+    "</interface>",
+    "<interface type='bridge' name='b'><bridge><interface type='bridge'/></bridge></interface>",
+    "<interface type='bridge' name='b'><bridge><interface name='v0'/></bridge></interface>",
+    "<interface type='bridge' name='b'><bridge><interface type='ethernet'/></bridge></interface>",
+    "<interface type='bridge' name='b'><bridge><interface type='vlan' name='v'/></bridge></interface>",
+    "<interface type='bond' name='b'/>",
+    "<interface type='bond' name='b'><bond><interface type='vlan' name='v'><vlan tag='1'><interface name='e'/>"
+    "</vlan></interface></bond></interface>",
+    "<interface type='bond' name='b'><bond mode='bogus'/></interface>",
+    "<interface type='bond' name='b'><bond mode='x'><interface type='ethernet'/></bond></interface>",
+    "<interface type='bond' name='b'><bond><interface type='ethernet'/><miimon freq='x'/></bond></interface>",
+    "<interface type='bond' name='b'><bond><miimon/></bond></interface>",
+    "<interface type='bond' name='b'><bond><miimon freq='5x'/></bond></interface>",
+    "<interface type='bond' name='b'><bond><miimon freq='2147483648'/></bond></interface>",
+    "<interface type='bond' name='b'><bond><miimon freq='1' carrier='x' updelay='y' downdelay='z'/></bond>"
+    "</interface>",
+    "<interface type='bond' name='b'><bond><miimon freq='1' carrier='x' updelay='y'/></bond></interface>",
+    "<interface type='bond' name='b'><bond><miimon freq='1' carrier='bogus'/></bond></interface>",
+    "<interface type='bond' name='b'><bond><arpmon interval='5'/></bond></interface>",
+    "<interface type='bond' name='b'><bond><arpmon target='1.1.1.1'/></bond></interface>",
+    "<interface type='bond' name='b'><bond><arpmon validate='x'/></bond></interface>",
+    "<interface type='bond' name='b'><bond><arpmon interval='0' target=''/></bond></interface>",
+    "<interface type='bond' name='b'><bond><arpmon interval='1' target='t' validate='none'/></bond></interface>",
+    "<interface type='vlan' name='v'/>",
+    "<interface type='vlan' name='v'><vlan/></interface>",
+    "<interface type='vlan' name='v'><vlan tag='42'/></interface>",
+    "<interface type='vlan' name='v'><vlan><interface name='eth0'/></vlan></interface>",
+    "<interface type='vlan' name='v'><vlan tag=''><interface name=''/></vlan></interface>",
+    "<interface type='vlan' name='v'><vlan tag='5'><interface/></vlan></interface>",
+    "<interface type='vlan' name='v'><vlan tag='1'><interface name=''/></vlan></interface>",
+]
+
+
+def interfaces_default():
+    section("the default host interface")
+    conn = libvirt.open(URI)
+    iface_lists(conn)
+    for flags in (0, 1, 2, 3, 4, 8, 0x80000000):
+        attempt("listAllInterfaces(%#x)" % flags, conn.listAllInterfaces, flags, sort=True)
+    i = attempt("interfaceLookupByName('eth1')", conn.interfaceLookupByName, "eth1")
+    for name in ("name", "MACString", "isActive"):
+        attempt(name, getattr(i, name))
+    for flags in (0, libvirt.VIR_INTERFACE_XML_INACTIVE, 2, 3):
+        attempt("XMLDesc(%#x)" % flags, i.XMLDesc, flags)
+    attempt("connect()", lambda: i.connect().getURI() == conn.getURI())
+    for name in ("nope", "", "ETH1", "eth1 "):
+        attempt("interfaceLookupByName(%r)" % name, conn.interfaceLookupByName, name)
+    for mac in ("aa:bb:cc:dd:ee:ff", "AA:BB:CC:DD:EE:FF", "Aa:bB:cc:dd:ee:ff", "00:11:22:33:44:55", "garbage", ""):
+        attempt("interfaceLookupByMACString(%r)" % mac, conn.interfaceLookupByMACString, mac)
+    conn.close()
+
+
+def interfaces_xml():
+    section("interface XML: define, read back, errors")
+    conn = libvirt.open(URI)
+    for xml in INTERFACES:
+        i = attempt("interfaceDefineXML", conn.interfaceDefineXML, xml, 0)
+        if i is None:
+            continue
+        iface_status(i)
+        attempt("  XMLDesc", i.XMLDesc, 0)
+        # The formatted XML reads back to itself (libvirt's escaping aside).
+        again = attempt("  redefine from its XML", conn.interfaceDefineXML, i.XMLDesc(0), 0)
+        if again is not None:
+            attempt("  fixed point", lambda: again.XMLDesc(0) == i.XMLDesc(0))
+        attempt("  undefine", i.undefine)
+    iface_lists(conn)
+    for xml in BAD_INTERFACES:
+        attempt("interfaceDefineXML(%s)" % xml, conn.interfaceDefineXML, xml, 0)
+    attempt("interfaceDefineXML(VALIDATE)", lambda: conn.interfaceDefineXML(
+        "<interface type='ethernet' name='v'/>", libvirt.VIR_INTERFACE_DEFINE_VALIDATE).undefine())
+    for flags in (2, 3, 0x80000000):
+        attempt("interfaceDefineXML(%#x)" % flags, conn.interfaceDefineXML, "<interface type='ethernet' name='v'/>",
+                flags)
+    attempt("interfaceDefineXML(%#x, bad XML)" % 2, conn.interfaceDefineXML, "<interface", 2)
+    section("interface XML: only the name is escaped")
+    # libvirt writes the other values as they were read, so these do not read back.
+    for xml in ("<interface type='ethernet' name='a&amp;b&lt;'><mac address='a&apos;b'/></interface>",
+                "<interface type='bridge' name='q&apos;'><bridge delay='&lt;'/></interface>",
+                "<interface type='bond' name='q'><bond><arpmon interval='1' target='&amp;'/></bond></interface>",
+                "<interface type='vlan' name='q'><vlan tag='&lt;'><interface name='&amp;'/></vlan></interface>",
+                "<interface type='ethernet' name='q'><protocol family='ipv4'><ip address='&lt;'/>"
+                "<route gateway='&amp;'/></protocol></interface>"):
+        i = attempt("interfaceDefineXML", conn.interfaceDefineXML, xml, 0)
+        if i is not None:
+            iface_status(i)
+            attempt("  XMLDesc", i.XMLDesc, 0)
+            attempt("  undefine", i.undefine)
+    section("interface XML: names and MAC addresses defined twice")
+    eth1 = conn.interfaceLookupByName("eth1")
+    # A second definition of a name replaces the first; a running one stays up.
+    attempt("redefine eth1", conn.interfaceDefineXML,
+            "<interface type='ethernet' name='eth1'><mac address='00:00:00:00:00:01'/></interface>", 0)
+    iface_status(eth1)
+    attempt("  XMLDesc", eth1.XMLDesc, 0)
+    attempt("old handle's MAC", eth1.MACString)
+    attempt("lookup the old MAC", conn.interfaceLookupByMACString, "aa:bb:cc:dd:ee:ff")
+    attempt("redefine eth1 as a bridge", conn.interfaceDefineXML,
+            "<interface type='bridge' name='eth1'><bridge/></interface>", 0)
+    iface_status(eth1)
+    # MAC addresses may repeat; looking one up then finds too many.
+    restore_eth1(conn)
+    for name in ("d1", "d2"):
+        attempt("define %s" % name, conn.interfaceDefineXML,
+                "<interface type='ethernet' name='%s'><mac address='52:54:00:00:00:0%s'/></interface>"
+                % (name, name[1]), 0)
+    attempt("define d3", conn.interfaceDefineXML,
+            "<interface type='ethernet' name='d3'><mac address='52:54:00:00:00:01'/></interface>", 0)
+    for mac in ("52:54:00:00:00:01", "52:54:00:00:00:02", "52:54:00:00:00:03", "aa:bb:cc:dd:ee:ff"):
+        attempt("interfaceLookupByMACString(%r)" % mac, conn.interfaceLookupByMACString, mac)
+    attempt("redefine eth1 as a bridge", conn.interfaceDefineXML,
+            "<interface type='bridge' name='eth1'><bridge/></interface>", 0)
+    # eth1, now a bridge, has no MAC address: libvirt's lookup then matches it
+    # to any address (and GLib complains on stderr, which is not libvirt's to say).
+    for mac in ("52:54:00:00:00:01", "52:54:00:00:00:02", "52:54:00:00:00:03"):
+        attempt("interfaceLookupByMACString(%r) with eth1 a bridge" % mac,
+                lambda: quiet(conn.interfaceLookupByMACString, mac))
+    iface_lists(conn)
+    restore_eth1(conn)
+    iface_lists(conn)
+    attempt("eth1 XMLDesc", lambda: conn.interfaceLookupByName("eth1").XMLDesc(0))
+    conn.close()
+
+
+def interfaces_lifecycle():
+    section("interface lifecycle")
+    conn = libvirt.open(URI)
+    i = conn.interfaceDefineXML("<interface type='ethernet' name='life'><mac address='52:54:00:11:22:33'/>"
+                                "</interface>", 0)
+    iface_status(i)
+    iface_lists(conn)
+    attempt("destroy while down", i.destroy, 0)
+    attempt("create(1)", i.create, 1)
+    attempt("create", i.create, 0)
+    iface_status(i)
+    iface_lists(conn)
+    attempt("create while up", i.create, 0)
+    attempt("destroy(1)", i.destroy, 1)
+    attempt("destroy", i.destroy, 0)
+    attempt("destroy again", i.destroy, 0)
+    iface_status(i)
+    attempt("create", i.create, 0)
+    attempt("undefine while up", i.undefine)
+    iface_lists(conn)
+    for op in ("create", "destroy"):
+        attempt("%s when gone" % op, getattr(i, op), 0)
+        attempt("%s(1) when gone" % op, getattr(i, op), 1)
+    attempt("undefine when gone", i.undefine)
+    attempt("isActive when gone", i.isActive)
+    attempt("XMLDesc when gone", i.XMLDesc, 0)
+    attempt("XMLDesc(1) when gone", i.XMLDesc, 1)
+    attempt("name/MAC when gone", lambda: (i.name(), i.MACString()))
+    i = conn.interfaceDefineXML("<interface type='bond' name='life2'><bond/></interface>", 0)
+    attempt("undefine while down", i.undefine)
+    eth1 = conn.interfaceLookupByName("eth1")
+    attempt("destroy eth1", eth1.destroy, 0)
+    iface_lists(conn)
+    attempt("create eth1", eth1.create, 0)
+    iface_lists(conn)
+    conn.close()
+
+
+def interfaces_transactions():
+    section("interface transactions")
+    conn = libvirt.open(URI)
+    other = libvirt.open(URI)
+    attempt("changeCommit without one", conn.changeCommit, 0)
+    attempt("changeRollback without one", conn.changeRollback, 0)
+    for flags in (1, 2, 0x80000000):
+        attempt("changeBegin(%#x)" % flags, conn.changeBegin, flags)
+    attempt("changeBegin", conn.changeBegin, 0)
+    attempt("changeBegin again", conn.changeBegin, 0)
+    attempt("changeBegin on another connection", other.changeBegin, 0)
+    for flags in (1, 4):
+        attempt("changeCommit(%#x)" % flags, conn.changeCommit, flags)
+        attempt("changeRollback(%#x)" % flags, conn.changeRollback, flags)
+    attempt("changeCommit", conn.changeCommit, 0)
+    attempt("changeCommit again", conn.changeCommit, 0)
+    attempt("changeRollback after commit", conn.changeRollback, 0)
+    iface_lists(conn)
+    # Nothing changed, yet a rollback brings back copies that are all down.
+    attempt("changeBegin", conn.changeBegin, 0)
+    attempt("changeRollback", conn.changeRollback, 0)
+    iface_lists(conn)
+    eth1 = conn.interfaceLookupByName("eth1")
+    attempt("create eth1", eth1.create, 0)
+    # Changes made inside a transaction, then rolled back.
+    attempt("changeBegin", conn.changeBegin, 0)
+    t1 = attempt("define t1", conn.interfaceDefineXML, "<interface type='ethernet' name='t1'/>", 0)
+    attempt("create t1", t1.create, 0)
+    attempt("redefine eth1", conn.interfaceDefineXML,
+            "<interface type='ethernet' name='eth1'><mac address='00:00:00:00:00:02'/></interface>", 0)
+    attempt("eth1 XMLDesc", eth1.XMLDesc, 0)
+    iface_lists(conn)
+    attempt("changeRollback from the other connection", other.changeRollback, 0)
+    iface_lists(conn)
+    attempt("eth1 XMLDesc", eth1.XMLDesc, 0)
+    attempt("t1 isActive", t1.isActive)
+    attempt("changeRollback again", conn.changeRollback, 0)
+    # Changes committed stay.
+    attempt("changeBegin", conn.changeBegin, 0)
+    attempt("undefine eth1", eth1.undefine)
+    t2 = attempt("define t2", conn.interfaceDefineXML, "<interface type='vlan' name='t2'><vlan tag='2'>"
+                 "<interface name='eth0'/></vlan></interface>", 0)
+    attempt("changeCommit", conn.changeCommit, 0)
+    iface_lists(conn)
+    attempt("changeBegin", conn.changeBegin, 0)
+    attempt("undefine t2", t2.undefine)
+    attempt("changeRollback", conn.changeRollback, 0)
+    iface_lists(conn)
+    attempt("t2 XMLDesc", t2.XMLDesc, 0)
+    restore_eth1(conn)
+    iface_lists(conn)
+    other.close()
+    conn.close()
+
+
+def interfaces_read_only():
+    section("host interfaces on a read-only connection")
+    c = libvirt.openReadOnly(URI)
+    i = c.interfaceLookupByName("eth1")
+    xml = "<interface type='ethernet' name='x'/>"
+    attempt("interfaceDefineXML", c.interfaceDefineXML, xml, 0)
+    attempt("interfaceDefineXML(bad flags)", c.interfaceDefineXML, xml, 2)
+    attempt("interfaceDefineXML(bad XML)", c.interfaceDefineXML, "<interface", 0)
+    for op in ("create", "destroy"):
+        attempt("interface " + op, getattr(i, op), 0)
+        attempt("interface %s(1)" % op, getattr(i, op), 1)
+    attempt("interface undefine", i.undefine)
+    for op in ("changeBegin", "changeCommit", "changeRollback"):
+        attempt(op, getattr(c, op), 0)
+        attempt(op + "(1)", getattr(c, op), 1)
+    for op in ("name", "MACString", "isActive"):
+        attempt("interface " + op, getattr(i, op))
+    attempt("interface XMLDesc", i.XMLDesc, 0)
+    attempt("interfaceLookupByMACString", c.interfaceLookupByMACString, "aa:bb:cc:dd:ee:ff")
+    iface_lists(c)
+    attempt("listAllInterfaces(2)", c.listAllInterfaces, 2, sort=True)
+    c.close()
+
+
+IFACE_NODE = """<node>
+<interface type='ethernet' name='eth7'><mac address='00:00:00:00:00:07'/></interface>
+<interface file='if2.xml'/>
+<interface type='ethernet' name='eth7'><mac address='00:00:00:00:00:08'/><mtu size='1500'/></interface>
+<interface type='vlan' name='eth7.5'><vlan tag='5'><interface name='eth7'/></vlan></interface>
+</node>
+"""
+
+
+def interfaces_node_file():
+    section("host interfaces of a node file")
+    with open(os.path.join(TMP, "if2.xml"), "w") as fp:
+        fp.write("<interface type='bridge' name='br0'><bridge stp='on'><interface type='ethernet' name='eth3'/>"
+                 "</bridge></interface>")
+    node = os.path.join(TMP, "ifnode.xml")
+    with open(node, "w") as fp:
+        fp.write(IFACE_NODE)
+    conn = libvirt.open("test://" + node)
+    iface_lists(conn)
+    for i in sorted(conn.listAllInterfaces(0), key=lambda x: x.name()):
+        iface_status(i)
+        attempt("  XMLDesc", i.XMLDesc, 0)
+    attempt("changeBegin", conn.changeBegin, 0)
+    attempt("changeRollback", conn.changeRollback, 0)
+    iface_lists(conn)
+    conn.close()
+    conn = libvirt.open("test://" + node)
+    attempt("a fresh connection: its own state", lambda: sorted(
+        "%s:%d" % (i.name(), i.isActive()) for i in conn.listAllInterfaces(0)))
+    conn.close()
+    empty = os.path.join(TMP, "empty.xml")
+    with open(empty, "w") as fp:
+        fp.write("<node/>")
+    conn = libvirt.open("test://" + empty)
+    iface_lists(conn)
+    attempt("changeBegin", conn.changeBegin, 0)
+    attempt("changeCommit", conn.changeCommit, 0)
+    conn.close()
+    bad = os.path.join(TMP, "ifbad.xml")
+    for text in ("<node><interface type='bond' name='b'/></node>",
+                 "<node><interface type='ethernet' name='e'><mtu size='x'/></interface></node>",
+                 "<node><interface file='missing.xml'/></node>",
+                 "<node><interface name='e'/></node>"):
+        with open(bad, "w") as fp:
+            fp.write(text)
+        attempt("open a node file with %s" % text, lambda: libvirt.open("test://" + bad) and None)
+
+
+# --------------------------------------------------------------------------
 # Read-only connections and node files
 # --------------------------------------------------------------------------
 
@@ -694,8 +1112,9 @@ def node_file():
     attempt("open a node file with a bad pool", libvirt.open, "test://" + bad)
 
 
-SECTIONS = [networks_default, networks_xml, networks_lifecycle, pools_default, pools_xml, pools_lifecycle,
-            volumes, volumes_by_pool_type, read_only, node_file]
+SECTIONS = [networks_default, networks_xml, networks_lifecycle, interfaces_default, interfaces_xml,
+            interfaces_lifecycle, interfaces_transactions, interfaces_read_only, interfaces_node_file,
+            pools_default, pools_xml, pools_lifecycle, volumes, volumes_by_pool_type, read_only, node_file]
 
 
 def main():
@@ -718,6 +1137,9 @@ def main():
     conn = libvirt.open(URI)
     for n in sorted(conn.listAllNetworks(0), key=lambda x: x.name()):
         net_status(n)
+    for i in sorted(conn.listAllInterfaces(0), key=lambda x: x.name()):
+        iface_status(i)
+        attempt("  XMLDesc", i.XMLDesc, 0)
     for p in sorted(conn.listAllStoragePools(0), key=lambda x: x.name()):
         pool_status(p)
     conn.close()

@@ -856,6 +856,66 @@ impl Driver for RemoteDriver {
         Ok(self.one::<_, i32>(NETWORK_IS_PERSISTENT, &(net.clone(),))? != 0)
     }
 
+    fn list_interfaces(&self, active: bool) -> Result<Vec<String>> {
+        let (num, list) = if active {
+            (CONNECT_NUM_OF_INTERFACES, CONNECT_LIST_INTERFACES)
+        } else {
+            (CONNECT_NUM_OF_DEFINED_INTERFACES, CONNECT_LIST_DEFINED_INTERFACES)
+        };
+        let n: i32 = self.one(num, &())?;
+        Ok(self.one::<_, List<String, OBJECT_LIST_MAX>>(list, &(n,))?.0)
+    }
+
+    fn list_all_interfaces(&self, flags: u32) -> Result<Vec<InterfaceRef>> {
+        let (List(v), _): (List<InterfaceRef, OBJECT_LIST_MAX>, u32) =
+            self.call(CONNECT_LIST_ALL_INTERFACES, &(1i32, flags))?;
+        Ok(v)
+    }
+
+    fn interface_lookup_by_name(&self, name: &str) -> Result<InterfaceRef> {
+        self.one(INTERFACE_LOOKUP_BY_NAME, &(name.to_string(),))
+    }
+
+    fn interface_lookup_by_mac(&self, mac: &str) -> Result<InterfaceRef> {
+        self.one(INTERFACE_LOOKUP_BY_MAC_STRING, &(mac.to_string(),))
+    }
+
+    fn interface_get_xml_desc(&self, iface: &InterfaceRef, flags: u32) -> Result<String> {
+        self.one(INTERFACE_GET_XML_DESC, &(iface.clone(), flags))
+    }
+
+    fn interface_is_active(&self, iface: &InterfaceRef) -> Result<bool> {
+        Ok(self.one::<_, i32>(INTERFACE_IS_ACTIVE, &(iface.clone(),))? != 0)
+    }
+
+    fn interface_define_xml(&self, xml: &str, flags: u32) -> Result<InterfaceRef> {
+        self.one(INTERFACE_DEFINE_XML, &(xml.to_string(), flags))
+    }
+
+    fn interface_undefine(&self, iface: &InterfaceRef) -> Result<()> {
+        self.unit(INTERFACE_UNDEFINE, &(iface.clone(),))
+    }
+
+    fn interface_create(&self, iface: &InterfaceRef, flags: u32) -> Result<()> {
+        self.unit(INTERFACE_CREATE, &(iface.clone(), flags))
+    }
+
+    fn interface_destroy(&self, iface: &InterfaceRef, flags: u32) -> Result<()> {
+        self.unit(INTERFACE_DESTROY, &(iface.clone(), flags))
+    }
+
+    fn interface_change_begin(&self, flags: u32) -> Result<()> {
+        self.unit(INTERFACE_CHANGE_BEGIN, &(flags,))
+    }
+
+    fn interface_change_commit(&self, flags: u32) -> Result<()> {
+        self.unit(INTERFACE_CHANGE_COMMIT, &(flags,))
+    }
+
+    fn interface_change_rollback(&self, flags: u32) -> Result<()> {
+        self.unit(INTERFACE_CHANGE_ROLLBACK, &(flags,))
+    }
+
     fn list_storage_pools(&self, active: bool) -> Result<Vec<String>> {
         let (num, list) = if active {
             (CONNECT_NUM_OF_STORAGE_POOLS, CONNECT_LIST_STORAGE_POOLS)

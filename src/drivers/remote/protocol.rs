@@ -1,7 +1,7 @@
 //! The REMOTE program's procedure numbers and the wire forms of the handles
 //! and typed parameters (remote_protocol.x, REMOTE_FACTS.md §3–4).
 
-use crate::driver::{DomainRef, NetworkRef, SnapshotRef, VolRef};
+use crate::driver::{DomainRef, InterfaceRef, NetworkRef, SnapshotRef, VolRef};
 use crate::error::Result;
 use crate::rpc::xdr::{decode_error, Decoder, Encoder, Xdr};
 use crate::typed_params::{TypedParam, TypedValue};
@@ -109,6 +109,22 @@ pub mod proc_ {
     pub const CONNECT_LIST_ALL_STORAGE_POOLS: i32 = 281;
     pub const STORAGE_POOL_LIST_ALL_VOLUMES: i32 = 282;
     pub const CONNECT_LIST_ALL_NETWORKS: i32 = 283;
+    pub const CONNECT_NUM_OF_INTERFACES: i32 = 126;
+    pub const CONNECT_LIST_INTERFACES: i32 = 127;
+    pub const INTERFACE_LOOKUP_BY_NAME: i32 = 128;
+    pub const INTERFACE_LOOKUP_BY_MAC_STRING: i32 = 129;
+    pub const INTERFACE_GET_XML_DESC: i32 = 130;
+    pub const INTERFACE_DEFINE_XML: i32 = 131;
+    pub const INTERFACE_UNDEFINE: i32 = 132;
+    pub const INTERFACE_CREATE: i32 = 133;
+    pub const INTERFACE_DESTROY: i32 = 134;
+    pub const CONNECT_NUM_OF_DEFINED_INTERFACES: i32 = 137;
+    pub const CONNECT_LIST_DEFINED_INTERFACES: i32 = 138;
+    pub const INTERFACE_IS_ACTIVE: i32 = 156;
+    pub const INTERFACE_CHANGE_BEGIN: i32 = 220;
+    pub const INTERFACE_CHANGE_COMMIT: i32 = 221;
+    pub const INTERFACE_CHANGE_ROLLBACK: i32 = 222;
+    pub const CONNECT_LIST_ALL_INTERFACES: i32 = 284;
     pub const CONNECT_DOMAIN_XML_FROM_NATIVE: i32 = 135;
     pub const CONNECT_DOMAIN_XML_TO_NATIVE: i32 = 136;
     pub const CONNECT_IS_SECURE: i32 = 149;
@@ -200,7 +216,8 @@ pub const SCHEDULER_PARAMETERS_MAX: usize = 16;
 /// `REMOTE_DOMAIN_SNAPSHOT_LIST_MAX`.
 pub const SNAPSHOT_LIST_MAX: usize = 16384;
 
-/// `REMOTE_NETWORK_LIST_MAX`, `REMOTE_STORAGE_POOL_LIST_MAX`, `REMOTE_STORAGE_VOL_LIST_MAX`.
+/// `REMOTE_NETWORK_LIST_MAX`, `REMOTE_INTERFACE_LIST_MAX`, `REMOTE_STORAGE_POOL_LIST_MAX`,
+/// `REMOTE_STORAGE_VOL_LIST_MAX`.
 pub const OBJECT_LIST_MAX: usize = 16384;
 
 /// `REMOTE_DOMAIN_CHECKPOINT_LIST_MAX`.
@@ -260,6 +277,20 @@ impl Xdr for NetworkRef {
         Ok(NetworkRef {
             name: String::decode(d)?,
             uuid: Xdr::decode(d)?,
+        })
+    }
+}
+
+/// `remote_nonnull_interface`: name, MAC address.
+impl Xdr for InterfaceRef {
+    fn encode(&self, e: &mut Encoder) {
+        self.name.encode(e);
+        self.mac.encode(e);
+    }
+    fn decode(d: &mut Decoder) -> Result<Self> {
+        Ok(InterfaceRef {
+            name: String::decode(d)?,
+            mac: String::decode(d)?,
         })
     }
 }

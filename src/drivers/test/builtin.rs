@@ -58,3 +58,14 @@ pub const POOL_DEFAULT: &str = "<pool type='dir'>
   </target>
 </pool>
 ";
+
+/// The host interface "eth1" of libvirt's built-in configuration, as written there.
+pub const INTERFACE_ETH1: &str = r#"<interface type="ethernet" name="eth1">
+  <start mode="onboot"/>
+  <mac address="aa:bb:cc:dd:ee:ff"/>
+  <mtu size="1492"/>
+  <protocol family="ipv4">
+    <ip address="192.168.0.5" prefix="24"/>
+    <route gateway="192.168.0.1"/>
+  </protocol>
+</interface>"#;

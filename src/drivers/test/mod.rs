@@ -6,6 +6,7 @@ mod addresses;
 mod builtin;
 mod checkpoints;
 mod domains;
+mod interfaces;
 mod moments;
 mod networks;
 mod node;
@@ -23,10 +24,11 @@ use crate::auth::Auth;
 use crate::domain::Uuid;
 use crate::domain_events::{DomainEventState, Subscription};
 use crate::driver::{
-    CheckpointRef, DomainInfo, DomainRef, Driver, GuestInterface, MetadataEdit, NetworkRef, NodeInfo,
-    PoolInfo, PoolRef, SnapshotRef, VcpuInfo, VolInfo, VolRef,
+    CheckpointRef, DomainInfo, DomainRef, Driver, GuestInterface, InterfaceRef, MetadataEdit, NetworkRef,
+    NodeInfo, PoolInfo, PoolRef, SnapshotRef, VcpuInfo, VolInfo, VolRef,
 };
 use crate::error::{Error, Result};
+use crate::interface::InterfaceDef;
 use crate::network::NetworkDef;
 use crate::storage::{volume_formats, PoolDef, VolumeDef};
 use crate::stream::Payload;
@@ -40,6 +42,7 @@ pub struct TestState {
     node: Node,
     domains: Domains,
     networks: networks::Networks,
+    interfaces: interfaces::Interfaces,
     pools: storage::Pools,
     events: Arc<DomainEventState>,
 }
@@ -54,12 +57,15 @@ impl TestState {
         domains.add_loaded(DOMAIN_TEST.clone()?, VIR_DOMAIN_RUNNING);
         let mut networks = networks::Networks::default();
         networks.add_loaded(NetworkDef::parse(builtin::NETWORK_DEFAULT)?);
+        let mut interfaces = interfaces::Interfaces::default();
+        interfaces.add_loaded(InterfaceDef::parse(builtin::INTERFACE_ETH1)?);
         let mut pools = storage::Pools::default();
         pools.add_loaded(PoolDef::parse(builtin::POOL_DEFAULT)?, Vec::new())?;
         Ok(TestState {
             node: Node::builtin(),
             domains,
             networks,
+            interfaces,
             pools,
             events: DomainEventState::new(),
         })
@@ -75,6 +81,10 @@ impl TestState {
         for def in std::mem::take(&mut node.networks) {
             networks.add_loaded(def);
         }
+        let mut interfaces = interfaces::Interfaces::default();
+        for def in std::mem::take(&mut node.interfaces) {
+            interfaces.add_loaded(def);
+        }
         let mut pools = storage::Pools::default();
         for (def, vols) in std::mem::take(&mut node.pools) {
             pools.add_loaded(def, vols)?;
@@ -83,6 +93,7 @@ impl TestState {
             node,
             domains,
             networks,
+            interfaces,
             pools,
             events: DomainEventState::new(),
         })
@@ -826,6 +837,73 @@ impl Driver for TestDriver {
 
     fn network_is_persistent(&self, net: &NetworkRef) -> Result<bool> {
         Ok(self.state.lock().networks.get_by_uuid(&net.uuid)?.persistent)
+    }
+
+    fn list_interfaces(&self, active: bool) -> Result<Vec<String>> {
+        Ok(self.state.lock().interfaces.names(active))
+    }
+
+    fn list_all_interfaces(&self, flags: u32) -> Result<Vec<InterfaceRef>> {
+        check(
+            flags,
+            VIR_CONNECT_LIST_INTERFACES_ACTIVE | VIR_CONNECT_LIST_INTERFACES_INACTIVE,
+            "virConnectListAllInterfaces",
+        )?;
+        Ok(self.state.lock().interfaces.list_all(flags))
+    }
+
+    fn interface_lookup_by_name(&self, name: &str) -> Result<InterfaceRef> {
+        self.state.lock().interfaces.lookup_name(name)
+    }
+
+    fn interface_lookup_by_mac(&self, mac: &str) -> Result<InterfaceRef> {
+        self.state.lock().interfaces.lookup_mac(mac)
+    }
+
+    fn interface_get_xml_desc(&self, iface: &InterfaceRef, flags: u32) -> Result<String> {
+        // libvirt's test driver refuses VIR_INTERFACE_XML_INACTIVE too.
+        check(flags, 0, "virInterfaceGetXMLDesc")?;
+        self.state.lock().interfaces.xml(&iface.name)
+    }
+
+    fn interface_is_active(&self, iface: &InterfaceRef) -> Result<bool> {
+        self.state.lock().interfaces.is_active(&iface.name)
+    }
+
+    fn interface_define_xml(&self, xml: &str, flags: u32) -> Result<InterfaceRef> {
+        // VALIDATE is accepted; there is no schema to check against, as with networks.
+        check(flags, VIR_INTERFACE_DEFINE_VALIDATE, "virInterfaceDefineXML")?;
+        let def = InterfaceDef::parse(xml)?;
+        Ok(self.state.lock().interfaces.define(def))
+    }
+
+    fn interface_undefine(&self, iface: &InterfaceRef) -> Result<()> {
+        self.state.lock().interfaces.undefine(&iface.name)
+    }
+
+    fn interface_create(&self, iface: &InterfaceRef, flags: u32) -> Result<()> {
+        check(flags, 0, "virInterfaceCreate")?;
+        self.state.lock().interfaces.set_active(&iface.name, true)
+    }
+
+    fn interface_destroy(&self, iface: &InterfaceRef, flags: u32) -> Result<()> {
+        check(flags, 0, "virInterfaceDestroy")?;
+        self.state.lock().interfaces.set_active(&iface.name, false)
+    }
+
+    fn interface_change_begin(&self, flags: u32) -> Result<()> {
+        check(flags, 0, "virInterfaceChangeBegin")?;
+        self.state.lock().interfaces.begin()
+    }
+
+    fn interface_change_commit(&self, flags: u32) -> Result<()> {
+        check(flags, 0, "virInterfaceChangeCommit")?;
+        self.state.lock().interfaces.commit()
+    }
+
+    fn interface_change_rollback(&self, flags: u32) -> Result<()> {
+        check(flags, 0, "virInterfaceChangeRollback")?;
+        self.state.lock().interfaces.rollback()
     }
 
     fn list_storage_pools(&self, active: bool) -> Result<Vec<String>> {

@@ -8,6 +8,7 @@ use crate::domain::snapshot::{self, SnapshotParseOptions};
 use crate::domain::{NamespaceData, ParseOptions, Profile};
 use crate::driver::NodeInfo;
 use crate::error::{Error, Result};
+use crate::interface::InterfaceDef;
 use crate::network::NetworkDef;
 use crate::storage::{volume_formats, PoolDef, VolumeDef};
 use crate::xml::dom::{self, Element};
@@ -34,11 +35,13 @@ pub struct Node {
     pub domains: Vec<(DomainObj, i32)>,
     /// The node file's networks.
     pub networks: Vec<NetworkDef>,
+    /// The node file's host interfaces.
+    pub interfaces: Vec<InterfaceDef>,
     /// The node file's pools, each with the volumes given inside it.
     pub pools: Vec<(PoolDef, Vec<VolumeDef>)>,
 }
 
-/// A `<network>`, `<pool>` or `<volume>` of a node file: inline, or in the
+/// A `<network>`, `<interface>`, `<pool>` or `<volume>` of a node file: inline, or in the
 /// file its `file` attribute names (relative to the node file).
 fn inline_or_file(el: &Element, dir: &std::path::Path) -> Result<Element> {
     match el.attr("file") {
@@ -140,6 +143,7 @@ impl Node {
             users: Vec::new(),
             domains: Vec::new(),
             networks: Vec::new(),
+            interfaces: Vec::new(),
             pools: Vec::new(),
         }
     }
@@ -220,6 +224,10 @@ impl Node {
         for el in root.children_named("network") {
             node.networks
                 .push(NetworkDef::from_element(&inline_or_file(el, dir)?)?);
+        }
+        for el in root.children_named("interface") {
+            node.interfaces
+                .push(InterfaceDef::from_element(&inline_or_file(el, dir)?)?);
         }
         for el in root.children_named("pool") {
             node.pools.push(load_pool(el, dir)?);

@@ -2,7 +2,6 @@
 
 mod domain;
 mod host;
-mod interface;
 mod network;
 mod nodedev;
 mod nwfilter;
