@@ -1428,9 +1428,9 @@ def _recv_all(st):
 
 def migration():
     section("migration between two connections (the test driver has none)")
-    conn = libvirt.open("test:///default")
-    dconn = libvirt.open("test:///default")
-    ro = libvirt.openReadOnly("test:///default")
+    conn = libvirt.open(URI)
+    dconn = libvirt.open(URI)
+    ro = libvirt.openReadOnly(URI)
     d = conn.lookupByName("test")
     flag_sets = [0, libvirt.VIR_MIGRATE_LIVE, libvirt.VIR_MIGRATE_PEER2PEER, libvirt.VIR_MIGRATE_TUNNELLED,
                  libvirt.VIR_MIGRATE_TUNNELLED | libvirt.VIR_MIGRATE_PEER2PEER, libvirt.VIR_MIGRATE_OFFLINE,
