@@ -3,6 +3,7 @@
 //! calls: one listing, then what the driver already knows of each domain.
 
 use crate::abi::*;
+use crate::domain::listing::{Facts, Filter};
 use crate::driver::{DomainRef, Driver};
 use crate::error::{Error, Result};
 use crate::typed_params::{TypedParam, TypedValue};
@@ -77,39 +78,18 @@ fn selected(driver: &dyn Driver, dom: &DomainRef, filters: u32) -> Result<bool> 
     if filters == 0 {
         return Ok(true);
     }
-    let either = |yes: u32, no: u32, value: bool| {
-        let (y, n) = (filters & yes != 0, filters & no != 0);
-        y == n || (y && value) || (n && !value)
-    };
+    let filter = Filter(filters);
     let (state, _) = driver.domain_get_state(dom, 0)?;
-    let states = VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING
-        | VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED
-        | VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF
-        | VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER;
-    let state_ok = filters & states == 0
-        || filters
-            & match state {
-                VIR_DOMAIN_RUNNING => VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING,
-                VIR_DOMAIN_PAUSED => VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED,
-                VIR_DOMAIN_SHUTOFF => VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF,
-                _ => VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER,
-            }
-            != 0;
     let active = driver.domain_is_active(dom)?;
-    let persistence = filters
-        & (VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT | VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT)
-        != 0;
-    let persistent = persistence && driver.domain_is_persistent(dom)?;
-    Ok(state_ok
-        && either(
-            VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE,
-            VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE,
-            active,
-        )
-        && (!persistence
-            || either(
-                VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT,
-                VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT,
-                persistent,
-            )))
+    // Persistence costs a call: asked only when a filter looks at it.
+    let persistent = filter.asks(
+        VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT,
+        VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT,
+    ) && driver.domain_is_persistent(dom)?;
+    Ok(filter.matches(&Facts {
+        active,
+        persistent,
+        state,
+        ..Facts::default()
+    }))
 }

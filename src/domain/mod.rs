@@ -16,6 +16,7 @@ pub mod clock;
 pub mod cpu;
 pub mod devices;
 pub mod features;
+pub mod listing;
 pub mod metadata;
 pub mod moment;
 pub mod namespace;

@@ -4,6 +4,7 @@ use super::soap::{child, child_text, children};
 use super::vms::{self, Power, Vm};
 use super::EsxDriver;
 use crate::abi::*;
+use crate::domain::listing::{Facts, Filter};
 use crate::domain::Uuid;
 use crate::driver::{DomainInfo, DomainRef, GuestInterface};
 use crate::error::{Error, Result};
@@ -74,18 +75,30 @@ impl EsxDriver {
         if flags & !LIST_FLAGS != 0 {
             return Err(Error::bad_flags(VIR_FROM_ESX, "esxConnectListAllDomains", flags));
         }
-        let has = |f: u32| flags & f != 0;
+        let filter = Filter(flags);
+        let asked = |yes: u32, no: u32| filter.asks(yes, no) && flags & yes != 0;
         // ESX domains are all persistent, none has a managed save image or
         // a checkpoint: those filters decide without asking the server.
-        if (has(VIR_CONNECT_LIST_DOMAINS_TRANSIENT) && !has(VIR_CONNECT_LIST_DOMAINS_PERSISTENT))
-            || (has(VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE) && !has(VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE))
-            || (has(VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT) && !has(VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT))
-        {
+        if asked(
+            VIR_CONNECT_LIST_DOMAINS_TRANSIENT,
+            VIR_CONNECT_LIST_DOMAINS_PERSISTENT,
+        ) || asked(
+            VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE,
+            VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE,
+        ) || asked(
+            VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT,
+            VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT,
+        ) {
             return Ok(Vec::new());
         }
-        let want_snap =
-            has(VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT) != has(VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT);
-        let want_auto = has(VIR_CONNECT_LIST_DOMAINS_AUTOSTART) != has(VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART);
+        let want_snap = filter.asks(
+            VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT,
+            VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT,
+        );
+        let want_auto = filter.asks(
+            VIR_CONNECT_LIST_DOMAINS_AUTOSTART,
+            VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART,
+        );
         let mut extra = Vec::new();
         if want_snap {
             extra.push("snapshot.rootSnapshotList");
@@ -96,43 +109,21 @@ impl EsxDriver {
         } else {
             Default::default()
         };
-        let active_filter = has(VIR_CONNECT_LIST_DOMAINS_ACTIVE) != has(VIR_CONNECT_LIST_DOMAINS_INACTIVE);
-        let state_filter = flags
-            & (VIR_CONNECT_LIST_DOMAINS_RUNNING
-                | VIR_CONNECT_LIST_DOMAINS_PAUSED
-                | VIR_CONNECT_LIST_DOMAINS_SHUTOFF
-                | VIR_CONNECT_LIST_DOMAINS_OTHER)
-            != 0;
         Ok(vms
             .into_iter()
             .filter(|vm| {
-                if active_filter && vm.is_active() != has(VIR_CONNECT_LIST_DOMAINS_ACTIVE) {
-                    return false;
-                }
-                if state_filter {
-                    let ok = match vm.power {
-                        Power::On => has(VIR_CONNECT_LIST_DOMAINS_RUNNING),
-                        Power::Suspended => has(VIR_CONNECT_LIST_DOMAINS_PAUSED),
-                        Power::Off => has(VIR_CONNECT_LIST_DOMAINS_SHUTOFF),
-                    };
-                    if !ok {
-                        return false;
-                    }
-                }
-                if want_snap {
-                    let snaps = vm
-                        .props
-                        .get("snapshot.rootSnapshotList")
-                        .is_some_and(|l| l.elements().next().is_some());
-                    if snaps != has(VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT) {
-                        return false;
-                    }
-                }
-                if want_auto && autostarted.contains(&vm.obj.value) != has(VIR_CONNECT_LIST_DOMAINS_AUTOSTART)
-                {
-                    return false;
-                }
-                true
+                filter.matches(&Facts {
+                    active: vm.is_active(),
+                    persistent: true,
+                    state: vm.power.domain_state(),
+                    autostart: want_auto && autostarted.contains(&vm.obj.value),
+                    has_snapshot: want_snap
+                        && vm
+                            .props
+                            .get("snapshot.rootSnapshotList")
+                            .is_some_and(|l| l.elements().next().is_some()),
+                    ..Facts::default()
+                })
             })
             .map(|vm| vm.domain_ref())
             .collect())

@@ -9,6 +9,7 @@ use parking_lot::Mutex;
 use super::wsman::{wql_quote, Arg, Instance};
 use super::{HypervDriver, WmiVersion};
 use crate::abi::*;
+use crate::domain::listing::{Facts, Filter};
 use crate::domain::Uuid;
 use crate::driver::{DomainInfo, DomainRef};
 use crate::error::{Error, Result};
@@ -252,58 +253,43 @@ impl HypervDriver {
                 flags,
             ));
         }
-        let has = |f: u32| flags & f != 0;
+        let filter = Filter(flags);
+        let asked = |yes: u32, no: u32| filter.asks(yes, no) && flags & yes != 0;
         // Every Hyper-V VM is persistent; snapshots and checkpoints are not
         // looked at (libvirt's driver answers these filters with nothing).
-        if (has(VIR_CONNECT_LIST_DOMAINS_TRANSIENT) && !has(VIR_CONNECT_LIST_DOMAINS_PERSISTENT))
-            || has(VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT) && !has(VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT)
-            || has(VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT) && !has(VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT)
-        {
+        if asked(
+            VIR_CONNECT_LIST_DOMAINS_TRANSIENT,
+            VIR_CONNECT_LIST_DOMAINS_PERSISTENT,
+        ) || asked(
+            VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT,
+            VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT,
+        ) || asked(
+            VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT,
+            VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT,
+        ) {
             return Ok(Vec::new());
         }
-        let want_auto = has(VIR_CONNECT_LIST_DOMAINS_AUTOSTART) != has(VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART);
+        let want_auto = filter.asks(
+            VIR_CONNECT_LIST_DOMAINS_AUTOSTART,
+            VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART,
+        );
         let autostarted = if want_auto {
             self.autostart_guids()?
         } else {
             Default::default()
         };
-        let active_filter = has(VIR_CONNECT_LIST_DOMAINS_ACTIVE) != has(VIR_CONNECT_LIST_DOMAINS_INACTIVE);
-        let state_filter = flags
-            & (VIR_CONNECT_LIST_DOMAINS_RUNNING
-                | VIR_CONNECT_LIST_DOMAINS_PAUSED
-                | VIR_CONNECT_LIST_DOMAINS_SHUTOFF
-                | VIR_CONNECT_LIST_DOMAINS_OTHER)
-            != 0;
-        let save_filter =
-            has(VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE) != has(VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE);
         Ok(self
             .vms_where(None)?
             .into_iter()
             .filter(|vm| {
-                if active_filter && vm.is_active() != has(VIR_CONNECT_LIST_DOMAINS_ACTIVE) {
-                    return false;
-                }
-                if state_filter {
-                    let ok = match vm.domain_state() {
-                        VIR_DOMAIN_RUNNING => has(VIR_CONNECT_LIST_DOMAINS_RUNNING),
-                        VIR_DOMAIN_PAUSED => has(VIR_CONNECT_LIST_DOMAINS_PAUSED),
-                        VIR_DOMAIN_SHUTOFF => has(VIR_CONNECT_LIST_DOMAINS_SHUTOFF),
-                        _ => has(VIR_CONNECT_LIST_DOMAINS_OTHER),
-                    };
-                    if !ok {
-                        return false;
-                    }
-                }
-                if save_filter && vm.is_saved() != has(VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE) {
-                    return false;
-                }
-                if want_auto
-                    && autostarted.contains(&vm.guid.to_ascii_uppercase())
-                        != has(VIR_CONNECT_LIST_DOMAINS_AUTOSTART)
-                {
-                    return false;
-                }
-                true
+                filter.matches(&Facts {
+                    active: vm.is_active(),
+                    persistent: true,
+                    state: vm.domain_state(),
+                    managed_save: vm.is_saved(),
+                    autostart: want_auto && autostarted.contains(&vm.guid.to_ascii_uppercase()),
+                    ..Facts::default()
+                })
             })
             .map(|vm| vm.domain_ref())
             .collect())

@@ -2,6 +2,7 @@
 //! on them, with libvirt's test driver state transitions, events and errors.
 
 use crate::abi::*;
+use crate::domain::listing::{Facts, Filter};
 use crate::domain::{self, metadata, DomainDef, FormatOptions, ParseOptions, Profile, Uuid};
 use crate::domain_events::{DomainEvent, DomainEventState};
 use crate::driver::{DomainInfo, DomainRef, MetadataEdit, VcpuInfo};
@@ -1252,55 +1253,19 @@ impl Domains {
     }
 
     fn list_all_unchecked(&self, flags: u32) -> Vec<DomainRef> {
-        let pair = |yes: u32, no: u32, value: bool| {
-            let (y, n) = (flags & yes != 0, flags & no != 0);
-            !(y ^ n) || (y && value) || (n && !value)
-        };
-        let states = VIR_CONNECT_LIST_DOMAINS_RUNNING
-            | VIR_CONNECT_LIST_DOMAINS_PAUSED
-            | VIR_CONNECT_LIST_DOMAINS_SHUTOFF
-            | VIR_CONNECT_LIST_DOMAINS_OTHER;
+        let filter = Filter(flags);
         self.list
             .iter()
             .filter(|d| {
-                let state_ok = flags & states == 0
-                    || match d.state {
-                        VIR_DOMAIN_RUNNING => flags & VIR_CONNECT_LIST_DOMAINS_RUNNING != 0,
-                        VIR_DOMAIN_PAUSED => flags & VIR_CONNECT_LIST_DOMAINS_PAUSED != 0,
-                        VIR_DOMAIN_SHUTOFF => flags & VIR_CONNECT_LIST_DOMAINS_SHUTOFF != 0,
-                        _ => flags & VIR_CONNECT_LIST_DOMAINS_OTHER != 0,
-                    };
-                state_ok
-                    && pair(
-                        VIR_CONNECT_LIST_DOMAINS_ACTIVE,
-                        VIR_CONNECT_LIST_DOMAINS_INACTIVE,
-                        d.active(),
-                    )
-                    && pair(
-                        VIR_CONNECT_LIST_DOMAINS_PERSISTENT,
-                        VIR_CONNECT_LIST_DOMAINS_TRANSIENT,
-                        d.persistent,
-                    )
-                    && pair(
-                        VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE,
-                        VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE,
-                        d.managed_save,
-                    )
-                    && pair(
-                        VIR_CONNECT_LIST_DOMAINS_AUTOSTART,
-                        VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART,
-                        d.autostart,
-                    )
-                    && pair(
-                        VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT,
-                        VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT,
-                        !d.snapshots.is_empty(),
-                    )
-                    && pair(
-                        VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT,
-                        VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT,
-                        !d.checkpoints.is_empty(),
-                    )
+                filter.matches(&Facts {
+                    active: d.active(),
+                    persistent: d.persistent,
+                    state: d.state,
+                    managed_save: d.managed_save,
+                    autostart: d.autostart,
+                    has_snapshot: !d.snapshots.is_empty(),
+                    has_checkpoint: !d.checkpoints.is_empty(),
+                })
             })
             .map(DomainObj::reference)
             .collect()

@@ -4,6 +4,7 @@
 use super::http::form_encode;
 use super::{config_dir, XenDriver};
 use crate::abi::*;
+use crate::domain::listing::{Facts, Filter};
 use crate::domain::{self, DomainDef, FormatOptions, ParseOptions, Uuid};
 use crate::driver::{DomainInfo, DomainRef};
 use crate::error::{Error, Result};
@@ -690,59 +691,25 @@ impl XenDriver {
 
     /// virConnectListAllDomains.
     pub(super) fn list_all(&self, flags: u32) -> Result<Vec<DomainRef>> {
-        let has = |f: u32| flags & f != 0;
-        let pick = |yes: u32, no: u32, value: bool| -> bool {
-            match (has(yes), has(no)) {
-                (true, false) => value,
-                (false, true) => !value,
-                _ => true,
-            }
-        };
-        let states = VIR_CONNECT_LIST_DOMAINS_RUNNING
-            | VIR_CONNECT_LIST_DOMAINS_PAUSED
-            | VIR_CONNECT_LIST_DOMAINS_SHUTOFF
-            | VIR_CONNECT_LIST_DOMAINS_OTHER;
+        let filter = Filter(flags);
         let mut out = Vec::new();
         for d in self.all_domains()? {
             let persistent =
                 self.managed() || !d.active() || config_dir::find(&self.config_dir, &d.name).is_some();
-            let state_ok = flags & states == 0
-                || match d.state {
-                    VIR_DOMAIN_RUNNING | VIR_DOMAIN_BLOCKED => has(VIR_CONNECT_LIST_DOMAINS_RUNNING),
-                    VIR_DOMAIN_PAUSED => has(VIR_CONNECT_LIST_DOMAINS_PAUSED),
-                    VIR_DOMAIN_SHUTOFF => has(VIR_CONNECT_LIST_DOMAINS_SHUTOFF),
-                    _ => has(VIR_CONNECT_LIST_DOMAINS_OTHER),
-                };
-            if pick(
-                VIR_CONNECT_LIST_DOMAINS_ACTIVE,
-                VIR_CONNECT_LIST_DOMAINS_INACTIVE,
-                d.active(),
-            ) && pick(
-                VIR_CONNECT_LIST_DOMAINS_PERSISTENT,
-                VIR_CONNECT_LIST_DOMAINS_TRANSIENT,
+            // A blocked Xen guest is running (waiting for an event), not "other".
+            let state = if d.state == VIR_DOMAIN_BLOCKED {
+                VIR_DOMAIN_RUNNING
+            } else {
+                d.state
+            };
+            let facts = Facts {
+                active: d.active(),
                 persistent,
-            ) && state_ok
-                && pick(
-                    VIR_CONNECT_LIST_DOMAINS_AUTOSTART,
-                    VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART,
-                    d.autostart,
-                )
-                && pick(
-                    VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE,
-                    VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE,
-                    false,
-                )
-                && pick(
-                    VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT,
-                    VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT,
-                    false,
-                )
-                && pick(
-                    VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT,
-                    VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT,
-                    false,
-                )
-            {
+                state,
+                autostart: d.autostart,
+                ..Facts::default()
+            };
+            if filter.matches(&facts) {
                 out.push(d.domain_ref());
             }
         }
