@@ -20,6 +20,25 @@ pub trait Source: Send {
     fn abort(&mut self) -> Result<()>;
     /// Whether the next [`Source::recv`] would wait (for non-blocking streams).
     fn would_block(&mut self) -> bool;
+    /// Whether the data goes on with a hole (waiting until that is known);
+    /// [`Source::recv`] reads a hole as zeros.
+    fn at_hole(&mut self) -> Result<bool> {
+        Ok(false)
+    }
+    /// Takes the hole the data goes on with: its length (0: none).
+    fn recv_hole(&mut self) -> Result<i64> {
+        Ok(0)
+    }
+    /// The error domain and function prefix of the driver's own checks
+    /// (libvirt's remote streams check flags as `remoteStream...`).
+    fn origin(&self) -> (i32, &'static str) {
+        (VIR_FROM_STREAMS, "virStream")
+    }
+    /// Sends a hole of `length` bytes.
+    fn send_hole(&mut self, length: i64, flags: u32) -> Result<()> {
+        let _ = (length, flags);
+        Err(Error::no_support(VIR_FROM_STREAMS, "virStreamSendHole"))
+    }
 }
 
 /// What a driver attaches to a stream.
@@ -120,6 +139,45 @@ impl Stream {
         match &mut *self.state.lock() {
             State::Live(source) => source.would_block(),
             _ => false,
+        }
+    }
+
+    /// The error for `flags` that the stream operation `op` (such as
+    /// "RecvFlags") does not know, from whoever checks them.
+    pub fn bad_flags(&self, op: &str, flags: u32) -> Error {
+        let (domain, prefix) = match &*self.state.lock() {
+            State::Live(source) => source.origin(),
+            _ => (VIR_FROM_STREAMS, "virStream"),
+        };
+        Error::bad_flags(domain, &format!("{prefix}{op}"), flags)
+    }
+
+    /// Whether the data goes on with a hole.
+    pub fn at_hole(&self) -> Result<bool> {
+        match &mut *self.state.lock() {
+            State::Live(source) => source.at_hole(),
+            State::Unattached => Err(Error::no_support(VIR_FROM_STREAMS, "virStreamRecvFlags")),
+            State::Closed => Err(not_open()),
+            State::Reading { .. } => Ok(false),
+        }
+    }
+
+    /// Takes the hole the data goes on with (0: none).
+    pub fn recv_hole(&self) -> Result<i64> {
+        match &mut *self.state.lock() {
+            State::Live(source) => source.recv_hole(),
+            State::Unattached => Err(Error::no_support(VIR_FROM_STREAMS, "virStreamRecvHole")),
+            State::Closed => Err(not_open()),
+            State::Reading { .. } => Ok(0),
+        }
+    }
+
+    /// Sends a hole of `length` bytes.
+    pub fn send_hole(&self, length: i64, flags: u32) -> Result<()> {
+        match &mut *self.state.lock() {
+            State::Live(source) => source.send_hole(length, flags),
+            State::Closed => Err(not_open()),
+            _ => Err(Error::no_support(VIR_FROM_STREAMS, "virStreamSendHole")),
         }
     }
 

@@ -55,8 +55,8 @@ pub unsafe extern "C" fn virStreamRecv(stream: virStreamPtr, data: *mut c_char, 
     unsafe { recv(stream, data, nbytes, "virStreamRecv") }
 }
 
-/// [`virStreamRecv`] with flags (`VIR_STREAM_RECV_STOP_AT_HOLE`: these
-/// payloads have no holes).
+/// [`virStreamRecv`] with flags (`VIR_STREAM_RECV_STOP_AT_HOLE`: -3 where
+/// the data goes on with a hole).
 ///
 /// # Safety
 /// `data` must be NULL or have room for `nbytes` bytes.
@@ -69,12 +69,59 @@ pub unsafe extern "C" fn virStreamRecvFlags(
 ) -> c_int {
     if flags & !(VIR_STREAM_RECV_STOP_AT_HOLE as c_uint) != 0 {
         return entry(|ctx| {
-            ctx.obj(&STREAMS, stream.cast(), &BAD_STREAM, "virStreamRecvFlags")?;
-            Err(Error::bad_flags(FROM, "virStreamRecvFlags", flags))
+            let s = ctx.obj(&STREAMS, stream.cast(), &BAD_STREAM, "virStreamRecvFlags")?;
+            Err(s.obj.bad_flags("RecvFlags", flags))
         });
+    }
+    if flags & VIR_STREAM_RECV_STOP_AT_HOLE as c_uint != 0 {
+        let func = "virStreamRecvFlags";
+        let hole = with_stream(stream, func, |s| {
+            if data.is_null() {
+                return Err(Error::null_arg(FROM, func, "data"));
+            }
+            if s.obj.is_nonblocking() && s.obj.would_block() {
+                return Ok(-2);
+            }
+            Ok(if s.obj.at_hole()? { -3 } else { 0 })
+        });
+        if hole != 0 {
+            return hole;
+        }
     }
     // SAFETY: forwarded contract.
     unsafe { recv(stream, data, nbytes, "virStreamRecvFlags") }
+}
+
+/// The length of the hole the data goes on with, into `length` (0: none).
+///
+/// # Safety
+/// `length` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn virStreamRecvHole(
+    stream: virStreamPtr,
+    length: *mut c_longlong,
+    flags: c_uint,
+) -> c_int {
+    let func = "virStreamRecvHole";
+    with_stream(stream, func, |s| {
+        if length.is_null() {
+            return Err(Error::null_arg(FROM, func, "length"));
+        }
+        if flags != 0 {
+            return Err(s.obj.bad_flags("RecvHole", flags));
+        }
+        let hole = s.obj.recv_hole()?;
+        // SAFETY: writable by the caller's contract.
+        unsafe { length.write(hole) };
+        Ok(0)
+    })
+}
+
+/// Sends a hole of `length` bytes (a sparse upload).
+#[no_mangle]
+pub extern "C" fn virStreamSendHole(stream: virStreamPtr, length: c_longlong, flags: c_uint) -> c_int {
+    let func = "virStreamSendHole";
+    with_stream(stream, func, |s| s.obj.send_hole(length, flags).map(|_| 0))
 }
 
 /// # Safety

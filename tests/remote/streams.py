@@ -85,6 +85,91 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def sparse(conn, pool):
+    out("== sparse transfers")
+    vol = pool.createXML("<volume><name>sparse.img</name><capacity unit='bytes'>%d</capacity>"
+                         "<allocation>0</allocation><target><format type='raw'/></target></volume>" % (4 * MiB), 0)
+    # Data, a hole, data, and a hole to the end, as (in_data, length).
+    layout = [(True, 8192), (False, MiB), (True, 12288), (False, 4 * MiB - MiB - 8192 - 12288)]
+    state = {"i": 0, "left": layout[0][1]}
+
+    def hole_handler(stream, opaque):
+        if state["i"] >= len(layout):
+            return [True, 0]
+        return [layout[state["i"]][0], state["left"]]
+
+    def advance(n):
+        state["left"] -= n
+        if state["left"] == 0:
+            state["i"] += 1
+            state["left"] = layout[state["i"]][1] if state["i"] < len(layout) else 0
+
+    def handler(stream, nbytes, opaque):
+        n = min(nbytes, state["left"]) if state["i"] < len(layout) else 0
+        advance(n)
+        return bytes([65 + state["i"]]) * n
+
+    def skip(stream, length, opaque):
+        advance(length)
+        return 0
+
+    st = conn.newStream(0)
+    attempt("upload(sparse)", vol.upload, st, 0, 0, libvirt.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM)
+    attempt("sparseSendAll", st.sparseSendAll, handler, hole_handler, skip, None)
+    attempt("finish", st.finish)
+
+    st = conn.newStream(0)
+    attempt("download(sparse)", vol.download, st, 0, 0, libvirt.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM)
+    pieces = []
+
+    def sink(stream, data, opaque):
+        if pieces and pieces[-1][0] == "data":
+            pieces[-1][1] += len(data)
+        else:
+            pieces.append(["data", len(data), data[:1]])
+        return 0
+
+    def hole_sink(stream, length, opaque):
+        pieces.append(["hole", length])
+        return 0
+    attempt("sparseRecvAll", st.sparseRecvAll, sink, hole_sink, None)
+    out("sections: %s" % pieces)
+    attempt("finish", st.finish)
+
+    st = conn.newStream(0)
+    attempt("download(sparse) read plainly", vol.download, st, 0, 0, libvirt.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM)
+    got = recv_all(st)
+    out("whole: %s" % digest(got))
+    attempt("finish", st.finish)
+
+    st = conn.newStream(0)
+    attempt("download(sparse)", vol.download, st, 0, 0, libvirt.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM)
+    attempt("recvHole in the data", st.recvHole)
+    attempt("recvFlags(STOP_AT_HOLE, 100)", st.recvFlags, 100, libvirt.VIR_STREAM_RECV_STOP_AT_HOLE)
+    attempt("recvFlags(STOP_AT_HOLE, all)", st.recvFlags, 65536, libvirt.VIR_STREAM_RECV_STOP_AT_HOLE)
+    attempt("recvFlags(STOP_AT_HOLE) at the hole", st.recvFlags, 100, libvirt.VIR_STREAM_RECV_STOP_AT_HOLE)
+    attempt("recvHole(flags=1)", st.recvHole, 1)
+    attempt("recvHole", st.recvHole)
+    attempt("recvHole again", st.recvHole)
+    attempt("recvFlags(unknown flag)", st.recvFlags, 100, 2)
+    attempt("abort", st.abort)
+
+    st = conn.newStream(0)
+    attempt("upload(not sparse)", vol.upload, st, 0, 0, 0)
+    attempt("sendHole on it", st.sendHole, 4096)
+    attempt("finish", st.finish)
+    st = conn.newStream(0)
+    attempt("upload(sparse)", vol.upload, st, 0, 0, libvirt.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM)
+    attempt("sendHole(4096)", st.sendHole, 4096)
+    attempt("send", st.send, b"after the hole")
+    attempt("finish", st.finish)
+    st = conn.newStream(0)
+    attempt("download(4090, 30)", vol.download, st, 4090, 30, 0)
+    attempt("recv", lambda: recv_all(st))
+    attempt("finish", st.finish)
+    vol.delete(0)
+
+
 def run(conn, pool, vol):
     out("== upload across packets")
     st = conn.newStream(0)
@@ -161,6 +246,8 @@ def run(conn, pool, vol):
     attempt("finish", st.finish)
     attempt("recv after the failed finish", st.recv, 4)
     attempt("finish again", st.finish)
+
+    sparse(conn, pool)
 
     out("== refusals")
     attempt("download, unknown flag", vol.download, conn.newStream(0), 0, 0, 2)

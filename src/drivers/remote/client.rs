@@ -37,6 +37,9 @@ pub struct Channel {
 pub enum StreamEvent {
     /// A STREAM packet's status and raw payload.
     Packet(Status, Vec<u8>),
+    /// A STREAM_HOLE packet's payload (`virNetStreamHole`: hyper length,
+    /// unsigned flags).
+    Hole(Vec<u8>),
     /// The connection is gone.
     Lost(Error),
 }
@@ -288,11 +291,21 @@ pub struct StreamPort {
 impl StreamPort {
     /// Sends a STREAM packet of the stream with `status` and raw `data`.
     pub fn send(&self, status: Status, data: &[u8]) -> Result<()> {
+        self.send_kind(MessageType::Stream, status, data)
+    }
+
+    /// Sends a STREAM_HOLE packet: a hole of `length` bytes.
+    pub fn send_hole(&self, length: i64, flags: u32) -> Result<()> {
+        let hole = xdr::to_bytes(&(length, flags))?;
+        self.send_kind(MessageType::StreamHole, Status::Continue, &hole)
+    }
+
+    fn send_kind(&self, kind: MessageType, status: Status, data: &[u8]) -> Result<()> {
         if self.shared.dead.load(Ordering::SeqCst) {
             return Err(closed_error());
         }
         let header = Header {
-            kind: MessageType::Stream,
+            kind,
             status,
             ..Header::call(self.proc_, self.serial)
         };
@@ -414,9 +427,14 @@ fn read_one(shared: &Shared, reader: &mut dyn Read) -> Result<()> {
     let (prog, vers, proc_, kind) = (word(0), word(4), word(8) as i32, word(12) as i32);
     let rpc_error = |msg: String| Error::with(VIR_FROM_RPC, VIR_ERR_RPC, msg);
     // libvirt dispatches on the type before it looks at anything else.
-    if ![MessageType::Reply, MessageType::Message, MessageType::Stream]
-        .iter()
-        .any(|k| *k as i32 == kind)
+    if ![
+        MessageType::Reply,
+        MessageType::Message,
+        MessageType::Stream,
+        MessageType::StreamHole,
+    ]
+    .iter()
+    .any(|k| *k as i32 == kind)
     {
         return Err(rpc_error(format!(
             "got unexpected RPC call prog {prog} vers {vers} proc {proc_} type {kind}"
@@ -449,6 +467,11 @@ fn read_one(shared: &Shared, reader: &mut dyn Read) -> Result<()> {
         (REMOTE_PROGRAM, MessageType::Stream) => {
             if let Some(tx) = shared.streams.lock().get(&h.serial) {
                 let _ = tx.send(StreamEvent::Packet(h.status, payload.to_vec()));
+            }
+        }
+        (REMOTE_PROGRAM, MessageType::StreamHole) => {
+            if let Some(tx) = shared.streams.lock().get(&h.serial) {
+                let _ = tx.send(StreamEvent::Hole(payload.to_vec()));
             }
         }
         (REMOTE_PROGRAM, MessageType::Message) => {

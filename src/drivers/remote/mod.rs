@@ -100,21 +100,13 @@ impl RemoteDriver {
     }
 
     /// Opens a volume download or upload: a stream on the call's serial.
-    /// Sparse transfers need hole packets, which these streams do not speak:
-    /// they are refused before the daemon starts sending holes.
     fn transfer(&self, p: i32, vol: &VolRef, offset: u64, length: u64, flags: u32) -> Result<Payload> {
-        // VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM and ..._UPLOAD_SPARSE_STREAM.
-        if flags & 1 != 0 {
-            return Err(Error::with(
-                VIR_FROM_STREAMS,
-                VIR_ERR_ARGUMENT_UNSUPPORTED,
-                "sparse streams are not supported by this client",
-            ));
-        }
         let (_, port) = self
             .client
             .call_stream(p, &(vol.clone(), offset, length, flags))?;
-        Ok(Payload::Live(Box::new(RemoteStream::new(port))))
+        // VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM = ..._UPLOAD_SPARSE_STREAM = 1.
+        let sparse = flags & 1 != 0;
+        Ok(Payload::Live(Box::new(RemoteStream::new(port, sparse))))
     }
 }
 
@@ -712,7 +704,7 @@ impl Driver for RemoteDriver {
             .client
             .call_stream(DOMAIN_SCREENSHOT, &(dom.clone(), screen, flags))?;
         let (mime,): (Option<String>,) = crate::rpc::xdr::from_bytes(&reply)?;
-        let image = Payload::Live(Box::new(RemoteStream::new(port)));
+        let image = Payload::Live(Box::new(RemoteStream::new(port, false)));
         Ok((mime.unwrap_or_default(), image))
     }
 

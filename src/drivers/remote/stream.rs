@@ -26,6 +26,8 @@ pub struct RemoteStream {
     pos: usize,
     /// The daemon sent the end of the data.
     eof: bool,
+    /// The rest of the hole the data goes on with (sparse transfers).
+    hole: u64,
     /// The daemon's error (or the connection's end), repeated to later calls.
     failed: Option<Error>,
     /// The daemon has forgotten the stream.
@@ -34,6 +36,8 @@ pub struct RemoteStream {
     ended: bool,
     /// A packet taken by [`Source::would_block`]'s look ahead.
     ahead: Option<StreamEvent>,
+    /// Opened with a sparse flag: holes may be sent.
+    sparse: bool,
 }
 
 fn remote_error(payload: &[u8]) -> Error {
@@ -44,17 +48,20 @@ fn remote_error(payload: &[u8]) -> Error {
 }
 
 impl RemoteStream {
-    /// The stream whose packets arrive on `port`.
-    pub fn new(port: StreamPort) -> RemoteStream {
+    /// The stream whose packets arrive on `port` (`sparse`: opened with a
+    /// sparse-stream flag).
+    pub fn new(port: StreamPort, sparse: bool) -> RemoteStream {
         RemoteStream {
             port,
             buf: Vec::new(),
             pos: 0,
             eof: false,
+            hole: 0,
             failed: None,
             closed: false,
             ended: false,
             ahead: None,
+            sparse,
         }
     }
 
@@ -100,6 +107,17 @@ impl RemoteStream {
                 self.closed = true;
                 return Err(self.fail(remote_error(&payload)));
             }
+            Some(StreamEvent::Hole(payload)) => {
+                let (length, _flags): (i64, u32) = xdr::from_bytes(&payload)?;
+                if length < 0 {
+                    return Err(self.fail(Error::with(
+                        VIR_FROM_RPC,
+                        VIR_ERR_RPC,
+                        format!("malformed stream hole: length {length}"),
+                    )));
+                }
+                self.hole += length as u64;
+            }
             Some(StreamEvent::Lost(e)) => return Err(self.fail(e)),
             None => return Err(self.fail(closed_error())),
         }
@@ -115,7 +133,7 @@ impl RemoteStream {
             self.closed = true;
             loop {
                 let err = match self.next() {
-                    Some(StreamEvent::Packet(Status::Continue, _)) => continue,
+                    Some(StreamEvent::Packet(Status::Continue, _)) | Some(StreamEvent::Hole(_)) => continue,
                     Some(StreamEvent::Packet(Status::Ok, _)) => break,
                     Some(StreamEvent::Packet(Status::Error, payload)) => remote_error(&payload),
                     Some(StreamEvent::Lost(e)) => e,
@@ -138,6 +156,12 @@ impl Source for RemoteStream {
                 let out = self.buf[self.pos..self.pos + n].to_vec();
                 self.pos += n;
                 return Ok(out);
+            }
+            // A hole read as data is zeros.
+            if self.hole > 0 {
+                let n = (room as u64).min(self.hole) as usize;
+                self.hole -= n as u64;
+                return Ok(vec![0; n]);
             }
             if self.eof {
                 return Ok(Vec::new());
@@ -167,8 +191,48 @@ impl Source for RemoteStream {
         self.close(Status::Error)
     }
 
+    fn at_hole(&mut self) -> Result<bool> {
+        loop {
+            self.check()?;
+            if self.pos < self.buf.len() || self.eof {
+                return Ok(false);
+            }
+            if self.hole > 0 {
+                return Ok(true);
+            }
+            let event = self.next();
+            self.take(event)?;
+        }
+    }
+
+    fn recv_hole(&mut self) -> Result<i64> {
+        self.check()?;
+        let hole = std::mem::take(&mut self.hole);
+        Ok(hole.min(i64::MAX as u64) as i64)
+    }
+
+    fn send_hole(&mut self, length: i64, flags: u32) -> Result<()> {
+        while let Some(event) = self.ahead.take().or_else(|| self.port.rx.try_recv().ok()) {
+            self.take(Some(event))?;
+        }
+        self.check()?;
+        if !self.sparse {
+            return Err(Error::with(
+                VIR_FROM_RPC,
+                VIR_ERR_OPERATION_INVALID,
+                "Skipping is not supported with this stream",
+            ));
+        }
+        self.port.send_hole(length, flags)
+    }
+
+    fn origin(&self) -> (i32, &'static str) {
+        (VIR_FROM_REMOTE, "remoteStream")
+    }
+
     fn would_block(&mut self) -> bool {
         if self.pos < self.buf.len()
+            || self.hole > 0
             || self.eof
             || self.failed.is_some()
             || self.ended

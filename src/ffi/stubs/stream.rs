@@ -41,30 +41,6 @@ pub unsafe extern "C" fn virStreamEventUpdateCallback(stream: virStreamPtr, even
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn virStreamRecvHole(
-    stream: virStreamPtr,
-    length: *mut c_longlong,
-    flags: c_uint,
-) -> c_int {
-    let _ = (length, flags);
-    unsupported(
-        c"virStreamRecvHole",
-        Subject::Stream(stream.cast()),
-        VIR_FROM_STREAMS,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virStreamSendHole(stream: virStreamPtr, length: c_longlong, flags: c_uint) -> c_int {
-    let _ = (length, flags);
-    unsupported(
-        c"virStreamSendHole",
-        Subject::Stream(stream.cast()),
-        VIR_FROM_STREAMS,
-    )
-}
-
-#[no_mangle]
 pub unsafe extern "C" fn virStreamSparseRecvAll(
     stream: virStreamPtr,
     handler: virStreamSinkFunc,
