@@ -160,7 +160,8 @@ pub unsafe extern "C" fn virStreamSend(stream: virStreamPtr, data: *const c_char
     })
 }
 
-/// Reads the whole stream, handing each piece to `handler`.
+/// Reads the whole stream, handing each piece to `handler` (holes come as
+/// zeros).
 ///
 /// # Safety
 /// `handler` must be a valid sink function for `opaque`.
@@ -170,30 +171,85 @@ pub unsafe extern "C" fn virStreamRecvAll(
     handler: virStreamSinkFunc,
     opaque: *mut c_void,
 ) -> c_int {
-    let func = "virStreamRecvAll";
+    // SAFETY: forwarded contract.
+    unsafe { recv_all(stream, handler, None, opaque, "virStreamRecvAll") }
+}
+
+/// Reads the whole stream, data to `handler` and holes to `hole_handler`.
+///
+/// # Safety
+/// The handlers must be valid sink functions for `opaque`.
+#[no_mangle]
+#[allow(non_snake_case)]
+pub unsafe extern "C" fn virStreamSparseRecvAll(
+    stream: virStreamPtr,
+    handler: virStreamSinkFunc,
+    holeHandler: virStreamSinkHoleFunc,
+    opaque: *mut c_void,
+) -> c_int {
+    let func = "virStreamSparseRecvAll";
+    if holeHandler.is_none() {
+        return entry(|ctx| {
+            ctx.obj(&STREAMS, stream.cast(), &BAD_STREAM, func)?;
+            Err(Error::null_arg(FROM, func, "holeHandler"))
+        });
+    }
+    // SAFETY: forwarded contract.
+    unsafe { recv_all(stream, handler, holeHandler, opaque, func) }
+}
+
+/// The receiving loop of the `*RecvAll` calls; a failing handler aborts.
+///
+/// # Safety
+/// The handlers must be valid sink functions for `opaque`.
+unsafe fn recv_all(
+    stream: virStreamPtr,
+    handler: virStreamSinkFunc,
+    hole_handler: virStreamSinkHoleFunc,
+    opaque: *mut c_void,
+    func: &str,
+) -> c_int {
     with_stream(stream, func, |s| {
-        let Some(handler) = handler else {
-            return Err(Error::null_arg(FROM, func, "handler"));
-        };
-        if s.obj.is_nonblocking() {
-            return Err(Error::with(
-                FROM,
-                VIR_ERR_OPERATION_INVALID,
-                "data sinks cannot be used for non-blocking streams",
-            ));
-        }
-        loop {
-            let piece = s.obj.recv(64 * 1024)?;
-            if piece.is_empty() {
-                return Ok(0);
+        // Any failure aborts the stream, as libvirt's *All calls do.
+        aborting(&s.obj, || {
+            let Some(handler) = handler else {
+                return Err(Error::null_arg(FROM, func, "handler"));
+            };
+            if s.obj.is_nonblocking() {
+                return Err(Error::with(
+                    FROM,
+                    VIR_ERR_OPERATION_INVALID,
+                    "data sinks cannot be used for non-blocking streams",
+                ));
             }
-            // SAFETY: the caller's sink, called with a live buffer.
-            let took = unsafe { handler(stream, piece.as_ptr().cast(), piece.len(), opaque) };
-            if took < 0 {
-                let _ = s.obj.abort();
-                return Err(Error::internal(FROM, "stream sink handler failed"));
+            loop {
+                if let Some(hole_handler) = hole_handler {
+                    if s.obj.at_hole()? {
+                        let length = s.obj.recv_hole()?;
+                        // SAFETY: the caller's hole sink.
+                        if unsafe { hole_handler(stream, length, opaque) } < 0 {
+                            return Err(handler_failed("recv"));
+                        }
+                        continue;
+                    }
+                }
+                let piece = s.obj.recv(CHUNK)?;
+                if piece.is_empty() {
+                    return Ok(0);
+                }
+                // The sink says how much it took; the rest is offered again.
+                let mut offset = 0;
+                while offset < piece.len() {
+                    let rest = &piece[offset..];
+                    // SAFETY: the caller's sink, called with a live buffer.
+                    let took = unsafe { handler(stream, rest.as_ptr().cast(), rest.len(), opaque) };
+                    if took < 0 {
+                        return Err(handler_failed("recv"));
+                    }
+                    offset += (took as usize).min(rest.len());
+                }
             }
-        }
+        })
     })
 }
 
@@ -208,35 +264,117 @@ pub unsafe extern "C" fn virStreamSendAll(
     handler: virStreamSourceFunc,
     opaque: *mut c_void,
 ) -> c_int {
-    let func = "virStreamSendAll";
-    with_stream(stream, func, |s| {
-        let Some(handler) = handler else {
-            return Err(Error::null_arg(FROM, func, "handler"));
+    // SAFETY: forwarded contract.
+    unsafe { send_all(stream, handler, None, opaque, "virStreamSendAll") }
+}
+
+/// Sends what `handler` produces, with the holes `hole_handler` finds
+/// (skipped over in the source by `skip_handler`).
+///
+/// # Safety
+/// The handlers must be valid source functions for `opaque`.
+#[no_mangle]
+#[allow(non_snake_case)]
+pub unsafe extern "C" fn virStreamSparseSendAll(
+    stream: virStreamPtr,
+    handler: virStreamSourceFunc,
+    holeHandler: virStreamSourceHoleFunc,
+    skipHandler: virStreamSourceSkipFunc,
+    opaque: *mut c_void,
+) -> c_int {
+    let func = "virStreamSparseSendAll";
+    let (Some(hole), Some(skip)) = (holeHandler, skipHandler) else {
+        let arg = if holeHandler.is_none() {
+            "holeHandler"
+        } else {
+            "skipHandler"
         };
-        if s.obj.is_nonblocking() {
-            return Err(Error::with(
-                FROM,
-                VIR_ERR_OPERATION_INVALID,
-                "data sources cannot be used for non-blocking streams",
-            ));
-        }
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            // SAFETY: the caller's source, given a live buffer of buf.len() bytes.
-            let got = unsafe { handler(stream, buf.as_mut_ptr().cast(), buf.len(), opaque) };
-            if got == 0 {
-                return Ok(0);
+        return entry(|ctx| {
+            ctx.obj(&STREAMS, stream.cast(), &BAD_STREAM, func)?;
+            Err(Error::null_arg(FROM, func, arg))
+        });
+    };
+    // SAFETY: forwarded contract.
+    unsafe { send_all(stream, handler, Some((hole, skip)), opaque, func) }
+}
+
+/// The hole and skip callbacks of a sparse send.
+type SparseSource = (
+    unsafe extern "C" fn(virStreamPtr, *mut c_int, *mut c_longlong, *mut c_void) -> c_int,
+    unsafe extern "C" fn(virStreamPtr, c_longlong, *mut c_void) -> c_int,
+);
+
+/// The sending loop of the `*SendAll` calls; a failing handler aborts.
+///
+/// # Safety
+/// The handlers must be valid source functions for `opaque`.
+unsafe fn send_all(
+    stream: virStreamPtr,
+    handler: virStreamSourceFunc,
+    sparse: Option<SparseSource>,
+    opaque: *mut c_void,
+    func: &str,
+) -> c_int {
+    with_stream(stream, func, |s| {
+        aborting(&s.obj, || {
+            let Some(handler) = handler else {
+                return Err(Error::null_arg(FROM, func, "handler"));
+            };
+            if s.obj.is_nonblocking() {
+                return Err(Error::with(
+                    FROM,
+                    VIR_ERR_OPERATION_INVALID,
+                    "data sources cannot be used for non-blocking streams",
+                ));
             }
-            if got < 0 || got as usize > buf.len() {
-                let _ = s.obj.abort();
-                return Err(Error::internal(FROM, "stream source handler failed"));
+            let mut buf = vec![0u8; CHUNK];
+            loop {
+                let mut want = buf.len();
+                if let Some((hole, skip)) = sparse {
+                    let (mut in_data, mut length) = (0 as c_int, 0 as c_longlong);
+                    // SAFETY: the caller's hole finder, given two live outputs.
+                    if unsafe { hole(stream, &mut in_data, &mut length, opaque) } < 0 {
+                        return Err(handler_failed("send"));
+                    }
+                    if in_data == 0 && length > 0 {
+                        s.obj.send_hole(length, 0)?;
+                        // SAFETY: the caller's skipper.
+                        if unsafe { skip(stream, length, opaque) } < 0 {
+                            return Err(handler_failed("send"));
+                        }
+                        continue;
+                    }
+                    want = want.min(length.max(0) as usize);
+                }
+                // SAFETY: the caller's source, given a live buffer of `want` bytes.
+                let got = unsafe { handler(stream, buf.as_mut_ptr().cast(), want, opaque) };
+                if got == 0 {
+                    return Ok(0);
+                }
+                if got < 0 || got as usize > want {
+                    return Err(handler_failed("send"));
+                }
+                s.obj.send(&buf[..got as usize])?;
             }
-            if let Err(e) = s.obj.send(&buf[..got as usize]) {
-                let _ = s.obj.abort();
-                return Err(e);
-            }
-        }
+        })
     })
+}
+
+/// What the `*All` calls read or write at a time: the largest stream packet
+/// (`VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX`), as libvirt's do.
+const CHUNK: usize = 262_144;
+
+/// Runs one of the `*All` calls' bodies; a failure aborts the stream and
+/// reports the body's error, not the abort's.
+fn aborting(stream: &Stream, body: impl FnOnce() -> Result<c_int>) -> Result<c_int> {
+    body().inspect_err(|_| {
+        let _ = stream.abort();
+    })
+}
+
+/// A caller's handler failed: libvirt reports it as an I/O error.
+fn handler_failed(direction: &str) -> Error {
+    Error::system(FROM, libc::EIO, format!("{direction} handler failed"))
 }
 
 /// Ends a transfer.

@@ -39,34 +39,3 @@ pub unsafe extern "C" fn virStreamEventUpdateCallback(stream: virStreamPtr, even
         VIR_FROM_STREAMS,
     )
 }
-
-#[no_mangle]
-pub unsafe extern "C" fn virStreamSparseRecvAll(
-    stream: virStreamPtr,
-    handler: virStreamSinkFunc,
-    holeHandler: virStreamSinkHoleFunc,
-    opaque: *mut c_void,
-) -> c_int {
-    let _ = (handler, holeHandler, opaque);
-    unsupported(
-        c"virStreamSparseRecvAll",
-        Subject::Stream(stream.cast()),
-        VIR_FROM_STREAMS,
-    )
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn virStreamSparseSendAll(
-    stream: virStreamPtr,
-    handler: virStreamSourceFunc,
-    holeHandler: virStreamSourceHoleFunc,
-    skipHandler: virStreamSourceSkipFunc,
-    opaque: *mut c_void,
-) -> c_int {
-    let _ = (handler, holeHandler, skipHandler, opaque);
-    unsupported(
-        c"virStreamSparseSendAll",
-        Subject::Stream(stream.cast()),
-        VIR_FROM_STREAMS,
-    )
-}
