@@ -41,6 +41,12 @@ impl Filter {
         (self.0 & yes != 0) != (self.0 & no != 0)
     }
 
+    /// Whether `yes` is asked and its opposite `no` is not: a driver whose
+    /// domains can never be `yes` lists nothing then.
+    pub fn only(self, yes: u32, no: u32) -> bool {
+        self.0 & yes != 0 && self.0 & no == 0
+    }
+
     /// Whether `value` passes the pair `yes`/`no`.
     pub fn pair(self, yes: u32, no: u32, value: bool) -> bool {
         !self.asks(yes, no) || value == (self.0 & yes != 0)
@@ -110,6 +116,9 @@ mod tests {
         assert!(!Filter(a).pair(a, i, false));
         assert!(Filter(i).pair(a, i, false));
         assert!(!Filter(i).pair(a, i, true));
+        assert!(Filter(a).only(a, i));
+        assert!(!Filter(a | i).only(a, i));
+        assert!(!Filter(i).only(a, i));
     }
 
     #[test]

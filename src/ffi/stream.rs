@@ -212,16 +212,7 @@ unsafe fn recv_all(
     with_stream(stream, func, |s| {
         // Any failure aborts the stream, as libvirt's *All calls do.
         aborting(&s.obj, || {
-            let Some(handler) = handler else {
-                return Err(Error::null_arg(FROM, func, "handler"));
-            };
-            if s.obj.is_nonblocking() {
-                return Err(Error::with(
-                    FROM,
-                    VIR_ERR_OPERATION_INVALID,
-                    "data sinks cannot be used for non-blocking streams",
-                ));
-            }
+            let handler = usable(&s.obj, handler, func, "data sinks")?;
             loop {
                 if let Some(hole_handler) = hole_handler {
                     if s.obj.at_hole()? {
@@ -317,16 +308,7 @@ unsafe fn send_all(
 ) -> c_int {
     with_stream(stream, func, |s| {
         aborting(&s.obj, || {
-            let Some(handler) = handler else {
-                return Err(Error::null_arg(FROM, func, "handler"));
-            };
-            if s.obj.is_nonblocking() {
-                return Err(Error::with(
-                    FROM,
-                    VIR_ERR_OPERATION_INVALID,
-                    "data sources cannot be used for non-blocking streams",
-                ));
-            }
+            let handler = usable(&s.obj, handler, func, "data sources")?;
             let mut buf = vec![0u8; CHUNK];
             loop {
                 let mut want = buf.len();
@@ -370,6 +352,19 @@ fn aborting(stream: &Stream, body: impl FnOnce() -> Result<c_int>) -> Result<c_i
     body().inspect_err(|_| {
         let _ = stream.abort();
     })
+}
+
+/// The `*All` calls' checks: a handler given, a blocking stream.
+fn usable<H>(stream: &Stream, handler: Option<H>, func: &str, what: &str) -> Result<H> {
+    let handler = handler.ok_or_else(|| Error::null_arg(FROM, func, "handler"))?;
+    if stream.is_nonblocking() {
+        return Err(Error::with(
+            FROM,
+            VIR_ERR_OPERATION_INVALID,
+            format!("{what} cannot be used for non-blocking streams"),
+        ));
+    }
+    Ok(handler)
 }
 
 /// A caller's handler failed: libvirt reports it as an I/O error.

@@ -76,16 +76,15 @@ impl EsxDriver {
             return Err(Error::bad_flags(VIR_FROM_ESX, "esxConnectListAllDomains", flags));
         }
         let filter = Filter(flags);
-        let asked = |yes: u32, no: u32| filter.asks(yes, no) && flags & yes != 0;
         // ESX domains are all persistent, none has a managed save image or
         // a checkpoint: those filters decide without asking the server.
-        if asked(
+        if filter.only(
             VIR_CONNECT_LIST_DOMAINS_TRANSIENT,
             VIR_CONNECT_LIST_DOMAINS_PERSISTENT,
-        ) || asked(
+        ) || filter.only(
             VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE,
             VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE,
-        ) || asked(
+        ) || filter.only(
             VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT,
             VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT,
         ) {

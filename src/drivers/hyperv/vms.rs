@@ -254,16 +254,15 @@ impl HypervDriver {
             ));
         }
         let filter = Filter(flags);
-        let asked = |yes: u32, no: u32| filter.asks(yes, no) && flags & yes != 0;
         // Every Hyper-V VM is persistent; snapshots and checkpoints are not
         // looked at (libvirt's driver answers these filters with nothing).
-        if asked(
+        if filter.only(
             VIR_CONNECT_LIST_DOMAINS_TRANSIENT,
             VIR_CONNECT_LIST_DOMAINS_PERSISTENT,
-        ) || asked(
+        ) || filter.only(
             VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT,
             VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT,
-        ) || asked(
+        ) || filter.only(
             VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT,
             VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT,
         ) {
