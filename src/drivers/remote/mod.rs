@@ -99,6 +99,20 @@ impl RemoteDriver {
         Ok(self.client.call::<A, (R,)>(p, args)?.0)
     }
 
+    /// Names through the older listing procedures: a count, then a list of
+    /// that many.
+    fn names(&self, num: i32, list: i32) -> Result<Vec<String>> {
+        let n: i32 = self.one(num, &())?;
+        Ok(self.one::<_, List<String, OBJECT_LIST_MAX>>(list, &(n,))?.0)
+    }
+
+    /// The objects a `connect_list_all_*` procedure returns (results asked
+    /// for; its count is the list's length).
+    fn list_all<T: crate::rpc::xdr::Xdr, const MAX: usize>(&self, p: i32, flags: u32) -> Result<Vec<T>> {
+        let (List(v), _): (List<T, MAX>, u32) = self.call(p, &(1i32, flags))?;
+        Ok(v)
+    }
+
     /// Opens a volume download or upload: a stream on the call's serial.
     fn transfer(&self, p: i32, vol: &VolRef, offset: u64, length: u64, flags: u32) -> Result<Payload> {
         let (_, port) = self
@@ -212,9 +226,7 @@ impl Driver for RemoteDriver {
     }
 
     fn list_all_domains(&self, flags: u32) -> Result<Vec<DomainRef>> {
-        let (List(doms), _ret): (List<DomainRef, DOMAIN_LIST_MAX>, u32) =
-            self.call(CONNECT_LIST_ALL_DOMAINS, &(1i32, flags))?;
-        Ok(doms)
+        self.list_all::<_, DOMAIN_LIST_MAX>(CONNECT_LIST_ALL_DOMAINS, flags)
     }
 
     fn domain_lookup_by_id(&self, id: i32) -> Result<DomainRef> {
@@ -777,14 +789,11 @@ impl Driver for RemoteDriver {
         } else {
             (CONNECT_NUM_OF_DEFINED_NETWORKS, CONNECT_LIST_DEFINED_NETWORKS)
         };
-        let n: i32 = self.one(num, &())?;
-        Ok(self.one::<_, List<String, OBJECT_LIST_MAX>>(list, &(n,))?.0)
+        self.names(num, list)
     }
 
     fn list_all_networks(&self, flags: u32) -> Result<Vec<NetworkRef>> {
-        let (List(v), _): (List<NetworkRef, OBJECT_LIST_MAX>, u32) =
-            self.call(CONNECT_LIST_ALL_NETWORKS, &(1i32, flags))?;
-        Ok(v)
+        self.list_all::<_, OBJECT_LIST_MAX>(CONNECT_LIST_ALL_NETWORKS, flags)
     }
 
     fn network_lookup_by_name(&self, name: &str) -> Result<NetworkRef> {
@@ -854,14 +863,11 @@ impl Driver for RemoteDriver {
         } else {
             (CONNECT_NUM_OF_DEFINED_INTERFACES, CONNECT_LIST_DEFINED_INTERFACES)
         };
-        let n: i32 = self.one(num, &())?;
-        Ok(self.one::<_, List<String, OBJECT_LIST_MAX>>(list, &(n,))?.0)
+        self.names(num, list)
     }
 
     fn list_all_interfaces(&self, flags: u32) -> Result<Vec<InterfaceRef>> {
-        let (List(v), _): (List<InterfaceRef, OBJECT_LIST_MAX>, u32) =
-            self.call(CONNECT_LIST_ALL_INTERFACES, &(1i32, flags))?;
-        Ok(v)
+        self.list_all::<_, OBJECT_LIST_MAX>(CONNECT_LIST_ALL_INTERFACES, flags)
     }
 
     fn interface_lookup_by_name(&self, name: &str) -> Result<InterfaceRef> {
@@ -917,14 +923,11 @@ impl Driver for RemoteDriver {
                 CONNECT_LIST_DEFINED_STORAGE_POOLS,
             )
         };
-        let n: i32 = self.one(num, &())?;
-        Ok(self.one::<_, List<String, OBJECT_LIST_MAX>>(list, &(n,))?.0)
+        self.names(num, list)
     }
 
     fn list_all_storage_pools(&self, flags: u32) -> Result<Vec<PoolRef>> {
-        let (List(v), _): (List<PoolRef, OBJECT_LIST_MAX>, u32) =
-            self.call(CONNECT_LIST_ALL_STORAGE_POOLS, &(1i32, flags))?;
-        Ok(v)
+        self.list_all::<_, OBJECT_LIST_MAX>(CONNECT_LIST_ALL_STORAGE_POOLS, flags)
     }
 
     fn pool_lookup_by_name(&self, name: &str) -> Result<PoolRef> {
