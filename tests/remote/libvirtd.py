@@ -39,7 +39,30 @@ def free_port():
     return port
 
 
-class Daemon:
+class Served:
+    """A test server process (self.proc) with a private directory
+    (self.dir): stopped with SIGTERM (killed after 10 s), its directory
+    removed; a context manager around start()."""
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class Daemon(Served):
     def __init__(self, extra_conf="", dir=None, port=None, tls=None, tls_port=None, auth_unix="none", auth_tcp="none",
                  drivers=()):
         """`dir` and `port` fixed make two daemons in a row look the same to
@@ -123,22 +146,6 @@ class Daemon:
         except OSError:
             return False
 
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 if __name__ == "__main__":

@@ -13,12 +13,11 @@ never read or write ~/.ssh:
 """
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 
-from libvirtd import free_port
+from libvirtd import Served, free_port
 
 SSHD = "/usr/sbin/sshd"
 
@@ -28,7 +27,7 @@ def _keygen(path):
                    check=True, stdout=subprocess.DEVNULL)
 
 
-class Sshd:
+class Sshd(Served):
     def __init__(self, dir=None, port=None):
         """`dir` and `port` fixed keep URIs identical across restarts."""
         self.fixed_dir = dir
@@ -93,20 +92,3 @@ class Sshd:
         else:
             raise RuntimeError("sshd did not come up")
         return self
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
