@@ -175,7 +175,7 @@ pub unsafe extern "C" fn virStreamRecvAll(
     unsafe { recv_all(stream, handler, None, opaque, "virStreamRecvAll") }
 }
 
-/// Reads the whole stream, data to `handler` and holes to `hole_handler`.
+/// Reads the whole stream, data to `handler` and holes to `holeHandler`.
 ///
 /// # Safety
 /// The handlers must be valid sink functions for `opaque`.
